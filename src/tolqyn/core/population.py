@@ -37,6 +37,14 @@ class Population:
         self._docs[state.name] = state.doc
         return arr
 
+    def attach(self, name: str, array: np.ndarray, doc: str = "") -> np.ndarray:
+        """Adopt an array built elsewhere (population synthesis) without copying it."""
+        if array.shape != (self.n,):
+            raise ValueError(f"column '{name}' has shape {array.shape}, expected ({self.n},)")
+        self._cols[name] = array
+        self._docs[name] = doc
+        return array
+
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("_cols")
         if cols is not None and name in cols:
