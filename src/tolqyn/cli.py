@@ -16,7 +16,7 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="tolqyn — simulate how grievance becomes protest, flight or silence.")
 
-EXTENSIONS = ("tolqyn.experiments.commands", "tolqyn.web.commands", "tolqyn.reports.commands")
+EXTENSIONS = ("tolqyn.experiments.commands", "tolqyn.web.commands")
 
 
 def _fail(err: Exception) -> None:
@@ -163,6 +163,20 @@ def report_cmd(run_dir: Path = typer.Argument(..., help="a directory written by 
     except TolqynError as e:
         _fail(e)
     typer.echo(f"report: {path}")
+
+
+@app.command()
+def compare(run_a: Path = typer.Argument(..., help="baseline run directory"),
+            run_b: Path = typer.Argument(..., help="counterfactual run directory"),
+            out: Optional[Path] = typer.Option(None, help="HTML file (default beside RUN_A)")):
+    """Compare two runs (e.g. a counterfactual against the baseline) in one HTML report."""
+    from tolqyn.core.errors import TolqynError
+    from tolqyn.report import write_compare
+    try:
+        path = write_compare(run_a, run_b, out)
+    except TolqynError as e:
+        _fail(e)
+    typer.echo(f"comparison: {path}")
 
 
 def _register_extensions() -> None:

@@ -251,9 +251,12 @@ class RunResult:
             "scale": sim.scale,
             "n_agents": sim.pop.n,
             "parameters": _jsonable(sim.params.initial),
-            "events_applied": [{"step": s, "action": e.action, "id": e.id, "label": e.label,
-                                "params": _jsonable(e.kwargs)} for s, e in sim.timeline.log
-                               if e.action != "ramp_step"],
+            "events_applied": [{"step": s, "date": sim.clock.date_at(s), "action": e.action,
+                                "id": e.id, "label": e.label, "params": _jsonable(e.kwargs)}
+                               for s, e in sim.timeline.log if e.action != "ramp_step"],
+            "scenario_description": sim.scenario.description,
+            "scenario_meta": _jsonable(sim.scenario.meta),
+            "regions": list(sim.results.regions),
             "version": __version__,
             "timings": {"init_s": timings.get("init_s", 0.0), "loop_s": timings.get("loop_s", 0.0),
                         "total_s": timings.get("total_s", 0.0),

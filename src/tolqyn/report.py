@@ -1,0 +1,578 @@
+"""HTML reports of a run directory and comparisons of two runs.
+
+A report is one self-contained HTML file (figures embedded as PNG), readable offline.
+What it shows depends on what the run recorded: national time series always; outburst
+analysis for lattice models; regions by day, a map and simulated-vs-observed figures for
+country scenarios."""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+
+from tolqyn.core.errors import TolqynError
+from tolqyn.core.store import read_run_dir
+
+STATUS = ("quiet", "active", "jailed", "emigrated", "dead")
+COLORS = {"quiet": "#4c78a8", "active": "#e45756", "jailed": "#333333", "emigrated": "#f58518",
+          "dead": "#7f3c8d", "arrests": "#9d755d"}
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
+color:#222;line-height:1.45;padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em} h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em} td,th{border:1px solid #ddd;padding:.25em .6em;text-align:left;vertical-align:top}
+th{background:#f4f4f4} .num{text-align:right;font-variant-numeric:tabular-nums}
+.meta{color:#555;font-size:.9em} .ok{color:#1a7f37;font-weight:600} .miss{color:#b42318;font-weight:600}
+img{max-width:100%} details{margin:.5em 0} code{background:#f4f4f4;padding:0 .2em}
+.note{background:#fffbe6;border-left:4px solid #e6c200;padding:.5em 1em;margin:1em 0}
+"""
+
+
+# ------------------------------------------------------------------ data access
+class RunData:
+    def __init__(self, run_dir):
+        self.dir = Path(run_dir)
+        table, self.manifest = read_run_dir(self.dir)
+        cols = table.to_pydict()
+        self.step = np.asarray(cols["step"], dtype=np.int64)
+        self.region = np.asarray(cols["region"], dtype=object)
+        self.metric = np.asarray(cols["metric"], dtype=object)
+        self.value = np.asarray(cols["value"], dtype=np.float64)
+        self.date = np.asarray(cols["date"], dtype=object) if "date" in cols else None
+        self.metrics = sorted(set(self.metric.tolist()))
+        self.regions = [r for r in self.manifest.get("regions", []) if r != "ALL"]
+        self.n_rows = int(self.step.max()) + 1 if self.step.size else 0
+        self._cache: dict = {}
+
+    def series(self, metric: str, region: str = "ALL") -> np.ndarray:
+        key = (metric, region)
+        if key not in self._cache:
+            out = np.full(self.n_rows, np.nan)
+            m = (self.metric == metric) & (self.region == region)
+            out[self.step[m]] = self.value[m]
+            self._cache[key] = out
+        return self._cache[key]
+
+    def has(self, metric: str) -> bool:
+        return metric in self.metrics
+
+    def by_region(self, metric: str) -> np.ndarray | None:
+        """(n_rows, n_regions) or None if the metric has no regional rows."""
+        if not self.regions:
+            return None
+        m = (self.metric == metric) & (self.region != "ALL")
+        if not m.any():
+            return None
+        out = np.full((self.n_rows, len(self.regions)), np.nan)
+        idx = {r: i for i, r in enumerate(self.regions)}
+        cols = np.array([idx.get(r, -1) for r in self.region[m]])
+        ok = cols >= 0
+        out[self.step[m][ok], cols[ok]] = self.value[m][ok]
+        return out
+
+    def dates(self) -> list[str] | None:
+        if self.date is None:
+            return None
+        out = [""] * self.n_rows
+        for s, d in zip(self.step, self.date):
+            out[s] = d
+        return out
+
+    @property
+    def x(self):
+        return np.arange(self.n_rows)
+
+
+# ------------------------------------------------------------------ figures
+def _mpl():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    _mpl().close(fig)
+    return '<img alt="figure" src="data:image/png;base64,' + base64.b64encode(buf.getvalue()).decode() + '">'
+
+
+def _xaxis(ax, run: RunData):
+    dates = run.dates()
+    if dates is None:
+        ax.set_xlabel("step")
+        return
+    n = len(dates)
+    ticks = list(range(0, n, max(1, n // 10)))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([dates[t][5:] if dates[t] else "" for t in ticks], rotation=45, ha="right")
+    ax.set_xlabel("date (state at the end of the day)")
+
+
+def _events(ax, run: RunData):
+    seen = set()
+    for ev in run.manifest.get("events_applied", []):
+        if ev.get("action") == "set" and not ev.get("label"):
+            continue
+        s = ev["step"]
+        ax.axvline(s, color="#999", lw=0.8, ls="--", zorder=0)
+        label = ev.get("label") or ev.get("id") or ev.get("action")
+        if (s, label) in seen:
+            continue
+        seen.add((s, label))
+        ax.annotate(label[:28], (s, 1.0), xycoords=("data", "axes fraction"), rotation=90,
+                    va="top", ha="right", fontsize=7, color="#666")
+
+
+def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -> str:
+    plt = _mpl()
+    shown = [m for m in STATUS if run.has(m) and np.nanmax(run.series(m)) > 0]
+    if not shown:
+        return ""
+    fig, axes = plt.subplots(len(shown), 1, figsize=(10, 1.9 * len(shown) + 0.6), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, m in zip(axes, shown):
+        ax.plot(run.x, run.series(m), color=COLORS.get(m), lw=1.3, label=labels[0] if runs_b else m)
+        if runs_b is not None and runs_b.has(m):
+            ax.plot(runs_b.x, runs_b.series(m), color=COLORS.get(m), lw=1.3, ls="--", label=labels[1])
+            ax.legend(fontsize=8, loc="upper right")
+        ax.set_ylabel(m)
+        ax.grid(alpha=.3)
+        _events(ax, run)
+    _xaxis(axes[-1], run)
+    fig.suptitle("National status counts" if run.regions else "Status counts", y=1.0)
+    return _png(fig)
+
+
+def fig_metrics(run: RunData, metrics: list[str], title: str, runs_b: RunData | None = None,
+                labels=("A", "B")) -> str:
+    plt = _mpl()
+    metrics = [m for m in metrics if run.has(m)]
+    if not metrics:
+        return ""
+    fig, axes = plt.subplots(len(metrics), 1, figsize=(10, 1.8 * len(metrics) + 0.6), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, m in zip(axes, metrics):
+        ax.plot(run.x, run.series(m), lw=1.3, label=labels[0])
+        if runs_b is not None and runs_b.has(m):
+            ax.plot(runs_b.x, runs_b.series(m), lw=1.3, ls="--", label=labels[1])
+            ax.legend(fontsize=8, loc="upper right")
+        ax.set_ylabel(m, fontsize=8)
+        ax.grid(alpha=.3)
+        _events(ax, run)
+    _xaxis(axes[-1], run)
+    fig.suptitle(title, y=1.0)
+    return _png(fig)
+
+
+def fig_outbursts(run: RunData, threshold: float) -> str:
+    plt = _mpl()
+    a = run.series("active")
+    fig, ax = plt.subplots(figsize=(10, 3))
+    ax.plot(run.x, a, color=COLORS["active"], lw=0.9, label="active")
+    if run.has("jailed"):
+        ax.plot(run.x, run.series("jailed"), color=COLORS["jailed"], lw=0.9, label="jailed")
+    ax.axhline(threshold, color="#999", ls=":", label=f"outburst threshold ({threshold:g})")
+    ax.set_xlabel("step")
+    ax.legend(fontsize=8, loc="upper right")
+    ax.grid(alpha=.3)
+    ax.set_title("Actives over time: long quiet stretches broken by outbursts = punctuated equilibrium")
+    return _png(fig)
+
+
+def fig_region_heatmap(run: RunData, metric: str, per_capita_of: str | None = None) -> str:
+    data = run.by_region(metric)
+    if data is None:
+        return ""
+    plt = _mpl()
+    vals = data.copy()
+    label = metric
+    if per_capita_of:
+        denom = sum(np.nan_to_num(run.by_region(s)) for s in STATUS if run.by_region(s) is not None)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vals = 100.0 * vals / np.where(denom > 0, denom, np.nan)
+        label = f"{metric} (% of population)"
+    names = _region_names(run)
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(run.regions) + 1.5))
+    im = ax.imshow(vals.T, aspect="auto", cmap="magma_r", interpolation="nearest")
+    ax.set_yticks(range(len(run.regions)))
+    ax.set_yticklabels([f"{c} {names.get(c, '')}" for c in run.regions], fontsize=7)
+    _xaxis(ax, run)
+    fig.colorbar(im, ax=ax, label=label)
+    ax.set_title(f"{label} by region and day")
+    return _png(fig)
+
+
+def _region_names(run: RunData) -> dict:
+    try:
+        from tolqyn.data.loaders import region_names
+        return region_names()
+    except Exception:  # noqa: BLE001 — names are decoration; codes are always shown
+        return {}
+
+
+def _boundaries():
+    path = Path(__file__).parent / "data" / "kazakhstan" / "regions.geojson"
+    if not path.exists():
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
+def _iso_of(feature) -> str | None:
+    props = feature.get("properties", {})
+    for k in ("iso_3166_2", "ISO_3166_2", "iso", "shapeISO", "ADM1_ISO", "code"):
+        if k in props:
+            return props[k]
+    for v in props.values():
+        if isinstance(v, str) and v.startswith("KZ-"):
+            return v
+    return None
+
+
+def fig_map_days(run: RunData, metric: str = "active", days: list[int] | None = None,
+                 title: str | None = None, share: bool = True, diff_with: RunData | None = None) -> str:
+    gj = _boundaries()
+    data = run.by_region(metric)
+    if gj is None or data is None:
+        return ""
+    if diff_with is not None:
+        other = diff_with.by_region(metric)
+        if other is None:
+            return ""
+        n = min(len(data), len(other))
+        data = data[:n] - other[:n]
+    plt = _mpl()
+    from matplotlib.collections import PolyCollection
+    from matplotlib import cm, colors
+    if share and diff_with is None:
+        denom = sum(np.nan_to_num(run.by_region(s)) for s in STATUS if run.by_region(s) is not None)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            data = 100.0 * data / np.where(denom > 0, denom, np.nan)
+    dates = run.dates()
+    n = data.shape[0]
+    if days is None:
+        days = sorted(set(int(round(x)) for x in np.linspace(1, n - 1, min(8, max(1, n - 1)))))
+    idx = {c: i for i, c in enumerate(run.regions)}
+    polys, owners = [], []
+    for f in gj["features"]:
+        code = _iso_of(f)
+        geom = f.get("geometry") or {}
+        rings = []
+        if geom.get("type") == "Polygon":
+            rings = [geom["coordinates"][0]]
+        elif geom.get("type") == "MultiPolygon":
+            rings = [p[0] for p in geom["coordinates"]]
+        for r in rings:
+            polys.append(np.asarray(r)[:, :2])
+            owners.append(idx.get(code, -1))
+    owners = np.array(owners)
+    finite = data[np.isfinite(data)]
+    if diff_with is not None:
+        lim = max(1e-9, np.nanmax(np.abs(finite)) if finite.size else 1)
+        norm, cmap = colors.TwoSlopeNorm(0, -lim, lim), cm.RdBu_r
+    else:
+        norm, cmap = colors.Normalize(0, max(1e-9, np.nanmax(finite) if finite.size else 1)), cm.magma_r
+    cols = 4
+    rows = math.ceil(len(days) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows))
+    axes = np.atleast_1d(axes).ravel()
+    for ax, d in zip(axes, days):
+        vals = np.where(owners >= 0, data[d, np.clip(owners, 0, None)], np.nan)
+        fc = [cmap(norm(v)) if np.isfinite(v) else (0.9, 0.9, 0.9, 1) for v in vals]
+        ax.add_collection(PolyCollection(polys, facecolors=fc, edgecolors="#666", linewidths=0.3))
+        ax.autoscale_view()
+        ax.set_aspect(1.5)
+        ax.set_axis_off()
+        ax.set_title(dates[d] if dates else f"step {d}", fontsize=9)
+    for ax in axes[len(days):]:
+        ax.set_axis_off()
+    sm = cm.ScalarMappable(norm=norm, cmap=cmap)
+    unit = "% of population" if share and diff_with is None else "citizens"
+    fig.colorbar(sm, ax=list(axes), shrink=0.6, label=f"{metric} ({unit})" + (" — A minus B" if diff_with else ""))
+    fig.suptitle(title or f"{metric} by region and day", y=1.0)
+    return _png(fig)
+
+
+# ------------------------------------------------------------------ tables
+def _table(rows: list[list], header: list[str], num_cols=()) -> str:
+    out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"]
+    for r in rows:
+        out.append("<tr>" + "".join(
+            f'<td class="{"num" if i in num_cols else ""}">{c if isinstance(c, _Raw) else html.escape(str(c))}</td>'
+            for i, c in enumerate(r)) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+class _Raw(str):
+    """Already-escaped HTML for a table cell."""
+
+
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and not np.isfinite(v)):
+        return "–"
+    if isinstance(v, (int, np.integer)) or (isinstance(v, float) and abs(v) >= 100):
+        return f"{v:,.0f}"
+    return f"{v:.3g}"
+
+
+def observed_rows(run: RunData) -> list[list]:
+    """Simulated vs observed for every target in the scenario's meta.observed."""
+    meta = run.manifest.get("scenario_meta") or {}
+    targets = meta.get("observed") or []
+    if isinstance(targets, dict):
+        targets = [dict(v, name=k) for k, v in targets.items()]
+    dates = run.dates() or []
+    rows = []
+    for t in targets:
+        metric = t.get("metric")
+        region = t.get("region", "ALL")
+        if not metric or not run.has(metric):
+            sim = None
+        else:
+            s = run.series(metric, region)
+            when = t.get("date")
+            if when and when in dates:
+                sim = s[dates.index(when)]
+            elif when and dates and when > dates[-1]:
+                sim = None
+            else:
+                sim = np.nanmax(s) if t.get("stat") == "max" else s[-1]
+            if t.get("stat") == "argmax_date" and dates:
+                sim = None
+        obs = t.get("value")
+        factor = float(t.get("tolerance_factor", 1.5))
+        if sim is not None and obs and np.isfinite(sim) and sim > 0:
+            within = max(sim / obs, obs / sim) <= factor
+            verdict = _Raw(f'<span class="ok">within ×{factor:g}</span>' if within
+                           else f'<span class="miss">outside ×{factor:g}</span>')
+        else:
+            verdict = "–"
+        rows.append([t.get("label") or t.get("name") or metric, region, t.get("date", ""),
+                     _fmt(sim), _fmt(obs), verdict, t.get("source", "")])
+    return rows
+
+
+# ------------------------------------------------------------------ pages
+def _header(run: RunData, title: str) -> str:
+    m = run.manifest
+    tm = m.get("timings", {})
+    return (f"<h1>{html.escape(title)}</h1>"
+            f'<p class="meta">scenario <b>{html.escape(str(m.get("scenario")))}</b> · hash <code>{m.get("scenario_hash")}</code>'
+            f' · seed {m.get("seed")} · tolqyn {m.get("version")} · {m.get("steps")} steps of {m.get("dt_days")} day(s)'
+            f' · {m.get("n_agents", 0):,} agents, one per {_fmt(m.get("scale", 1))} citizen(s)'
+            f' · set-up {tm.get("init_s", 0):.2f}s, loop {tm.get("loop_s", 0):.2f}s</p>'
+            + (f"<p>{html.escape(m.get('scenario_description') or '')}</p>" if m.get("scenario_description") else ""))
+
+
+def _params_section(run: RunData) -> str:
+    params = run.manifest.get("parameters", {})
+    rows = [[k, v] for k, v in params.items()]
+    return ("<details><summary>All parameters (" + str(len(rows)) + ")</summary>"
+            + _table(rows, ["parameter", "value"]) + "</details>")
+
+
+def _events_section(run: RunData) -> str:
+    evs = run.manifest.get("events_applied", [])
+    if not evs:
+        return ""
+    rows = [[e.get("date") or e["step"], e.get("id", ""), e.get("action"), e.get("label", ""),
+             json.dumps(e.get("params", {}))] for e in evs]
+    return "<h2>Timeline of events applied</h2>" + _table(rows, ["when", "id", "action", "label", "parameters"])
+
+
+def _assumptions_section(run: RunData) -> str:
+    assumptions = run.manifest.get("assumptions") or (run.manifest.get("scenario_meta") or {}).get("assumptions")
+    if not assumptions:
+        return ""
+    rows = [[a.get("id", ""), a.get("text", ""), a.get("value", ""), a.get("source", a.get("basis", ""))]
+            for a in assumptions]
+    return ("<h2>Assumptions where the data have gaps</h2><p>Each can be overridden in the scenario file.</p>"
+            + _table(rows, ["id", "assumption", "value", "basis"]))
+
+
+def build_report_html(run: RunData) -> str:
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>tolqyn report — "
+             f"{html.escape(str(run.manifest.get('scenario')))}</title><style>{CSS}</style></head><body>"]
+    parts.append(_header(run, f"tolqyn report: {run.manifest.get('scenario')}"))
+    if run.regions:
+        parts.append(_country_sections(run))
+    else:
+        parts.append(_lattice_sections(run))
+    parts.append(_events_section(run))
+    parts.append(_assumptions_section(run))
+    parts.append("<h2>Run</h2>" + _params_section(run))
+    parts.append(f"<details><summary>Manifest</summary><pre>{html.escape(json.dumps(run.manifest, indent=1, default=str))}</pre></details>")
+    parts.append("</body></html>")
+    return "\n".join(p for p in parts if p)
+
+
+def _lattice_sections(run: RunData) -> str:
+    out = ["<h2>Time series</h2>", fig_status(run)]
+    extra = [m for m in ("arrests", "legitimacy", "cops", "tension", "blue", "green", "killed",
+                         "adopters", "public_opposition", "private_opposition", "falsifiers")
+             if run.has(m)]
+    if extra:
+        out.append(fig_metrics(run, extra, "Other series"))
+    if run.has("active") and run.n_rows > 50 and run.manifest.get("model") == "epstein":
+        out.append(_outburst_section(run))
+    return "\n".join(out)
+
+
+def _outburst_section(run: RunData, threshold: float = 50.0) -> str:
+    from tolqyn.analysis.outbursts import summarize
+    a = run.series("active")
+    s = summarize(np.nan_to_num(a), threshold=threshold)
+    rows = [[k, _fmt(v) if isinstance(v, (int, float, np.integer, np.floating)) else v]
+            for k, v in s.items() if not isinstance(v, (list, np.ndarray, dict))]
+    n = s.get("n_outbursts", s.get("count", 0))
+    verdict = ("Punctuated equilibrium: long quiet periods interrupted by "
+               f"{n} outbursts of more than {threshold:g} actives." if n and n >= 2 else
+               f"No repeated outbursts above {threshold:g} actives in this run.")
+    return ("<h2>Outbursts (Epstein 2002, Figs. 3–7)</h2>" + f"<p><b>{verdict}</b> Epstein reports for Run 2 a mean "
+            "waiting time of about 60 periods (s.d. about 55) and a mean total activation per outburst of about 708.</p>"
+            + fig_outbursts(run, threshold) + _table(rows, ["statistic", "value"], num_cols=(1,)))
+
+
+def _country_sections(run: RunData) -> str:
+    out = []
+    obs = observed_rows(run)
+    if obs:
+        out.append("<h2>Simulated vs observed</h2><p>Simulated figures are in citizens (agents × scale). "
+                   "The observed figure's source is given on each row.</p>")
+        out.append(_table(obs, ["target", "region", "date", "simulated", "observed", "verdict", "source"],
+                          num_cols=(3, 4)))
+    out.append("<h2>National time series</h2>")
+    out.append(fig_status(run))
+    out.append(fig_metrics(run, ["arrests", "detained_cumulative", "deaths_civilian_cumulative",
+                                 "deaths_security_cumulative", "participants_cumulative", "emigrants"],
+                           "Flows and cumulative totals"))
+    out.append(fig_metrics(run, ["grievance_mean", "legitimacy_mean", "forces_deployed"], "Grievance, legitimacy, forces"))
+    out.append("<h2>Regions by day</h2>")
+    out.append(fig_map_days(run, "active", title="Active protesters, % of each region's population"))
+    out.append(fig_region_heatmap(run, "active", per_capita_of="status"))
+    if run.has("arrests"):
+        out.append(fig_region_heatmap(run, "arrests"))
+    out.append(_region_table(run))
+    return "\n".join(out)
+
+
+def _region_table(run: RunData) -> str:
+    names = _region_names(run)
+    dates = run.dates() or []
+    rows = []
+    act = run.by_region("active")
+    if act is None:
+        return ""
+    for j, code in enumerate(run.regions):
+        col = act[:, j]
+        peak_step = int(np.nanargmax(col)) if np.isfinite(col).any() and np.nanmax(col) > 0 else None
+        first = next((i for i, v in enumerate(col) if v > 0), None)
+        def last_of(metric):
+            d = run.by_region(metric)
+            return None if d is None else d[-1, j]
+        rows.append([code, names.get(code, ""),
+                     (dates[first] if dates and first is not None else first) or "–",
+                     (dates[peak_step] if dates and peak_step is not None else peak_step) or "–",
+                     _fmt(np.nanmax(col)), _fmt(last_of("detained_cumulative")),
+                     _fmt((last_of("deaths_civilian_cumulative") or 0) + (last_of("deaths_security_cumulative") or 0))
+                     if run.has("deaths_civilian_cumulative") else "–"])
+    return _table(rows, ["region", "name", "first protest", "peak day", "peak active", "detained (end)", "dead (end)"],
+                  num_cols=(4, 5, 6))
+
+
+def write_report(run_dir, out=None) -> Path:
+    run = RunData(run_dir)
+    out = Path(out) if out else Path(run_dir) / "report.html"
+    text = build_report_html(run)
+    tmp = out.with_suffix(".html.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    return out
+
+
+# ------------------------------------------------------------------ comparison
+def _final(run: RunData, metric: str) -> float | None:
+    if not run.has(metric):
+        return None
+    s = run.series(metric)
+    s = s[np.isfinite(s)]
+    return float(s[-1]) if s.size else None
+
+
+def _peak(run: RunData, metric: str) -> float | None:
+    if not run.has(metric):
+        return None
+    s = run.series(metric)
+    return float(np.nanmax(s)) if np.isfinite(s).any() else None
+
+
+def build_compare_html(a: RunData, b: RunData, labels=("A", "B")) -> str:
+    la, lb = labels
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>tolqyn comparison</title><style>{CSS}</style></head><body>",
+             f"<h1>Comparison: {html.escape(la)} vs {html.escape(lb)}</h1>",
+             f"<p class='meta'>A = {html.escape(str(a.manifest.get('scenario')))} (hash {a.manifest.get('scenario_hash')}, seed {a.manifest.get('seed')}) · "
+             f"B = {html.escape(str(b.manifest.get('scenario')))} (hash {b.manifest.get('scenario_hash')}, seed {b.manifest.get('seed')})</p>"]
+    if a.manifest.get("seed") == b.manifest.get("seed"):
+        parts.append("<p>Both runs use the same seed: with common random numbers, differences come from the "
+                     "mechanisms, not from noise.</p>")
+    else:
+        parts.append("<p class='note'>The runs use different seeds: part of any difference is noise. "
+                     "Use the same seed, or an ensemble, to separate mechanism from chance.</p>")
+    rows = []
+    for metric, how in (("detained_cumulative", "final"), ("deaths_civilian_cumulative", "final"),
+                        ("deaths_security_cumulative", "final"), ("participants_cumulative", "final"),
+                        ("active", "peak"), ("jailed", "final"), ("dead", "final"), ("emigrated", "final"),
+                        ("arrests", "peak"), ("legitimacy_mean", "final")):
+        fa = _final(a, metric) if how == "final" else _peak(a, metric)
+        fb = _final(b, metric) if how == "final" else _peak(b, metric)
+        if fa is None and fb is None:
+            continue
+        diff = (fa - fb) if fa is not None and fb is not None else None
+        rel = f"{100 * diff / fb:+.0f}%" if diff is not None and fb else "–"
+        rows.append([f"{metric} ({how})", _fmt(fa), _fmt(fb), _fmt(diff), rel])
+    parts.append("<h2>Key figures</h2>" + _table(rows, ["figure", la, lb, f"{la} − {lb}", "relative"], num_cols=(1, 2, 3, 4)))
+    # differing parameters and events
+    pa, pb = a.manifest.get("parameters", {}), b.manifest.get("parameters", {})
+    drows = [[k, pa.get(k), pb.get(k)] for k in sorted(set(pa) | set(pb)) if pa.get(k) != pb.get(k)]
+    if drows:
+        parts.append("<h2>Parameters that differ</h2>" + _table(drows, ["parameter", la, lb]))
+    ea = {(e.get("id"), e.get("step")) for e in a.manifest.get("events_applied", [])}
+    eb = {(e.get("id"), e.get("step")) for e in b.manifest.get("events_applied", [])}
+    if ea != eb:
+        erows = [[i or "–", s, "yes" if (i, s) in ea else "", "yes" if (i, s) in eb else ""]
+                 for i, s in sorted(ea ^ eb, key=lambda x: (x[1], str(x[0])))]
+        parts.append("<h2>Events that differ</h2>" + _table(erows, ["event id", "step", la, lb]))
+    parts.append("<h2>Time series</h2>")
+    parts.append(fig_status(a, b, labels))
+    parts.append(fig_metrics(a, ["arrests", "detained_cumulative", "deaths_civilian_cumulative",
+                                 "deaths_security_cumulative", "participants_cumulative", "legitimacy_mean"],
+                             "Flows, totals and legitimacy (solid A, dashed B)", b, labels))
+    if a.regions and b.regions:
+        parts.append("<h2>Maps</h2>")
+        parts.append(fig_map_days(a, "active", title=f"{la}: active, % of population"))
+        parts.append(fig_map_days(b, "active", title=f"{lb}: active, % of population"))
+        parts.append(fig_map_days(a, "active", diff_with=b, title=f"Active protesters: {la} minus {lb}"))
+    parts.append("</body></html>")
+    return "\n".join(p for p in parts if p)
+
+
+def write_compare(run_a, run_b, out=None, labels=None) -> Path:
+    a, b = RunData(run_a), RunData(run_b)
+    labels = labels or (str(a.manifest.get("scenario")), str(b.manifest.get("scenario")))
+    if labels[0] == labels[1]:
+        labels = (f"{labels[0]} (A)", f"{labels[1]} (B)")
+    out = Path(out) if out else Path(run_a).parent / f"compare_{Path(run_a).name}_vs_{Path(run_b).name}.html"
+    text = build_compare_html(a, b, labels)
+    tmp = out.with_suffix(".html.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)
+    return out
