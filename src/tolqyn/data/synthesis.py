@@ -1,0 +1,576 @@
+"""Population synthesis for Kazakhstan: regions -> localities -> agents -> social network.
+
+`synthesize_country(params, seed_stream, scale)` builds a `CountrySpace` with one agent per
+`scale` citizens (scale 1 = one agent per citizen, about 19.8 million agents).
+
+Steps (all vectorised or in Numba kernels; nothing loops over agents in Python):
+
+1. Regions: BNS population and urban/rural split on 1 Jan 2023 (20 units, or the 17 units of
+   January 2022), optionally rescaled to `population_total`.
+2. Localities: the cities of `cities_population_2023.csv` (city proper), the rest of the urban
+   population in equal towns of `town_size`, the rural population in equal localities of
+   `rural_locality_size` (assumptions A-LOC-*).
+3. Agents per region: round(population / scale) (half up); agents per locality: largest
+   remainder apportionment of the region's agents by locality population, so every count
+   is deterministic and sums exactly.
+4. Ethnicity: multinomial draw per locality from the region's (raked) ethnic shares
+   (assumption A-ETH-*); agents are sorted by region, locality, then ethnic group.
+5. Attributes: income = rank within the locality ((k + 1/2)/n of a random order), risk
+   aversion U(0,1) (Epstein 2002), main media (online / foreign TV / state TV) by
+   urban-rural and group, ties abroad by group; counter-based draws indexed by agent.
+6. Network: each agent starts Bernoulli-rounded halves of `ties_local`, `ties_regional`,
+   `ties_national` ties; targets are uniform in the agent's locality (or, with probability
+   `ethnic_homophily`, in its own group there), in the other localities of its region, and in
+   the other regions. CSR is built in two counter-based passes (count, fill) without storing
+   an edge list and without a global sort; each row is then sorted and de-duplicated.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Mapping
+
+import numpy as np
+from numba import njit, prange
+
+from tolqyn.core.errors import ScenarioError
+from tolqyn.core.params import Param
+from tolqyn.core.random import draw_int, draw_u01
+from tolqyn.data import loaders
+from tolqyn.data.assumptions import ASSUMPTIONS, list_assumptions
+from tolqyn.data.loaders import ETHNIC_GROUPS, SPLIT_2022
+from tolqyn.space.network import Network
+from tolqyn.space.regions import CountrySpace
+
+N_GROUPS = len(ETHNIC_GROUPS)
+RUSSOPHONE = np.array([g in ("russian", "ukrainian", "german", "tatar") for g in ETHNIC_GROUPS])
+
+# per-agent columns and their meaning (the CountrySpace contract)
+AGENT_COLUMNS = {
+    "region": ("int16", "region index (order of CountrySpace.region_codes)"),
+    "locality": ("int32", "locality index"),
+    "ethnicity": ("int8", "index into CountrySpace.ethnic_groups"),
+    "urban": ("int8", "1 if the locality is urban"),
+    "income": ("float32", "relative income rank within the locality, (k + 1/2)/n"),
+    "risk_aversion": ("float32", "U(0,1), Epstein 2002"),
+    "media_diet": ("int8", "main news source: 0 state TV, 1 foreign TV, 2 online"),
+    "ties_abroad": ("int8", "1 if the agent has kin or friends abroad"),
+}
+
+# counter 'step' values of the synthesis stream (one per purpose, so draws never collide)
+_STEP_ATTR = 1
+_STEP_INCOME = 2
+_STEP_NET = 3
+
+
+def _assumption_param(a: dict) -> Param:
+    kind = a["kind"]
+    return Param(a["param"], a["default"], a["text"], low=a.get("low"), high=a.get("high"), unit=a["unit"],
+                 citation=f"{a['id']}: {a['source']}", kind=kind, choices=tuple(a.get("choices", ())),
+                 sweepable=kind in ("float", "int"))
+
+
+SYNTHESIS_PARAMS: list[Param] = [
+    Param("scale", 100.0, "Citizens represented by one agent (1 = one agent per citizen). Agents per region = "
+          "round(population / scale).", low=1.0, high=100000.0, unit="citizens per agent",
+          citation="ARCHITECTURE.md lesson 8 (explicit scaling)", sweepable=False),
+    *[_assumption_param(a) for a in ASSUMPTIONS],
+]
+_SPECS = {p.name: p for p in SYNTHESIS_PARAMS}
+
+
+def _p(params: Mapping | None, name: str) -> Any:
+    """Parameter value from a mapping or ParamSet, validated against its declaration."""
+    spec = _SPECS[name]
+    if params is not None:
+        try:
+            present = name in params
+        except TypeError:
+            present = False
+        if present:
+            return spec.coerce(params[name], source="params")
+    return spec.default
+
+
+# ------------------------------------------------------------------ deterministic helpers
+
+
+def apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """Largest-remainder (Hamilton) apportionment of `total` units by `weights`: the result
+    sums exactly to total and each entry is floor or ceil of its quota; ties go to the lower
+    index. Deterministic."""
+    w = np.asarray(weights, dtype=np.float64)
+    out = np.zeros(w.shape[0], dtype=np.int64)
+    s = w.sum()
+    if total <= 0 or s <= 0:
+        return out
+    q = w / s * total
+    base = np.floor(q).astype(np.int64)
+    rem = int(total - base.sum())
+    if rem > 0:
+        order = np.argsort(-(q - base), kind="stable")
+        base[order[:rem]] += 1
+    return base
+
+
+def agents_per_region(population: np.ndarray, scale: float) -> np.ndarray:
+    """The rounding rule: round half up of population / scale (exact at scale 1)."""
+    return np.floor(np.asarray(population, dtype=np.float64) / float(scale) + 0.5).astype(np.int64)
+
+
+def _ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 1000, tol: float = 1e-10):
+    x = seed.astype(np.float64).copy()
+    for _ in range(iters):
+        rs = x.sum(axis=1)
+        x *= np.divide(rows, rs, out=np.zeros_like(rs), where=rs > 0)[:, None]
+        cs = x.sum(axis=0)
+        x *= np.divide(cols, cs, out=np.zeros_like(cs), where=cs > 0)[None, :]
+        if np.max(np.abs(x.sum(axis=1) - rows) / np.maximum(rows, 1)) < tol:
+            break
+    return x
+
+
+def ethnic_share_matrix(params: Mapping | None = None, basis: str | None = None):
+    """Region x group shares (rows sum to 1) used by the synthesis, in region order of
+    `loaders.regions(basis)`; plus a provenance string per region. See A-ETH-FILL."""
+    basis = basis or _p(params, "region_basis")
+    reg = loaders.regions("current")
+    codes = list(reg["iso_3166_2"])
+    pop = reg["population"].astype(np.float64)
+    census = loaders.census_2021_national()
+    nat = np.array([census[g] for g in ETHNIC_GROUPS], dtype=np.float64)
+    nat /= nat.sum()
+    rec = loaders.ethnicity_recommended()
+    rows = {c: i for i, c in enumerate(rec["iso_3166_2"])}
+    S = np.full((len(codes), N_GROUPS), np.nan)
+    known_other = np.zeros(len(codes))
+    prov = []
+    for r, c in enumerate(codes):
+        pname = f"ethnic_shares_{c.replace('-', '').lower()}"
+        if pname in _SPECS:
+            v = np.asarray(_p(params, pname), dtype=np.float64)
+            if v.shape != (N_GROUPS,) or v.sum() <= 0:
+                raise ScenarioError(f"needs {N_GROUPS} non-negative shares ({', '.join(ETHNIC_GROUPS)}), "
+                                    f"got {list(v)}", source="params", field=pname)
+            S[r] = v / v.sum() * 100.0
+            prov.append(f"assumption {pname}")
+        elif c in rows:
+            i = rows[c]
+            S[r, :-1] = [rec[f"{g}_pct"][i] for g in ETHNIC_GROUPS[:-1]]
+            known_other[r] = min(float(rec["other_listed_pct"][i]), max(0.0, 100.0 - np.nansum(S[r, :-1])))
+            prov.append(f"pack row ({rec['data_date'][i] or 'undated'}), "
+                        f"{int(np.isnan(S[r, :-1]).sum())} groups filled")
+        else:
+            prov.append("no regional row: filled like missing groups")
+    # Missing cells share the row's residual in proportion to the group's average share in the
+    # regions that do not report it: the census count left over after the reporting regions,
+    # over their population ('other' uses its national share). Uzbeks, for instance, are almost
+    # all in the regions that report them, so the northern regions get next to none.
+    miss = np.isnan(S)
+    miss[:, -1] = True
+    avg = np.zeros(N_GROUPS)
+    for g in range(N_GROUPS - 1):
+        rep = ~np.isnan(S[:, g])
+        left = max(0.0, nat[g] * pop.sum() - np.sum(S[rep, g] / 100.0 * pop[rep]))
+        avg[g] = left / pop[~rep].sum() if (~rep).any() else 0.0
+    avg[-1] = nat[-1]
+    for r in range(len(codes)):
+        if not np.isnan(S[r, -1]) and str(prov[r]).startswith("assumption"):
+            continue
+        row = np.where(np.isnan(S[r]), 0.0, S[r])
+        row[-1] = known_other[r]
+        residual = max(0.0, 100.0 - row[:-1].sum() - known_other[r])
+        w = avg * miss[r]
+        row += residual * w / w.sum() if w.sum() > 0 else 0.0
+        S[r] = row
+    S = S / S.sum(axis=1, keepdims=True)
+    if _p(params, "ethnic_rake"):
+        X = _ipf(S * pop[:, None], pop, nat * pop.sum())
+        S = X / X.sum(axis=1, keepdims=True)
+        prov = [p + ", raked to census 2021" for p in prov]
+    if basis == "jan2022":
+        parent = [SPLIT_2022.get(c, c) for c in codes]
+        keep = [c for c in codes if c not in SPLIT_2022]
+        S2 = np.zeros((len(keep), N_GROUPS))
+        prov2 = []
+        for k, c in enumerate(keep):
+            m = [i for i, pc in enumerate(parent) if pc == c]
+            S2[k] = (S[m] * pop[m, None]).sum(axis=0) / pop[m].sum()
+            prov2.append(" + ".join(prov[i] for i in m))
+        return keep, S2, prov2
+    return codes, S, prov
+
+
+def urban_rural_shares(p: np.ndarray, urban_share: float, odds: float) -> tuple[np.ndarray, np.ndarray]:
+    """Split a region's composition p into urban and rural compositions, with the odds of
+    living in a town multiplied by `odds` for Russian-speaking groups; totals preserved."""
+    if odds == 1.0 or urban_share <= 0.0 or urban_share >= 1.0:
+        return p.copy(), p.copy()
+    seed = np.vstack([p * np.where(RUSSOPHONE, odds, 1.0), p])
+    x = _ipf(seed, np.array([urban_share, 1.0 - urban_share]), p, iters=2000, tol=1e-12)
+    u = x[0] / x[0].sum()
+    r = x[1] / x[1].sum()
+    return u, r
+
+
+# ------------------------------------------------------------------ Numba kernels
+
+
+@njit(parallel=True, cache=True)
+def _agent_attributes(key, urban, eth, p_online_u, p_online_r, p_foreign, p_ties, risk, media, ties):
+    for i in prange(urban.shape[0]):
+        risk[i] = np.float32(draw_u01(key, _STEP_ATTR, i, 0))
+        po = p_online_u if urban[i] else p_online_r
+        if draw_u01(key, _STEP_ATTR, i, 1) < po:
+            media[i] = 2
+        elif draw_u01(key, _STEP_ATTR, i, 2) < p_foreign[eth[i]]:
+            media[i] = 1
+        else:
+            media[i] = 0
+        ties[i] = 1 if draw_u01(key, _STEP_ATTR, i, 3) < p_ties[eth[i]] else 0
+
+
+@njit(parallel=True, cache=True)
+def _income_rank(key, loc_start, out):
+    nloc = loc_start.shape[0] - 1
+    for l in prange(nloc):
+        a = loc_start[l]
+        n = loc_start[l + 1] - a
+        if n == 0:
+            continue
+        u = np.empty(n, dtype=np.float64)
+        for k in range(n):
+            u[k] = draw_u01(key, _STEP_INCOME, a + k, 0)
+        order = np.argsort(u)
+        for rk in range(n):
+            out[a + order[rk]] = np.float32((rk + 0.5) / n)
+
+
+@njit(inline="always", cache=True)
+def _n_stubs(key, i, half, slot):
+    base = np.int64(half)
+    if draw_u01(key, _STEP_NET, i, slot) < half - base:
+        base += 1
+    return base
+
+
+@njit(inline="always", cache=True)
+def _pick_local(key, i, slot, a, b, ea, eb, hom):
+    if eb - ea >= 2 and draw_u01(key, _STEP_NET, i, slot + 1) < hom:
+        lo, hi = ea, eb
+    else:
+        lo, hi = a, b
+    if hi - lo < 2:
+        return -1
+    j = lo + draw_int(key, _STEP_NET, i, slot, hi - lo - 1)
+    if j >= i:
+        j += 1
+    return j
+
+
+@njit(inline="always", cache=True)
+def _pick_outside(key, i, slot, lo, hi, xa, xb):
+    """Uniform in [lo, hi) minus the block [xa, xb) (which contains i)."""
+    m = (hi - lo) - (xb - xa)
+    if m < 1:
+        return -1
+    j = lo + draw_int(key, _STEP_NET, i, slot, m)
+    if j >= xa:
+        j += xb - xa
+    return j
+
+
+@njit(inline="always", cache=True)
+def _target(key, i, t, kind, a, b, ea, eb, ra, rb, n, hom):
+    slot = 16 + 2 * t
+    # fall back outward when a pool is empty (one-agent locality, one-locality region)
+    if kind == 0:
+        j = _pick_local(key, i, slot, a, b, ea, eb, hom)
+        if j >= 0:
+            return j
+        kind = 1
+    if kind == 1:
+        j = _pick_outside(key, i, slot, ra, rb, a, b)
+        if j >= 0:
+            return j
+        kind = 2
+    j = _pick_outside(key, i, slot, 0, n, ra, rb)
+    if j >= 0:
+        return j
+    # a single region: anyone else
+    if n < 2:
+        return -1
+    j = draw_int(key, _STEP_NET, i, slot, n - 1)
+    if j >= i:
+        j += 1
+    return j
+
+
+@njit(cache=True)
+def _network_pass(key, loc_of, eth_of, loc_start, loc_region, reg_start, eth_start, n_groups,
+                  h0, h1, h2, hom, deg, pos, indices, fill):
+    """Pass 1 (fill=False): count degrees. Pass 2 (fill=True): write both directions of each
+    tie at pos[] cursors. Both passes regenerate the same ties from counter-based draws."""
+    n = loc_of.shape[0]
+    for i in range(n):
+        l = loc_of[i]
+        a = loc_start[l]
+        b = loc_start[l + 1]
+        r = loc_region[l]
+        ra = reg_start[r]
+        rb = reg_start[r + 1]
+        g = l * n_groups + eth_of[i]
+        ea = eth_start[g]
+        eb = eth_start[g + 1]
+        k0 = _n_stubs(key, i, h0, 0)
+        k1 = _n_stubs(key, i, h1, 1)
+        k2 = _n_stubs(key, i, h2, 2)
+        for t in range(k0 + k1 + k2):
+            kind = 0 if t < k0 else (1 if t < k0 + k1 else 2)
+            j = _target(key, i, t, kind, a, b, ea, eb, ra, rb, n, hom)
+            if j < 0:
+                continue
+            if fill:
+                indices[pos[i]] = j
+                pos[i] += 1
+                indices[pos[j]] = i
+                pos[j] += 1
+            else:
+                deg[i] += 1
+                deg[j] += 1
+
+
+@njit(parallel=True, cache=True)
+def _sort_unique_rows(indptr, indices, newdeg):
+    n = indptr.shape[0] - 1
+    for i in prange(n):
+        s = indptr[i]
+        e = indptr[i + 1]
+        if e - s < 2:
+            newdeg[i] = e - s
+            continue
+        indices[s:e].sort()
+        w = s + 1
+        for k in range(s + 1, e):
+            if indices[k] != indices[w - 1]:
+                indices[w] = indices[k]
+                w += 1
+        newdeg[i] = w - s
+
+
+@njit(cache=True)
+def _compact_rows(indptr, indices, newdeg):
+    w = 0
+    for i in range(indptr.shape[0] - 1):
+        s = indptr[i]
+        for k in range(newdeg[i]):
+            indices[w + k] = indices[s + k]
+        w += newdeg[i]
+    return w
+
+
+def build_network(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start,
+                  ties_local: float, ties_regional: float, ties_national: float, homophily: float) -> Network:
+    """The social network as symmetric CSR (see module docstring, step 6)."""
+    n = locality.shape[0]
+    key = np.uint64(key)
+    deg = np.zeros(n, dtype=np.int64)
+    dummy = np.zeros(1, dtype=np.int32)
+    h = (ties_local / 2.0, ties_regional / 2.0, ties_national / 2.0)
+    _network_pass(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start,
+                  N_GROUPS, h[0], h[1], h[2], homophily, deg, deg, dummy, False)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(deg, out=indptr[1:])
+    del deg
+    idx_dtype = np.int32 if n < 2**31 else np.int64
+    indices = np.empty(int(indptr[-1]), dtype=idx_dtype)
+    pos = indptr[:-1].copy()
+    _network_pass(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start,
+                  N_GROUPS, h[0], h[1], h[2], homophily, pos, pos, indices, True)
+    del pos
+    newdeg = np.empty(n, dtype=np.int64)
+    _sort_unique_rows(indptr, indices, newdeg)
+    if int(newdeg.sum()) != indices.shape[0]:
+        m = _compact_rows(indptr, indices, newdeg)
+        np.cumsum(newdeg, out=indptr[1:])
+        # keep the shorter array; a copy costs a transient, so only when it frees >2 %
+        indices = indices[:m].copy() if m < 0.98 * indices.shape[0] else indices[:m]
+    return Network(indptr=indptr, indices=indices)
+
+
+# ------------------------------------------------------------------ localities
+
+
+def _localities(reg, city_tab, basis: str, params) -> dict:
+    """Per region: list of (name, population, urban) in order cities, towns, rural."""
+    town_size = _p(params, "town_size")
+    rural_size = _p(params, "rural_locality_size")
+    max_size = _p(params, "max_locality_size")
+    city_unit = city_tab["iso_jan2022"] if basis == "jan2022" else city_tab["iso_3166_2"]
+    out = []
+    for r in range(len(reg)):
+        code = reg["iso_3166_2"][r]
+        name = reg["name_en"][r]
+        urban = int(reg["urban"][r])
+        rural = int(reg["rural"][r])
+        m = np.nonzero(city_unit == code)[0]
+        m = m[np.argsort(-city_tab["population"][m], kind="stable")]
+        cpop = city_tab["population"][m].astype(np.int64)
+        if cpop.sum() > urban:      # guard: listed cities cannot exceed the urban population
+            cpop = apportion(urban, cpop)
+        locs = [(str(city_tab["city"][k]), int(p), True) for k, p in zip(m, cpop)]
+        rest = urban - int(cpop.sum())
+        if rest > 0:
+            nt = max(1, int(round(rest / town_size)))
+            locs += [(f"{name} town {k + 1}", int(p), True) for k, p in enumerate(apportion(rest, np.ones(nt)))]
+        if rural > 0:
+            nr = max(1, int(round(rural / rural_size)))
+            locs += [(f"{name} rural {k + 1}", int(p), False) for k, p in enumerate(apportion(rural, np.ones(nr)))]
+        if max_size > 0:
+            split = []
+            for nm, p, u in locs:
+                if p > max_size:
+                    k = int(np.ceil(p / max_size))
+                    split += [(f"{nm} district {d + 1}", int(q), u) for d, q in enumerate(apportion(p, np.ones(k)))]
+                else:
+                    split.append((nm, p, u))
+            locs = split
+        out.append(locs)
+    return out
+
+
+def _scaled_regions(basis: str, total: int):
+    reg = loaders.regions(basis)
+    pop = reg["population"].astype(np.int64)
+    if total != int(pop.sum()):
+        new = apportion(total, pop)
+        f = new / pop
+        urban = np.floor(reg["urban"] * f + 0.5).astype(np.int64)
+        cols = reg.to_dict()
+        cols.update(population=new, urban=urban, rural=new - urban)
+        reg = loaders.Table(reg.name, cols, reg.source)
+    return reg
+
+
+# ------------------------------------------------------------------ main entry
+
+
+def synthesize_country(params: Mapping | None, seed_stream, scale: float | None = None) -> CountrySpace:
+    """Build the Kazakhstan CountrySpace at `scale` citizens per agent (default: params' scale).
+
+    `seed_stream` is a tolqyn.core.random.Stream; all draws come from it (NumPy generator for
+    the per-locality multinomials, counter-based draws for per-agent attributes and ties)."""
+    t0 = time.perf_counter()
+    timing = {}
+    if scale is None:
+        scale = _p(params, "scale")
+    scale = _SPECS["scale"].coerce(scale, source="scale")
+    basis = _p(params, "region_basis")
+    total = _p(params, "population_total")
+    key = np.uint64(seed_stream.key)
+
+    reg = _scaled_regions(basis, total)
+    codes = list(reg["iso_3166_2"])
+    ecodes, shares, prov = ethnic_share_matrix(params, basis)
+    assert ecodes == codes
+    odds = _p(params, "russophone_urban_odds")
+    city_tab = loaders.cities()
+    if total != loaders.national_population():
+        f = dict(zip(loaders.regions(basis)["iso_3166_2"], reg["population"] / loaders.regions(basis)["population"]))
+        unit = city_tab["iso_jan2022"] if basis == "jan2022" else city_tab["iso_3166_2"]
+        cols = city_tab.to_dict()
+        cols["population"] = np.floor(city_tab["population"] * np.array([f[u] for u in unit]) + 0.5).astype(np.int64)
+        city_tab = loaders.Table("cities", cols, city_tab.source)
+    locs = _localities(reg, city_tab, basis, params)
+    timing["tables_s"] = time.perf_counter() - t0
+
+    # agents per region and per locality (deterministic)
+    n_reg = agents_per_region(reg["population"], scale)
+    loc_region, loc_pop, loc_urban, loc_name, loc_agents = [], [], [], [], []
+    for r, rl in enumerate(locs):
+        pops = np.array([p for _, p, _ in rl], dtype=np.int64)
+        loc_agents.append(apportion(int(n_reg[r]), pops))
+        loc_region += [r] * len(rl)
+        loc_pop.append(pops)
+        loc_urban += [u for _, _, u in rl]
+        loc_name += [nm for nm, _, _ in rl]
+    loc_region = np.array(loc_region, dtype=np.int16)
+    loc_pop = np.concatenate(loc_pop)
+    loc_urban = np.array(loc_urban, dtype=bool)
+    loc_n = np.concatenate(loc_agents)
+    n_loc = loc_n.shape[0]
+
+    # ethnic composition of each locality: multinomial from the urban / rural composition
+    comp_u = np.zeros_like(shares)
+    comp_r = np.zeros_like(shares)
+    for r in range(len(codes)):
+        comp_u[r], comp_r[r] = urban_rural_shares(shares[r], float(reg["urban"][r] / reg["population"][r]), odds)
+    P = np.where(loc_urban[:, None], comp_u[loc_region], comp_r[loc_region])
+    P = np.clip(P, 0.0, None)
+    P /= P.sum(axis=1, keepdims=True)
+    rng = seed_stream.generator(0)
+    counts = rng.multinomial(loc_n, P).astype(np.int64)          # (n_loc, groups)
+    eth_start = np.zeros(n_loc * N_GROUPS + 1, dtype=np.int64)
+    np.cumsum(counts.ravel(), out=eth_start[1:])
+    loc_start = np.ascontiguousarray(eth_start[::N_GROUPS])
+    reg_start = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(n_reg, out=reg_start[1:])
+    assert loc_start[-1] == reg_start[-1]
+    n = int(reg_start[-1])
+    timing["localities_s"] = time.perf_counter() - t0 - timing["tables_s"]
+
+    # per-agent columns
+    t1 = time.perf_counter()
+    agents: dict[str, np.ndarray] = {}
+    agents["region"] = np.repeat(np.arange(len(codes), dtype=np.int16), n_reg)
+    agents["locality"] = np.repeat(np.arange(n_loc, dtype=np.int32), loc_n)
+    agents["ethnicity"] = np.repeat(np.tile(np.arange(N_GROUPS, dtype=np.int8), n_loc), counts.ravel())
+    agents["urban"] = np.repeat(loc_urban.astype(np.int8), loc_n)
+    agents["income"] = np.empty(n, dtype=np.float32)
+    _income_rank(key, loc_start, agents["income"])
+    agents["risk_aversion"] = np.empty(n, dtype=np.float32)
+    agents["media_diet"] = np.empty(n, dtype=np.int8)
+    agents["ties_abroad"] = np.empty(n, dtype=np.int8)
+    p_foreign = np.where(RUSSOPHONE, _p(params, "media_foreign_tv_share_russophone"),
+                         _p(params, "media_foreign_tv_share_other")).astype(np.float64)
+    p_ties = np.asarray(_p(params, "ties_abroad_prob"), dtype=np.float64)
+    if p_ties.shape != (N_GROUPS,):
+        raise ScenarioError(f"needs {N_GROUPS} probabilities ({', '.join(ETHNIC_GROUPS)}), got {list(p_ties)}",
+                            source="params", field="ties_abroad_prob")
+    _agent_attributes(key, agents["urban"], agents["ethnicity"], _p(params, "media_online_share_urban"),
+                      _p(params, "media_online_share_rural"), p_foreign, p_ties,
+                      agents["risk_aversion"], agents["media_diet"], agents["ties_abroad"])
+    agents = {k: agents[k] for k in AGENT_COLUMNS}
+    timing["agents_s"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    net = build_network(key, agents["locality"], agents["ethnicity"], loc_start, loc_region, reg_start, eth_start,
+                        _p(params, "ties_local"), _p(params, "ties_regional"), _p(params, "ties_national"),
+                        _p(params, "ethnic_homophily"))
+    timing["network_s"] = time.perf_counter() - t2
+    timing["total_s"] = time.perf_counter() - t0
+
+    space = CountrySpace(
+        region_codes=codes,
+        region_names=[str(x) for x in reg["name_en"]],
+        region_population=reg["population"].astype(np.int64),
+        region_urban_share=(reg["urban"] / reg["population"]).astype(np.float64),
+        region_centroid=np.column_stack([reg["centroid_lat"], reg["centroid_lon"]]).astype(np.float64),
+        ethnic_groups=list(ETHNIC_GROUPS),
+        n_localities=n_loc,
+        locality_region=loc_region,
+        locality_start=loc_start,
+        locality_urban=loc_urban,
+        locality_name=loc_name,
+        locality_population=loc_pop,
+        region_start=reg_start,
+        network=net,
+        scale=float(scale),
+        agents=agents,
+        assumptions=list_assumptions(params),
+        region_ethnic_share=shares,
+        locality_ethnic_start=eth_start,
+        meta={"timing": timing, "ethnic_provenance": dict(zip(codes, prov)), "region_basis": basis,
+              "seed_stream": getattr(seed_stream, "name", "")},
+    )
+    space.meta["nbytes"] = space.nbytes()
+    return space
