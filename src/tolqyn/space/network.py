@@ -79,3 +79,42 @@ def count_marked_neighbours(indptr, indices, marked, out):
                 c += 1
         out[i] = c
     return out
+
+
+def ring_lattice(n: int, k_half: int) -> Network:
+    """Each agent tied to the k_half nearest agents on each side of a circle (degree 2·k_half
+    when n > 2·k_half)."""
+    if k_half < 0:
+        raise ValueError("k_half must be >= 0")
+    src = np.repeat(np.arange(n, dtype=np.int64), k_half)
+    dst = (src + np.tile(np.arange(1, k_half + 1, dtype=np.int64), n)) % max(n, 1)
+    return from_edges(n, src, dst, symmetric=True, dedupe=True)
+
+
+def watts_strogatz(n: int, k_half: int, p_rewire: float, rng: np.random.Generator) -> Network:
+    """Small world (Watts & Strogatz 1998): a ring lattice whose ties (i, i+j) each have
+    their far end moved to a uniformly random agent with probability p_rewire. Rewiring
+    that lands on i itself or on an existing tie is dropped, so the mean degree may fall
+    slightly below 2·k_half (by about p_rewire·(2·k_half+1)/n)."""
+    if not 0.0 <= p_rewire <= 1.0:
+        raise ValueError("p_rewire must be in [0, 1]")
+    src = np.repeat(np.arange(n, dtype=np.int64), k_half)
+    dst = (src + np.tile(np.arange(1, k_half + 1, dtype=np.int64), n)) % max(n, 1)
+    if p_rewire > 0 and src.size:
+        move = rng.random(src.size) < p_rewire
+        dst = dst.copy()
+        dst[move] = rng.integers(0, n, size=int(move.sum()))
+    return from_edges(n, src, dst, symmetric=True, dedupe=True)
+
+
+def configuration_model(degrees: np.ndarray, rng: np.random.Generator) -> Network:
+    """Erased configuration model: half-edges ('stubs') paired at random, then self-loops and
+    repeated ties removed (a vanishing share for sparse degree sequences). An odd stub
+    total loses one stub."""
+    degrees = np.asarray(degrees, dtype=np.int64)
+    if degrees.size and degrees.min() < 0:
+        raise ValueError("degrees must be >= 0")
+    stubs = np.repeat(np.arange(degrees.size, dtype=np.int64), degrees)
+    rng.shuffle(stubs)
+    m = stubs.size // 2
+    return from_edges(degrees.size, stubs[:m], stubs[m:2 * m], symmetric=True, dedupe=True)
