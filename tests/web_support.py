@@ -23,10 +23,10 @@ def free_port() -> int:
 class LiveServer:
     """uvicorn serving the dashboard app in a background thread."""
 
-    def __init__(self, limits=None, experiments_dir=None):
+    def __init__(self, limits=None, experiments_dir=None, scenario_dirs=()):
         import uvicorn
         from tolqyn.web.app import create_app
-        self.app = create_app(limits, experiments_dir)
+        self.app = create_app(limits, experiments_dir, scenario_dirs)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         cfg = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",

@@ -23,7 +23,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from tolqyn.core.errors import TolqynError
 from tolqyn.web import geo
-from tolqyn.web.runs import Limits, LiveRun, RefusedError, builtin_scenarios, scenario_summary
+from tolqyn.web.runs import Catalog, Limits, LiveRun, RefusedError, scenario_summary
 
 STATIC = Path(__file__).parent / "static"
 SPEEDS = (0, 1, 2, 5, 10, 20, 50, 100)     # steps per second; 0 = as fast as possible
@@ -144,7 +144,8 @@ class Session:
                 cfg["steps"] = base.n_steps
         limits = self.server.limits
         await self.send({"type": "busy", "view": name, "message": f"setting up {cfg['scenario']}…"})
-        run = LiveRun(cfg["scenario"], cfg["params"], cfg["seed"], cfg["steps"], limits)
+        cat = self.server.catalog
+        run = LiveRun(cfg["scenario"], cfg["params"], cfg["seed"], cfg["steps"], limits, cat)
         async with self.sim_lock:
             await self.compute(run.init)
         if slot == "base":
@@ -153,7 +154,7 @@ class Session:
         elif "base" in v["slots"]:
             # the counterfactual restarts the baseline so both stand at the same step
             base_cfg = v["config"]["base"]
-            base = LiveRun(base_cfg["scenario"], base_cfg["params"], base_cfg["seed"], base_cfg["steps"], limits)
+            base = LiveRun(base_cfg["scenario"], base_cfg["params"], base_cfg["seed"], base_cfg["steps"], limits, cat)
             async with self.sim_lock:
                 await self.compute(base.init)
             v["slots"]["base"] = base
@@ -266,8 +267,9 @@ class Session:
 
 
 class Server:
-    def __init__(self, limits: Limits, experiments_dir: Path | None):
+    def __init__(self, limits: Limits, experiments_dir: Path | None, catalog: Catalog):
         self.limits = limits
+        self.catalog = catalog
         self.experiments_dir = experiments_dir
         self.sessions: set[Session] = set()
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tolqyn-sim")
@@ -275,11 +277,10 @@ class Server:
 
     def scenarios(self) -> list[dict]:
         if self._scenarios is None:
-            from tolqyn.scenarios.loader import load_scenario
             out = []
-            for name in builtin_scenarios():
+            for name in self.catalog.names():
                 try:
-                    sc = load_scenario(name)
+                    sc = self.catalog.load(name)
                     out.append({"name": name, "model": sc.model, "steps": sc.steps,
                                 "start_date": sc.start_date,
                                 "description": (sc.description.strip().splitlines() or [""])[0]})
@@ -289,8 +290,11 @@ class Server:
         return self._scenarios
 
 
-def create_app(limits: Limits | None = None, experiments_dir: str | Path | None = None) -> Starlette:
-    server = Server(limits or Limits(), Path(experiments_dir) if experiments_dir else None)
+def create_app(limits: Limits | None = None, experiments_dir: str | Path | None = None,
+               scenario_dirs=()) -> Starlette:
+    """The dashboard app. `scenario_dirs`: folders of extra scenario files to offer."""
+    server = Server(limits or Limits(), Path(experiments_dir) if experiments_dir else None,
+                    Catalog(scenario_dirs))
 
     async def index(request: Request):
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
@@ -301,7 +305,7 @@ def create_app(limits: Limits | None = None, experiments_dir: str | Path | None 
 
     async def api_scenario(request: Request):
         name = request.query_params.get("name", "")
-        return JSONResponse(await asyncio.to_thread(scenario_summary, name))
+        return JSONResponse(await asyncio.to_thread(scenario_summary, name, server.catalog))
 
     async def api_geo(request: Request):
         regions = [r for r in request.query_params.get("regions", "").split(",") if r]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
 
 import typer
 
@@ -13,6 +13,8 @@ def register(app: typer.Typer) -> None:
               host: str = typer.Option("127.0.0.1", help="address to listen on (127.0.0.1: this machine only)"),
               experiments: Optional[Path] = typer.Option(
                   None, help="directory of stored experiments to browse (default: ./experiments)"),
+              scenarios: Optional[List[Path]] = typer.Option(
+                  None, help="a folder of your own scenario files to offer besides the built-ins (repeatable)"),
               max_agents: int = typer.Option(2_000_000, help="largest run (agents) a page may start"),
               max_steps: int = typer.Option(10_000, help="longest run (steps) a page may start"),
               max_sessions: int = typer.Option(16, help="pages served at once"),
@@ -33,7 +35,11 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(2)
         exp_dir = experiments if experiments is not None else Path("experiments")
         limits = Limits(max_agents=max_agents, max_steps=max_steps, max_sessions=max_sessions)
-        app_ = create_app(limits, exp_dir)
+        for d in scenarios or []:
+            if not d.is_dir():
+                typer.secho(f"error: --scenarios {d}: not a folder", fg=typer.colors.RED, err=True)
+                raise typer.Exit(2)
+        app_ = create_app(limits, exp_dir, scenarios or [])
         url = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/"
         typer.echo(f"tolqyn dashboard on {url} (Ctrl+C to stop)")
         if open_browser:

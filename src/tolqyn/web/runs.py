@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import inspect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -54,20 +55,43 @@ def _freeze(v):
     return v
 
 
-def builtin_scenarios() -> list[str]:
-    from tolqyn.scenarios.loader import builtin_names
-    return builtin_names()
+class Catalog:
+    """The scenarios a page may name: the built-ins, plus the .toml files of folders given to
+    `tolqyn serve --scenarios DIR` (named "DIR-name/relative/path"). A browser can never name
+    a file path directly."""
 
+    def __init__(self, extra_dirs=()):
+        self.extra_dirs = [Path(d) for d in extra_dirs or ()]
 
-def check_scenario_name(name) -> str:
-    """Only built-in scenarios may be named from a browser (never a file path)."""
-    from tolqyn.core.errors import UnknownParamError
-    if not isinstance(name, str) or not name:
-        raise ScenarioError("choose a scenario", source="dashboard", field="scenario")
-    names = builtin_scenarios()
-    if name not in names:
-        raise UnknownParamError(name, names, source="dashboard", what="scenario")
-    return name
+    def files(self) -> dict[str, Path]:
+        out = {}
+        for d in self.extra_dirs:
+            for p in sorted(d.rglob("*.toml")):
+                out[f"{d.name}/{p.relative_to(d).with_suffix('').as_posix()}"] = p
+        return out
+
+    def names(self) -> list[str]:
+        from tolqyn.scenarios.loader import builtin_names
+        return builtin_names() + sorted(self.files())
+
+    def resolve(self, name) -> str:
+        """A name offered by the catalog -> what `load_scenario` takes."""
+        from tolqyn.core.errors import UnknownParamError
+        if not isinstance(name, str) or not name:
+            raise ScenarioError("choose a scenario", source="dashboard", field="scenario")
+        files = self.files()
+        if name in files:
+            return str(files[name])
+        from tolqyn.scenarios.loader import builtin_names
+        names = builtin_names()
+        if name not in names:
+            raise UnknownParamError(name, names + sorted(files), source="dashboard", what="scenario")
+        return name
+
+    def load(self, name, overrides=None):
+        from tolqyn.scenarios.loader import load_scenario
+        sc = load_scenario(self.resolve(name), overrides=overrides or None)
+        return replace(sc, name=name)
 
 
 def parse_int(value, field: str, low: int, high: int) -> int:
@@ -92,11 +116,10 @@ def parse_int(value, field: str, low: int, high: int) -> int:
     return value
 
 
-def scenario_summary(name: str) -> dict:
+def scenario_summary(name: str, catalog: Catalog | None = None) -> dict:
     """Everything a page needs to draw a scenario's controls, from the declarations."""
     from tolqyn.models import all_param_specs, get_model
-    from tolqyn.scenarios.loader import load_scenario
-    sc = load_scenario(check_scenario_name(name))
+    sc = (catalog or Catalog()).load(name)
     model_cls = get_model(sc.model)
     specs = all_param_specs(model_cls)
     params = []
@@ -117,15 +140,14 @@ class LiveRun:
     """One Sim driven step by step from a page."""
 
     def __init__(self, scenario: str, params: dict | None = None, seed=None, steps=None,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, catalog: Catalog | None = None):
         from tolqyn.core.sim import Sim
-        from tolqyn.scenarios.loader import load_scenario
         self.limits = limits or Limits()
-        name = check_scenario_name(scenario)
+        catalog = catalog or Catalog()
         if params is not None and not isinstance(params, dict):
             raise ScenarioError("parameters must be a table of name: value", source="dashboard")
         params = {str(k): _freeze(v) for k, v in (params or {}).items()}
-        sc = load_scenario(name, overrides=params or None)
+        sc = catalog.load(scenario, overrides=params)
         seed = sc.seed if seed in (None, "") else parse_int(seed, "seed", 0, 2**63 - 1)
         steps = sc.steps if steps in (None, "") else parse_int(steps, "steps", 0, 10**9)
         if steps > self.limits.max_steps:
@@ -277,7 +299,7 @@ class LiveRun:
                     raise UnknownParamError(k, sim.params.specs, source="dashboard")
                 params[k] = sim.params.specs[k].coerce(v, source="dashboard")
         else:
-            handler = sim.timeline._handlers[action]
+            handler = _innermost(sim.timeline._handlers[action])
             try:
                 inspect.signature(handler).bind(sim, **params)
             except TypeError as e:
@@ -296,6 +318,26 @@ class LiveRun:
     # ---------------------------------------------------------------- lattice
     def lattice(self):
         return lattice_frame(self.sim)
+
+
+def _innermost(fn):
+    """The function a generic (sim, **kw) wrapper calls, so that its parameters can be checked
+    before the event is scheduled rather than when it fires."""
+    for _ in range(3):
+        fn = getattr(fn, "__wrapped__", fn)
+        try:
+            sig = inspect.signature(fn)
+        except (TypeError, ValueError):
+            return fn
+        kinds = [p.kind for p in sig.parameters.values()]
+        if inspect.Parameter.VAR_KEYWORD not in kinds or len(kinds) > 2:
+            return fn
+        inner = [c.cell_contents for c in (getattr(fn, "__closure__", None) or ())
+                 if callable(getattr(c, "cell_contents", None))]
+        if len(inner) != 1:
+            return fn
+        fn = inner[0]
+    return fn
 
 
 def lattice_shape(sim):

@@ -60,7 +60,7 @@ function paramWidget(p, onChange) {
       : (p.low === null && p.high === null) ? "any" : `[${p.low ?? "-inf"}, ${p.high ?? "inf"}]`;
   const tip = `${p.doc}\nUnit: ${p.unit || "–"}\nAllowed: ${bounds}\nDefault: ${p.default}` +
     (p.citation ? `\nSource: ${p.citation}` : "") + (p.module ? `\nModule: ${p.module}` : "");
-  const info = el("span", { class: "info", title: tip, text: "ⓘ" });
+  const info = el("span", { class: "info", title: tip, text: "?" });
   info.addEventListener("click", () => wrap.classList.toggle("show-doc"));
   const name = el("span", { title: tip }, p.name, el("span", { class: "unit", text: p.unit ? `(${p.unit})` : "" }));
   wrap.append(el("div", { class: "pname" }, name, info));
@@ -317,7 +317,7 @@ class RunPanel {
   xfmt() {
     const b = this.slots.base;
     if (b && b.info.dates) return x => (b.info.dates[Math.round(x)] || "").slice(5);
-    return x => Charts.fmt(x);
+    return x => (Number.isInteger(x) ? String(x) : Charts.fmt(x));
   }
 
   renderEventLog() {
@@ -588,13 +588,17 @@ class CountryPanel extends RunPanel {
       el("span", { text: fmt(hi) }), el("span", { class: "hint", text: ` ${label}, colour range over all days${slots.length > 1 ? " and both runs" : ""}` }));
 
     const xmax = b.info.n_steps, xfmt = this.xfmt();
-    const events = slots.flatMap(s => this.eventMarkers(s));
+    // counterfactual events are drawn only where they differ from the baseline's
+    const baseEv = this.eventMarkers("base");
+    const seen = new Set(baseEv.map(e => e.x + "|" + e.label));
+    const events = baseEv.concat(slots.filter(s => s !== "base").flatMap(s => this.eventMarkers(s))
+      .filter(e => !seen.has(e.x + "|" + e.label)).map(e => ({ ...e, label: "cf: " + e.label })));
     const runs = slots.map(s => ({ slot: s, dash: s === "alt", tag: slots.length > 1 ? (s === "alt" ? " (cf)" : " (base)") : "" }));
     // 1. national status counts
     const stMetrics = STATUS.filter(m => m !== "quiet" && b.info.metrics.some(x => x.name === m));
     const status = [];
-    for (const r of runs) for (const m of stMetrics) status.push({ label: m + r.tag, color: STATUS_COLORS[m], dash: r.dash, points: this.series(r.slot, m) });
-    Charts.line(this.charts.status, { title: "National: citizens by status", series: status, events, xmin: 0, xmax, xfmt, cursor: step });
+    for (const r of runs) for (const m of stMetrics) status.push({ label: m, color: STATUS_COLORS[m], dash: r.dash, noLegend: r.dash, points: this.series(r.slot, m) });
+    Charts.line(this.charts.status, { title: "National: citizens by status" + (slots.length > 1 ? " (dashed: counterfactual)" : ""), series: status, events, xmin: 0, xmax, xfmt, cursor: step });
     // 2. national value of the map metric
     const nat = runs.map((r, i) => ({ label: label + r.tag, color: Charts.PALETTE[i], dash: r.dash, points: this.metricSeries(r.slot, key, 0) }));
     Charts.line(this.charts.metric, { title: `National: ${label}`, series: nat, events, xmin: 0, xmax, xfmt, cursor: step });

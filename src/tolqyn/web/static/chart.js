@@ -77,7 +77,7 @@ const Charts = (() => {
     const xstep = Math.max(1, niceStep(xmax - xmin, Math.max(2, Math.floor((w - m.l) / 70))));
     ctx.textAlign = "center"; ctx.textBaseline = "top";
     for (let x = Math.ceil(xmin / xstep) * xstep; x <= xmax; x += xstep) {
-      ctx.fillText(opts.xfmt ? opts.xfmt(x) : fmt(x), X(x), h - m.b + 4);
+      ctx.fillText(opts.xfmt ? opts.xfmt(x) : (Number.isInteger(x) ? String(x) : fmt(x)), X(x), h - m.b + 4);
     }
     ctx.strokeStyle = "#999";
     ctx.beginPath(); ctx.moveTo(m.l, m.t); ctx.lineTo(m.l, h - m.b); ctx.lineTo(w - m.r, h - m.b); ctx.stroke();
@@ -131,6 +131,7 @@ const Charts = (() => {
     ctx.textAlign = "right"; ctx.textBaseline = "middle";
     for (let i = series.length - 1; i >= 0; i--) {
       const s = series[i];
+      if (s.noLegend) continue;
       const tw = ctx.measureText(s.label).width;
       ctx.fillStyle = "#333"; ctx.fillText(s.label, lx, 22);
       lx -= tw + 4;
