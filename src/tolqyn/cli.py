@@ -40,8 +40,10 @@ def list_cmd():
     for name in builtin_names():
         try:
             sc = load_scenario(name)
-            desc = sc.description.strip().splitlines()[0] if sc.description else ""
-            typer.echo(f"{name:<40} {sc.model:<12} {desc}")
+            desc = " ".join(sc.description.split())
+            first = desc.split(". ")[0]
+            desc = first if len(first) <= 90 else first[:87] + "..."
+            typer.echo(f"{name:<36} {sc.model:<12} {desc}")
         except TolqynError as e:  # a broken built-in is a bug; show it rather than hide it
             typer.echo(f"{name:<40} ERROR {e}")
 
