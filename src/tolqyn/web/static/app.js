@@ -756,4 +756,5 @@ const App = {
   },
 };
 
+window.App = App;   // for tests and the console
 document.addEventListener("DOMContentLoaded", () => App.start());

@@ -43,7 +43,7 @@ const Charts = (() => {
   //        events: [{x, label, color, pending}], xmin, xmax, xfmt(x), cursor}
   function line(canvas, opts) {
     const { ctx, w, h } = setup(canvas);
-    const m = { l: 46, r: 10, t: 30, b: 22 };
+    const m = { l: 46, r: 18, t: 30, b: 22 };
     const series = (opts.series || []).filter(s => s.points && s.points.length);
     let xmin = opts.xmin ?? 0, xmax = opts.xmax ?? 1;
     let ymin = Infinity, ymax = -Infinity;

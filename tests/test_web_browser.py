@@ -1,0 +1,206 @@
+"""The dashboard in a real headless Chromium (Debian's chromium + chromium-driver, Selenium).
+
+Screenshots go to test-artifacts/. Skipped only when Chromium is not installed."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from web_support import (LiveServer, have_chromium, make_driver, quit_driver, screenshot,  # noqa: E402
+                         wait_for)
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not have_chromium(), reason="chromium and chromium-driver are not installed "
+                       "(apt-get install -y chromium chromium-driver)"),
+]
+pytest.importorskip("selenium")
+pytest.importorskip("starlette")
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
+from test_web import write_scenarios  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    d = write_scenarios(tmp_path_factory.mktemp("webui") / "mine")
+    with LiveServer(None, tmp_path_factory.mktemp("exps"), [d]) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def driver(server):
+    drv = make_driver()
+    drv.get(server.url)
+    yield drv
+    quit_driver(drv)
+
+
+def by_id(d, i):
+    return d.find_element(By.ID, i)
+
+
+def text(d, i):
+    return by_id(d, i).text
+
+
+def open_tab(d, name):
+    by_id(d, f"tab-{name}").click()
+    wait_for(lambda: by_id(d, f"view-{name}").is_displayed(), what=f"{name} tab")
+
+
+def choose(d, select_id, value):
+    wait_for(lambda: any(o.get_attribute("value") == value
+                         for o in by_id(d, select_id).find_elements(By.TAG_NAME, "option")),
+             what=f"option {value}")
+    Select(by_id(d, select_id)).select_by_value(value)
+
+
+def region_fills(d, slot):
+    return d.execute_script(
+        f"return [...document.querySelectorAll('#country-map-{slot} path')].map(p => p.getAttribute('fill'))")
+
+
+def setup_country(d):
+    open_tab(d, "country")
+    choose(d, "country-scenario", "mine/kz-small")
+    wait_for(lambda: "one agent per 4,000" in d.find_element(By.CSS_SELECTOR, "#view-country .desc").text,
+             what="scenario description")
+    by_id(d, "country-setup").click()
+    wait_for(lambda: "step 0 of 8" in text(d, "country-status"), timeout=120, what="country set-up")
+    wait_for(lambda: len(region_fills(d, "base")) >= 20, what="map drawn")
+
+
+def test_classic_lattice_plays_and_takes_live_parameters(driver):
+    d = driver
+    open_tab(d, "classic")
+    choose(d, "classic-scenario", "mine/rebellion")
+    wait_for(lambda: by_id(d, "classic-params").find_elements(By.CSS_SELECTOR, '[data-param="legitimacy"]'),
+             what="parameter widgets")
+    # widgets come from the declarations: bounds and docs
+    leg = d.find_element(By.CSS_SELECTOR, '#classic-params [data-param="legitimacy"]')
+    rng = leg.find_element(By.CSS_SELECTOR, "input[type=range]")
+    assert (rng.get_attribute("min"), rng.get_attribute("max")) == ("0", "1")
+    assert "regime legitimacy" in leg.find_element(By.CSS_SELECTOR, ".info").get_attribute("title")
+    by_id(d, "classic-setup").click()
+    wait_for(lambda: "step 0 of 40" in text(d, "classic-status"), timeout=120, what="classic set-up")
+    counts0 = wait_for(lambda: by_id(d, "classic-lattice").get_attribute("data-counts"), what="lattice")
+    assert sum(map(int, counts0.split(","))) == 1600
+    Select(by_id(d, "classic-speed")).select_by_value("5")
+    by_id(d, "classic-play").click()
+    wait_for(lambda: int(by_id(d, "classic-lattice").get_attribute("data-t") or 0) >= 3, what="steps")
+    # change legitimacy while it runs: applied from the next step and drawn as an event
+    box = leg.find_element(By.CSS_SELECTOR, "input.pvalue")
+    box.clear()
+    box.send_keys("0.5\n")
+    wait_for(lambda: "legitimacy=0.5" in text(d, "classic-eventlog"), what="live change logged")
+    wait_for(lambda: "finished" in text(d, "classic-status"), timeout=60, what="run end")
+    assert by_id(d, "classic-lattice").get_attribute("data-counts") != counts0
+    assert int(by_id(d, "classic-chart-status").get_attribute("data-points")) == 3 * 41
+    screenshot(d, "classic-lattice")
+
+
+def test_country_play_changes_map_and_charts(driver):
+    d = driver
+    setup_country(d)
+    fills0 = region_fills(d, "base")
+    pts0 = int(by_id(d, "country-chart-metric").get_attribute("data-points"))
+    by_id(d, "country-play").click()
+    wait_for(lambda: "finished" in text(d, "country-status"), timeout=120, what="country run end")
+    assert "2022-01-08" in text(d, "country-status")
+    assert int(by_id(d, "country-chart-metric").get_attribute("data-points")) > pts0
+    assert region_fills(d, "base") != fills0
+    # the day slider goes back in time and the map follows
+    last = region_fills(d, "base")
+    d.execute_script("const s = document.getElementById('country-day'); s.value = 0;"
+                     "s.dispatchEvent(new Event('input'));")
+    wait_for(lambda: region_fills(d, "base") != last, what="map at day 0")
+    assert "2021-12-31" in text(d, "country-day-label")
+    # choosing another map metric repaints; clicking a region selects it for the region chart
+    choose(d, "country-map-metric", "arrests")
+    d.find_element(By.CSS_SELECTOR, '#country-map-base path[data-region="KZ-47"]').click()
+    wait_for(lambda: "Mangystau" in d.execute_script("return window.App.panels.country.maps.base.names['KZ-47']"),
+             what="region names")
+    by_id(d, "country-follow").click()
+    screenshot(d, "country-played")
+
+
+def test_country_compare_and_inject(driver):
+    d = driver
+    setup_country(d)
+    choose(d, "country-alt-scenario", "mine/kz-no-shutdown")
+    by_id(d, "country-compare").click()
+    alt_fig = d.find_element(By.CSS_SELECTOR, '.map-fig[data-slot="alt"]')
+    wait_for(lambda: alt_fig.is_displayed(), timeout=120, what="counterfactual map")
+    wait_for(lambda: len(region_fills(d, "alt")) >= 20, what="alt map drawn")
+    by_id(d, "country-step").click()
+    wait_for(lambda: "step 1 of 8" in text(d, "country-status"), what="one step")
+    # inject troops into the baseline only, through the generic action form
+    choose(d, "country-inject-action", "deploy_troops")
+    params = by_id(d, "country-inject-params")
+    params.clear()
+    params.send_keys('{"persons": 2000, "regions": ["KZ-75"]}')
+    by_id(d, "country-inject").click()
+    wait_for(lambda: "scheduled for step 2" in text(d, "country-status"), what="injection")
+    Select(by_id(d, "country-speed")).select_by_value("0")
+    by_id(d, "country-play").click()
+    wait_for(lambda: "finished" in text(d, "country-status"), timeout=120, what="both runs end")
+    # both runs on the same charts: solid baseline, dashed counterfactual
+    assert by_id(d, "country-chart-metric").get_attribute("data-series") == "2"
+    assert by_id(d, "country-chart-region").get_attribute("data-series") == "2"
+    assert "deploy_troops" in text(d, "country-eventlog")
+    assert "[counterfactual]" in text(d, "country-eventlog")
+    assert region_fills(d, "alt") != region_fills(d, "base")
+    troops = d.execute_script(
+        "const s = window.App.panels.country.slots;"
+        "return [s.base.rows.troops[8][1], s.alt.rows.troops[8][1]]")
+    assert troops[0] > troops[1]
+    screenshot(d, "country-compare")
+
+
+def test_input_errors_are_readable(driver, server):
+    d = driver
+    open_tab(d, "country")
+    choose(d, "country-scenario", "mine/kz-small")
+    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, '#country-params [data-param="scale"]'), what="widgets")
+    box = d.find_element(By.CSS_SELECTOR, '#country-params [data-param="scale"] input.pvalue')
+    box.clear()
+    box.send_keys("-3\n")
+    by_id(d, "country-setup").click()
+    err = wait_for(lambda: by_id(d, "country-error").is_displayed() and text(d, "country-error"),
+                   what="error message")
+    assert "scale" in err and "below the minimum" in err
+    assert "invalid" in d.find_element(By.CSS_SELECTOR, '#country-params [data-param="scale"]').get_attribute("class")
+    params = by_id(d, "country-inject-params")
+    params.clear()
+    params.send_keys("{oops")
+    by_id(d, "country-inject").click()
+    wait_for(lambda: "not valid JSON" in text(d, "country-error"), what="JSON error")
+    by_id(d, "country-steps").clear()
+    by_id(d, "country-steps").send_keys("99999999")
+    box.clear()
+    box.send_keys("4000\n")
+    by_id(d, "country-setup").click()
+    wait_for(lambda: "--max-steps" in text(d, "country-error"), what="refusal")
+    screenshot(d, "country-input-error")
+    # the server is still up and serves a fresh set-up
+    by_id(d, "country-steps").clear()
+    by_id(d, "country-steps").send_keys("2")
+    by_id(d, "country-setup").click()
+    wait_for(lambda: "step 0 of 2" in text(d, "country-status"), timeout=120, what="recovery")
+    assert "connected" in text(d, "conn")
+
+
+def test_closing_the_page_ends_its_session(server):
+    d = make_driver(900, 700)
+    try:
+        d.get(server.url + "#classic")
+        choose(d, "classic-scenario", "mine/rebellion")
+        wait_for(lambda: len(server.sessions) >= 2, what="second session")
+    finally:
+        quit_driver(d)
+    wait_for(lambda: len(server.sessions) == 1, timeout=20, what="session closed with its page")
