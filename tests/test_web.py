@@ -275,3 +275,19 @@ def test_bad_input_keeps_server_up(server):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(server.url + "api/scenario?name=..%2F..%2Fetc%2Fpasswd")
     assert e.value.code == 400 and "unknown scenario" in json.load(e.value)["error"]
+
+
+def test_calibration_directory_is_listed_with_its_posterior(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from tolqyn.web import experiments as ex
+    d = tmp_path / "calib"
+    d.mkdir()
+    (d / "calibration.json").write_text(json.dumps({"scenario": "kazakhstan-2022", "generations": 3}))
+    pq.write_table(pa.table({"legitimacy": [0.5, 0.6, 0.62], "weight": [0.2, 0.3, 0.5]}), d / "posterior.parquet")
+    (d / "sensitivity.csv").write_text("output,parameter,mu_star,mu_star_conf,sigma\nactive,legitimacy,3.0,0.5,1.0\n")
+    assert ex.list_experiments(tmp_path)["experiments"][0]["kind"] == "calibration"
+    det = ex.experiment_detail(tmp_path, "calib")
+    titles = [p["title"] for p in det["plots"]]
+    assert titles[0].startswith("posterior: legitimacy (3 samples)") and len(titles) == 2
+    assert det["plots"][1]["legend"] == ["mu_star", "sigma"] and det["summary"]["generations"] == 3

@@ -28,7 +28,9 @@ from test_web import write_scenarios  # noqa: E402
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     d = write_scenarios(tmp_path_factory.mktemp("webui") / "mine")
-    with LiveServer(None, tmp_path_factory.mktemp("exps"), [d]) as srv:
+    exps = tmp_path_factory.mktemp("exps")
+    with LiveServer(None, exps, [d]) as srv:
+        srv.experiments_dir, srv.scenario_dir = exps, d
         yield srv
 
 
@@ -204,3 +206,31 @@ def test_closing_the_page_ends_its_session(server):
     finally:
         quit_driver(d)
     wait_for(lambda: len(server.sessions) == 1, timeout=20, what="session closed with its page")
+
+
+def test_experiments_view_plots_and_downloads(driver, server):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from tolqyn.experiments.sweep import sweep
+    from tolqyn.web.runs import Catalog
+    sc = Catalog([server.scenario_dir]).load("mine/rebellion")
+    root = server.experiments_dir / "legitimacy-sweep"
+    sweep(sc, root, design="grid", samples=3, replicates=1, params=["legitimacy"], steps=15,
+          executor_kind="serial", progress=False)
+    pq.write_table(pa.table({"output": ["active_max"] * 2, "parameter": ["legitimacy", "cop_density"],
+                             "S1": [0.55, 0.25], "S1_conf": [0.05, 0.04], "ST": [0.62, 0.31]}),
+                   root / "sensitivity.parquet")
+    d = driver
+    open_tab(d, "experiments")
+    row = wait_for(lambda: d.find_element(By.CSS_SELECTOR, '#exp-list .exp[data-id="legitimacy-sweep"]'),
+                   what="experiment listed")
+    row.click()
+    wait_for(lambda: len(d.find_elements(By.CSS_SELECTOR, "#exp-detail canvas.chart")) >= 3, what="plots")
+    kinds = d.execute_script("return [...document.querySelectorAll('#exp-detail canvas.chart')]"
+                             ".map(c => c.dataset.points)")
+    assert all(int(k) > 0 for k in kinds)
+    links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#exp-detail a.dl")]
+    csv_link = [h for h in links if "results" in h and h.endswith("format=csv")][0]
+    head = d.execute_script("return fetch(arguments[0]).then(r => r.text()).then(t => t.split('\\n')[0])", csv_link)
+    assert "metric" in head and "value" in head
+    screenshot(d, "experiments")

@@ -14,6 +14,7 @@ from pathlib import Path
 from tolqyn.core.errors import TolqynError
 
 MAX_PLOT_ROWS = 200_000
+MARKERS = ("experiment.json", "calibration.json")   # a sweep's store, an ABC calibration
 _ID_COLS = {"run_id", "point_id", "replicate", "seed", "step", "chain", "draw", "sample", "iteration",
             "weight", "weights", "distance", "generation", "particle"}
 
@@ -26,20 +27,28 @@ def list_experiments(root) -> dict:
     r = _root(root)
     out = []
     if r.is_dir():
-        for spec_path in sorted(r.rglob("experiment.json")):
-            d = spec_path.parent
+        dirs = sorted({p.parent for m in MARKERS for p in r.rglob(m)})
+        for d in dirs:
             if len(d.relative_to(r).parts) > 4:
                 continue
-            try:
-                spec = json.loads(spec_path.read_text())
-            except (OSError, ValueError):
-                spec = {}
+            spec = _spec(d)
             design = spec.get("design") if isinstance(spec.get("design"), dict) else {}
             out.append({"id": str(d.relative_to(r)) if d != r else ".",
-                        "scenario": spec.get("scenario"), "kind": spec.get("kind") or design.get("kind"),
+                        "scenario": spec.get("scenario"),
+                        "kind": spec.get("kind") or design.get("kind") or
+                        ("calibration" if (d / "calibration.json").exists() else None),
                         "created": spec.get("created") or spec.get("created_at"),
                         "n_points": spec.get("n_points"), "replicates": spec.get("replicates")})
     return {"root": str(r), "experiments": out}
+
+
+def _spec(d: Path) -> dict:
+    for m in MARKERS:
+        try:
+            return json.loads((d / m).read_text())
+        except (OSError, ValueError):
+            continue
+    return {}
 
 
 def _resolve(root, exp_id: str) -> Path:
@@ -49,7 +58,7 @@ def _resolve(root, exp_id: str) -> Path:
     d = (r / exp_id).resolve()
     if d != r and r not in d.parents:
         raise TolqynError(f"experiment {exp_id!r} is outside the experiments folder")
-    if not (d / "experiment.json").is_file():
+    if not any((d / m).is_file() for m in MARKERS):
         raise TolqynError(f"no experiment {exp_id!r} in {r}")
     return d
 
@@ -190,7 +199,7 @@ def _result_lines(d: Path) -> list[dict]:
 
 def experiment_detail(root, exp_id: str) -> dict:
     d = _resolve(root, exp_id)
-    spec = json.loads((d / "experiment.json").read_text())
+    spec = _spec(d)
     manifest = {}
     if (d / "manifest.json").exists():
         try:
@@ -198,7 +207,8 @@ def experiment_detail(root, exp_id: str) -> dict:
         except ValueError:
             manifest = {}
     summary = {}
-    for k in ("scenario", "scenario_hash", "model", "n_points", "replicates", "steps", "version"):
+    for k in ("scenario", "scenario_hash", "model", "n_points", "replicates", "steps", "version",
+              "generations", "simulations", "population"):
         if spec.get(k) is not None:
             summary[k] = spec[k]
     design = spec.get("design")
