@@ -1,0 +1,595 @@
+"""Numba kernels of the Epstein (2002) civil-violence model.
+
+The whole step (random sequential activation of citizens and cops, movement, arrest,
+jail, Model II killing, cloning and ageing) is one compiled loop over a shuffled actor list.
+Every actor sees the lattice exactly as the previous actor left it.
+
+Speed comes from three things:
+* a uint8 lattice (`cell`) plus an int32 occupant index (`who`);
+* two incremental count fields, `fc[s]` = cops and `fa[s]` = active citizens within citizen
+  vision of site s (own site excluded). A citizen's decision reads two numbers instead of
+  scanning its neighbourhood; the fields change only when a cop moves or an active citizen
+  moves, turns or is removed, which costs one pass over the offsets;
+* rejection sampling for "random empty site in vision", falling back to an exact scan, so the
+  choice is exactly uniform over empty sites.
+
+Draws come only from counter-based streams: draw(key, step, actor, slot).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from tolqyn.core.random import draw_u01
+from tolqyn.space.grid import wrap_site
+
+# lattice codes (low 4 bits), group bit for Model II (bit 4: 0 blue, 1 green)
+EMPTY = 0
+C_QUIET = 1
+C_ACTIVE = 2
+COP = 3
+C_JAILED = 4
+KIND_MASK = 15
+GROUP_SHIFT = 4
+
+# status codes, as in core/status.py
+QUIET = 0
+ACTIVE = 1
+JAILED = 2
+DEAD = 4
+
+BIG = np.int64(1) << np.int64(62)   # an infinite jail term
+
+# integer parameters
+IP_RATIO = 0          # 0 floor, 1 round half even, 2 real
+IP_SELF2 = 1          # an active citizen counts itself twice in A (NetLogo)
+IP_MOVE_RULE = 2      # 0 one step to a free Moore neighbour, 1 random empty site in vision
+IP_CIT_MOVE_FIRST = 3
+IP_COP_MOVE_FIRST = 4
+IP_ARREST_NEAREST = 5
+IP_COP_TO_SITE = 6
+IP_TERM_HI = 7        # largest jail term drawn (-1: always 0)
+IP_TERM_INF = 8
+IP_JAIL_BLOCK = 9     # jailed citizens keep and block their cell (Mesa)
+IP_END_OF_STEP = 10   # jail terms count down for everyone after all actors (NetLogo)
+IP_RELEASE_ACTS = 11  # a citizen released in its own turn acts in that turn (Ascape)
+IP_MOVEMENT = 12
+IP_COPS_ALWAYS = 13
+IP_MODEL2 = 14
+IP_MAX_AGE = 15
+IP_SAME_FIELD = 16    # cop vision == citizen vision: fa[s] == 0 means no active in cop view
+IP_RELEASE_NEAR_ONLY = 17  # unused (reserved)
+N_IP = 18
+
+FP_L = 0
+FP_T = 1
+FP_K = 2
+FP_GFAC = 3
+FP_CLONE_P = 4
+N_FP = 5
+
+K_ORDER = 0
+K_MOVE = 1
+K_COPMOVE = 2
+K_ARREST = 3
+K_TERM = 4
+K_RELEASE = 5
+K_KILL = 6
+K_CLONE = 7
+N_KEYS = 8
+
+OUT_ARRESTS = 0
+OUT_KILLED = 1
+OUT_BIRTHS = 2
+OUT_DEATHS = 3
+OUT_RELEASED = 4
+N_OUT = 5
+
+MOVE_TRIES = 16
+
+
+@njit(cache=True)
+def ccode(st, g):
+    return np.uint8((C_ACTIVE if st == ACTIVE else C_QUIET) | (g << GROUP_SHIFT))
+
+
+@njit(cache=True)
+def ratio_value(C, A, mode):
+    """C/A as Epstein's code (floor), Mesa 3 (Python round: half to even) or the paper (real)."""
+    if mode == 0:
+        return float(C // A)
+    if mode == 1:
+        q = C // A
+        r = C - q * A
+        if 2 * r > A or (2 * r == A and (q & 1) == 1):
+            q += 1
+        return float(q)
+    return C / A
+
+
+@njit(cache=True)
+def arrest_probability(C, others_active, self_active, count_self_twice, k, mode):
+    """Estimated arrest probability P = 1 − exp(−k · ratio(C, A)) with A = 1 (self) + active
+    citizens in vision (+ 1 more for an already active citizen under NetLogo's double count)."""
+    A = np.int64(others_active) + 1
+    if count_self_twice and self_active:
+        A += 1
+    return 1.0 - math.exp(-k * ratio_value(np.int64(C), A, mode))
+
+
+@njit(cache=True)
+def fadd(f, s, dx, dy, dl, reach, W, H, delta):
+    """Add delta to the field at every site whose vision contains s (shapes are symmetric)."""
+    x = s % W
+    y = s // W
+    n = dx.shape[0]
+    if x >= reach and x < W - reach and y >= reach and y < H - reach:
+        for k in range(n):
+            f[s + dl[k]] += delta
+    else:
+        for k in range(n):
+            f[wrap_site(s, dx[k], dy[k], W, H)] += delta
+
+
+@njit(cache=True)
+def rint(key, t, i, slot, n):
+    """A uniform integer in [0, n): 53-bit uniform times n (bias below n / 2^53)."""
+    return np.int64(draw_u01(key, t, i, slot) * n)
+
+
+@njit(cache=True)
+def nb(s, x, y, k, dx, dy, dl, reach, W, H):
+    """The k-th neighbour of site s = (x, y): a plain add away from the edges."""
+    if x >= reach and x < W - reach and y >= reach and y < H - reach:
+        return s + dl[k]
+    xx = x + dx[k]
+    yy = y + dy[k]
+    if xx < 0:
+        xx += W
+    elif xx >= W:
+        xx -= W
+    if yy < 0:
+        yy += H
+    elif yy >= H:
+        yy -= H
+    return yy * W + xx
+
+
+@njit(cache=True)
+def random_empty_in(s, dx, dy, dl, reach, cell, W, H, key, t, idx):
+    """A uniformly chosen empty site among the offsets of s, or -1 if none: rejection
+    sampling, then an exact scan, so the choice is exactly uniform over the empty sites."""
+    n = dx.shape[0]
+    if n == 0:
+        return -1
+    x = s % W
+    y = s // W
+    for tr in range(MOVE_TRIES):
+        q = nb(s, x, y, rint(key, t, idx, tr, n), dx, dy, dl, reach, W, H)
+        if cell[q] == EMPTY:
+            return q
+    return random_empty_scan(s, dx, dy, dl, reach, cell, W, H, key, t, idx)
+
+
+@njit(cache=True)
+def random_empty_scan(s, dx, dy, dl, reach, cell, W, H, key, t, idx):
+    """A uniformly chosen empty site among the offsets of s by one exact scan; -1 if none."""
+    n = dx.shape[0]
+    x = s % W
+    y = s // W
+    m = 0
+    for k in range(n):
+        if cell[nb(s, x, y, k, dx, dy, dl, reach, W, H)] == EMPTY:
+            m += 1
+    if m == 0:
+        return -1
+    pick = rint(key, t, idx, MOVE_TRIES, m)
+    for k in range(n):
+        q = nb(s, x, y, k, dx, dy, dl, reach, W, H)
+        if cell[q] == EMPTY:
+            if pick == 0:
+                return q
+            pick -= 1
+    return -1
+
+
+@njit(cache=True)
+def is_target(code, mode, g):
+    """mode 0: an active citizen (arrest); mode 1: a free citizen of the other group than g
+    (Model II victim); mode 2: an empty site (release)."""
+    if mode == 0:
+        return (code & KIND_MASK) == C_ACTIVE
+    if mode == 1:
+        kind = code & KIND_MASK
+        return (kind == C_QUIET or kind == C_ACTIVE) and (code >> GROUP_SHIFT) != g
+    return code == EMPTY
+
+
+@njit(cache=True)
+def nearest_in(s, dx, dy, dl, reach, ptr, cell, W, H, mode, g, key, t, idx, slot):
+    """Nearest target site (Euclidean rings), random among equally near ones; -1 if none."""
+    x = s % W
+    y = s // W
+    n_ring = ptr.shape[0] - 1
+    for r in range(n_ring):
+        m = 0
+        for k in range(ptr[r], ptr[r + 1]):
+            if is_target(cell[nb(s, x, y, k, dx, dy, dl, reach, W, H)], mode, g):
+                m += 1
+        if m > 0:
+            pick = 0 if m == 1 else rint(key, t, idx, slot, m)
+            for k in range(ptr[r], ptr[r + 1]):
+                q = nb(s, x, y, k, dx, dy, dl, reach, W, H)
+                if is_target(cell[q], mode, g):
+                    if pick == 0:
+                        return q
+                    pick -= 1
+    return -1
+
+
+@njit(cache=True)
+def random_in(s, dx, dy, dl, reach, cell, W, H, mode, g, key, t, idx, slot):
+    """A uniformly random target site among all offsets; -1 if none."""
+    x = s % W
+    y = s // W
+    n = dx.shape[0]
+    m = 0
+    for k in range(n):
+        if is_target(cell[nb(s, x, y, k, dx, dy, dl, reach, W, H)], mode, g):
+            m += 1
+    if m == 0:
+        return -1
+    pick = 0 if m == 1 else rint(key, t, idx, slot, m)
+    for k in range(n):
+        q = nb(s, x, y, k, dx, dy, dl, reach, W, H)
+        if is_target(cell[q], mode, g):
+            if pick == 0:
+                return q
+            pick -= 1
+    return -1
+
+
+@njit(cache=True)
+def place_released(home, rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H, key, t, idx):
+    """Release site: nearest free site to `home` within the release disc (home included),
+    random among equally near; else a uniformly random free site of the lattice; -1 if full."""
+    q = nearest_in(home, rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H, 2, 0, key, t, idx, 0)
+    if q >= 0:
+        return q
+    N = W * H
+    for tr in range(64):
+        q = rint(key, t, idx, 1 + tr, N)
+        if cell[q] == EMPTY:
+            return q
+    m = 0
+    for q in range(N):
+        if cell[q] == EMPTY:
+            m += 1
+    if m == 0:
+        return -1
+    pick = rint(key, t, idx, 100, m)
+    for q in range(N):
+        if cell[q] == EMPTY:
+            if pick == 0:
+                return q
+            pick -= 1
+    return -1
+
+
+@njit(cache=True)
+def step_kernel(t, cell, who, W, H,
+                status, hard, risk, site, home, jail, group, age, nused,
+                cop_site, n_cops, fc, fa,
+                cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach,
+                kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+                mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+                fp, ip, keys, out, actors):
+    """One period. `nused[0]` is the number of citizen slots in use (grows by cloning);
+    the arrays must have room for nused[0] + (living citizens) more slots."""
+    L = fp[FP_L]
+    T = fp[FP_T]
+    kk = fp[FP_K]
+    gfac = (1.0 - L) * fp[FP_GFAC]
+    clone_p = fp[FP_CLONE_P]
+    ratio_mode = ip[IP_RATIO]
+    self2 = ip[IP_SELF2] != 0
+    move_vision = ip[IP_MOVE_RULE] == 1
+    cit_first = ip[IP_CIT_MOVE_FIRST] != 0
+    cop_first = ip[IP_COP_MOVE_FIRST] != 0
+    nearest = ip[IP_ARREST_NEAREST] != 0
+    cop_to_site = ip[IP_COP_TO_SITE] != 0
+    term_hi = ip[IP_TERM_HI]
+    term_inf = ip[IP_TERM_INF] != 0
+    block = ip[IP_JAIL_BLOCK] != 0
+    end_of_step = ip[IP_END_OF_STEP] != 0
+    release_acts = ip[IP_RELEASE_ACTS] != 0
+    movement = ip[IP_MOVEMENT] != 0
+    cops_move = movement or ip[IP_COPS_ALWAYS] != 0
+    model2 = ip[IP_MODEL2] != 0
+    max_age = ip[IP_MAX_AGE]
+    same_field = ip[IP_SAME_FIELD] != 0
+
+    # the actor list: living citizens then cops (coded -1 - c), shuffled by Fisher-Yates
+    n0 = nused[0]
+    m = 0
+    for i in range(n0):
+        if status[i] != DEAD:
+            actors[m] = i
+            m += 1
+    for c in range(n_cops):
+        actors[m] = -1 - c
+        m += 1
+    for j in range(m - 1, 0, -1):
+        r = rint(keys[K_ORDER], t, j, 0, j + 1)
+        tmp = actors[j]
+        actors[j] = actors[r]
+        actors[r] = tmp
+
+    for qa in range(m):
+        a = actors[qa]
+        if a >= 0:
+            # ------------------------------------------------------------ citizen
+            i = a
+            st = status[i]
+            if st == DEAD:
+                continue  # killed earlier in this period
+            g = group[i]
+            if model2:
+                age[i] += 1
+                if age[i] > max_age:
+                    s = site[i]
+                    if s >= 0:
+                        if st == ACTIVE:
+                            fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                        cell[s] = EMPTY
+                        who[s] = -1
+                        site[i] = -1
+                    status[i] = DEAD
+                    out[OUT_DEATHS] += 1
+                    continue
+            released = False
+            if st == JAILED:
+                if end_of_step:
+                    continue
+                if jail[i] > 0:
+                    jail[i] -= 1
+                    if jail[i] > 0 or not release_acts:
+                        continue
+                if block:
+                    cell[site[i]] = ccode(QUIET, g)
+                else:
+                    q = place_released(home[i], rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H,
+                                       keys[K_RELEASE], t, i)
+                    if q < 0:
+                        continue  # lattice full: stays in jail, tries again next turn
+                    cell[q] = ccode(QUIET, g)
+                    who[q] = i
+                    site[i] = q
+                status[i] = QUIET
+                st = QUIET
+                released = True
+                out[OUT_RELEASED] += 1
+            # move (before acting) --------------------------------------------
+            if cit_first and movement and not released:
+                s = site[i]
+                if move_vision:
+                    q = random_empty_in(s, cv_dx, cv_dy, cv_dl, cv_reach, cell, W, H, keys[K_MOVE], t, i)
+                else:
+                    q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_MOVE], t, i)
+                if q >= 0:
+                    cell[q] = cell[s]
+                    who[q] = i
+                    cell[s] = EMPTY
+                    who[s] = -1
+                    site[i] = q
+                    if st == ACTIVE:
+                        fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                        fadd(fa, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+            # decide (rule A) ---------------------------------------------------
+            s = site[i]
+            P = arrest_probability(fc[s], fa[s], st == ACTIVE, self2, kk, ratio_mode)
+            new = ACTIVE if hard[i] * gfac - risk[i] * P > T else QUIET
+            victim = -1
+            if model2 and new == ACTIVE:
+                victim = nearest_in(s, cv_dx, cv_dy, cv_dl, cv_reach, cv_ptr, cell, W, H, 1, g,
+                                    keys[K_KILL], t, i, 0)
+                if victim < 0:
+                    new = QUIET  # nobody of the other group in sight: stays quiet
+            if new != st:
+                cell[s] = ccode(new, g)
+                status[i] = new
+                fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1 if new == ACTIVE else -1)
+                st = new
+            if victim >= 0:
+                j = who[victim]
+                if status[j] == ACTIVE:
+                    fadd(fa, victim, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                status[j] = DEAD
+                site[j] = -1
+                out[OUT_KILLED] += 1
+                # the killer takes the victim's site
+                fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                cell[victim] = cell[s]
+                who[victim] = i
+                cell[s] = EMPTY
+                who[s] = -1
+                site[i] = victim
+                fadd(fa, victim, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+            # move (after acting) -----------------------------------------------
+            if (not cit_first) and movement:
+                s = site[i]
+                if move_vision:
+                    q = random_empty_in(s, cv_dx, cv_dy, cv_dl, cv_reach, cell, W, H, keys[K_MOVE], t, i)
+                else:
+                    q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_MOVE], t, i)
+                if q >= 0:
+                    cell[q] = cell[s]
+                    who[q] = i
+                    cell[s] = EMPTY
+                    who[s] = -1
+                    site[i] = q
+                    if st == ACTIVE:
+                        fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                        fadd(fa, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+            # cloning (Model II) -------------------------------------------------
+            if model2 and clone_p > 0.0:
+                if draw_u01(keys[K_CLONE], t, i, 0) < clone_p:
+                    s = site[i]
+                    q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_CLONE], t, i)
+                    if q >= 0:
+                        j = nused[0]
+                        nused[0] = j + 1
+                        status[j] = QUIET
+                        hard[j] = hard[i]
+                        risk[j] = risk[i]
+                        group[j] = g
+                        age[j] = 0
+                        jail[j] = 0
+                        site[j] = q
+                        home[j] = q
+                        cell[q] = ccode(QUIET, g)
+                        who[q] = j
+                        out[OUT_BIRTHS] += 1
+        else:
+            # ------------------------------------------------------------ cop
+            c = -1 - a
+            for phase in range(2):
+                if (phase == 0) == cop_first:
+                    # move
+                    if cops_move:
+                        s = cop_site[c]
+                        if move_vision:
+                            q = random_empty_in(s, kv_dx, kv_dy, kv_dl, kv_reach, cell, W, H, keys[K_COPMOVE], t, c)
+                        else:
+                            q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_COPMOVE], t, c)
+                        if q >= 0:
+                            cell[q] = COP
+                            who[q] = c
+                            cell[s] = EMPTY
+                            who[s] = -1
+                            cop_site[c] = q
+                            fadd(fc, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                            fadd(fc, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+                else:
+                    # arrest (rule C)
+                    s = cop_site[c]
+                    if same_field and fa[s] == 0:
+                        continue
+                    if nearest:
+                        q = nearest_in(s, kv_dx, kv_dy, kv_dl, kv_reach, kv_ptr, cell, W, H, 0, 0,
+                                       keys[K_ARREST], t, c, 0)
+                    else:
+                        q = random_in(s, kv_dx, kv_dy, kv_dl, kv_reach, cell, W, H, 0, 0,
+                                      keys[K_ARREST], t, c, 0)
+                    if q < 0:
+                        continue
+                    j = who[q]
+                    out[OUT_ARRESTS] += 1
+                    fadd(fa, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                    if term_inf:
+                        term = BIG
+                    elif term_hi <= 0:
+                        term = np.int64(0)
+                    else:
+                        term = rint(keys[K_TERM], t, c, 0, term_hi + 1)
+                    if end_of_step and term == 0:
+                        # NetLogo: a zero term means the suspect is never actually jailed
+                        status[j] = QUIET
+                        cell[q] = ccode(QUIET, group[j])
+                        continue
+                    status[j] = JAILED
+                    jail[j] = term
+                    home[j] = q
+                    if block:
+                        cell[q] = np.uint8(C_JAILED | (group[j] << GROUP_SHIFT))
+                    else:
+                        cell[q] = EMPTY
+                        who[q] = -1
+                        site[j] = -1
+                        if cop_to_site:
+                            cell[q] = COP
+                            who[q] = c
+                            cell[s] = EMPTY
+                            who[s] = -1
+                            cop_site[c] = q
+                            fadd(fc, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                            fadd(fc, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+
+    if end_of_step:
+        # NetLogo: every jailed citizen's term is reduced after all actors have acted
+        for i in range(nused[0]):
+            if status[i] == JAILED:
+                if jail[i] > 0:
+                    jail[i] -= 1
+                if jail[i] <= 0:
+                    if block:
+                        cell[site[i]] = ccode(QUIET, group[i])
+                    else:
+                        q = place_released(home[i], rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H,
+                                           keys[K_RELEASE], t, i)
+                        if q < 0:
+                            continue
+                        cell[q] = ccode(QUIET, group[i])
+                        who[q] = i
+                        site[i] = q
+                    status[i] = QUIET
+                    out[OUT_RELEASED] += 1
+
+
+@njit(cache=True)
+def rebuild_fields(cell, W, H, fc, fa, cv_dx, cv_dy, cv_dl, cv_reach):
+    """Recompute both count fields from the lattice (after set-up or a cop count change)."""
+    fc[:] = 0
+    fa[:] = 0
+    for s in range(W * H):
+        kind = cell[s] & KIND_MASK
+        if kind == COP:
+            fadd(fc, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+        elif kind == C_ACTIVE:
+            fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+
+
+@njit(cache=True)
+def summarize(status, hard, risk, group, n, gfac, out):
+    """Counts by status and group, and Epstein's tension: mean grievance of the non-jailed ×
+    fraction of the non-jailed who are quiet / mean risk aversion of the non-jailed.
+    out = [quiet, active, jailed, dead, blue, green, tension]."""
+    nq = 0
+    na = 0
+    nj = 0
+    nd = 0
+    nb = 0
+    ng = 0
+    sg = 0.0
+    sr = 0.0
+    for i in range(n):
+        st = status[i]
+        if st == DEAD:
+            nd += 1
+            continue
+        if group[i] == 0:
+            nb += 1
+        else:
+            ng += 1
+        if st == JAILED:
+            nj += 1
+            continue
+        if st == QUIET:
+            nq += 1
+        else:
+            na += 1
+        sg += hard[i]
+        sr += risk[i]
+    out[0] = nq
+    out[1] = na
+    out[2] = nj
+    out[3] = nd
+    out[4] = nb
+    out[5] = ng
+    free = nq + na
+    if free > 0 and sr > 0.0:
+        out[6] = (sg * gfac / free) * (nq / free) / (sr / free)
+    else:
+        out[6] = np.nan
