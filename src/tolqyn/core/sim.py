@@ -186,7 +186,8 @@ class Sim:
         if counts.sum() != self.pop.n:
             raise InvariantError(f"step {self.t}: statuses do not sum to the population")
         dead = st == S.DEAD
-        if self._dead_before is not None and np.any(self._dead_before & ~dead):
+        # a population may grow (births): compare the agents that existed before
+        if self._dead_before is not None and np.any(self._dead_before & ~dead[:self._dead_before.size]):
             raise InvariantError(f"step {self.t}: an agent returned from the dead")
         self._dead_before = dead
         if self.results is not None:
