@@ -61,7 +61,10 @@ class Target:
         """The target's summary statistic from one RunResult (NaN when undefined)."""
         cols = res.columns
         if self.stat == "n_regions":
+            upto = step_of(self.at, start_date, dt) if self.at is not None else None
             m = cols["metric"] == self.metric
+            if upto is not None:
+                m &= cols["step"] <= upto
             regs = cols["region"][m]
             vals = cols["value"][m]
             keep = regs != "ALL"
@@ -72,7 +75,7 @@ class Target:
                 if np.nanmax(vals[keep][regs[keep] == r]) >= self.threshold:
                     n += 1
             return float(n)
-        y = res.series(self.metric, self.region)
+        y = self.series(res)
         if y.size == 0:
             raise TolqynError(f"target '{self.name}': the run has no series {self.metric}@{self.region} "
                               f"(metrics: {', '.join(res.metrics)})")
@@ -85,7 +88,9 @@ class Target:
         if self.stat == "value_at":
             s = step_of(self.at, start_date, dt)
             return float(y[min(s, y.size - 1)])
-        hits = np.nonzero(y >= self.threshold)[0]
+        # a negative threshold means "this share of the peak" (e.g. -0.05: 5 % of the maximum)
+        thr = self.threshold if self.threshold >= 0 else -self.threshold * float(np.max(y))
+        hits = np.nonzero(y >= thr)[0]
         if self.stat == "onset":
             return float(hits[0]) if hits.size else float(y.size)  # never: after the horizon
         if self.stat == "end":
@@ -93,12 +98,20 @@ class Target:
             if not hits.size:
                 return 0.0
             p = int(np.argmax(y))
-            below = np.nonzero(y[p:] < self.threshold)[0]
+            below = np.nonzero(y[p:] < thr)[0]
             return float(p + below[0]) if below.size else float(y.size)
         raise TolqynError(f"unknown stat {self.stat}")
 
-    def observed_value(self, start_date, dt) -> float:
-        return float(self.observed)
+    def series(self, res) -> np.ndarray:
+        """The metric's series; `a+b` sums several metrics (e.g. deaths of two groups)."""
+        parts = self.metric.split("+")
+        ys = [res.series(p.strip(), self.region) for p in parts]
+        for p, y in zip(parts, ys):
+            if y.size == 0:
+                raise TolqynError(f"target '{self.name}': the run has no series {p.strip()}@{self.region} "
+                                  f"(metrics: {', '.join(res.metrics)})")
+        n = min(y.size for y in ys)
+        return np.sum([y[:n] for y in ys], axis=0)
 
 
 def step_of(at, start_date: str | None, dt: float) -> int:
@@ -171,6 +184,10 @@ def load_targets(path, scenario) -> tuple[list[Target], list[dict], str]:
         t, prm = parse_targets(data, str(p), scenario.start_date, scenario.dt)
         return t, prm, str(p)
     meta = scenario.meta or {}
+    if isinstance(meta.get("observed"), list) and meta["observed"]:
+        data = {"targets": targets_from_observed(meta["observed"], scenario)}
+        t, prm = parse_targets(data, f"{scenario.source} meta.observed", scenario.start_date, scenario.dt)
+        return t, prm, f"{scenario.source} meta.observed"
     for key in ("calibration", "targets"):
         block = meta.get(key)
         if isinstance(block, dict) and "targets" in block:
@@ -181,6 +198,46 @@ def load_targets(path, scenario) -> tuple[list[Target], list[dict], str]:
                                    scenario.start_date, scenario.dt)
             return t, prm, f"{scenario.source} meta.targets"
     raise TolqynError(f"scenario {scenario.name} carries no calibration targets; give --targets FILE.toml")
+
+
+# what counts as "protest" in a region or the nation when a scenario's observations are
+# qualitative (onset, spread, end): persons active, after scaling
+PROTEST_PERSONS = 100.0
+ALIASES = {"deaths_total_cumulative": "deaths_civilian_cumulative+deaths_security_cumulative"}
+
+
+def targets_from_observed(observed: list, scenario) -> list[dict]:
+    """Translate a scenario's `[[meta.observed]]` records (target, metric, region, date, value,
+    tolerance_factor) into targets. Qualitative records become timing targets:
+    onset -> first day with >= PROTEST_PERSONS active in the region; spread -> regions that
+    reached it by the date; peak -> day of the national maximum; end -> first day after the peak
+    below 5 % of it. Counts get scale = (tolerance_factor - 1) x observed; days get scale 1."""
+    out = []
+    for i, o in enumerate(observed):
+        kind = o.get("target")
+        metric = ALIASES.get(o.get("metric"), o.get("metric"))
+        date = o.get("date")
+        base = {"name": str(kind), "metric": metric, "doc": str(o.get("source", ""))}
+        if kind == "onset":
+            out.append({**base, "stat": "onset", "region": o.get("region", "ALL"),
+                        "threshold": PROTEST_PERSONS, "observed": date, "scale": 1.0})
+        elif kind == "spread":
+            out.append({**base, "stat": "n_regions", "at": date, "threshold": PROTEST_PERSONS,
+                        "observed": float(o["value"]), "scale": 2.0})
+        elif kind == "peak":
+            out.append({**base, "region": "ALL", "stat": "peak_date", "observed": date, "scale": 1.0})
+        elif kind == "end":
+            out.append({**base, "region": "ALL", "stat": "end", "threshold": -0.05,
+                        "observed": date, "scale": 1.0})
+        elif isinstance(o.get("value"), (int, float)) and not isinstance(o.get("value"), bool):
+            tol = float(o.get("tolerance_factor", 1.5))
+            out.append({**base, "region": o.get("region", "ALL"), "stat": "value_at", "at": date,
+                        "observed": float(o["value"]),
+                        "scale": max(1.0, (tol - 1.0) * float(o["value"]))})
+        else:
+            raise ScenarioError(f"cannot turn observation '{kind}' into a numeric target",
+                                source=scenario.source, field=f"meta.observed[{i}]")
+    return out
 
 
 def prior_bounds(scenario, params_opt: list[str] | None, params_file: list[dict]) -> list[tuple[str, float, float, str]]:
@@ -412,11 +469,13 @@ def _run_draws(runs: dict, draws, seeds, targets, steps, executor, refs) -> dict
         for t in targets:
             out[name]["stats"][t.name][i] = t.compute(o.result, sc.start_date, sc.dt)
         for m in metrics:
-            out[name]["series"][m][i] = o.result.series(*m)
-        if metrics and "dates" not in out[name] and "date" in o.result.columns:
+            out[name]["series"][m][i] = Target("", m[0], "final", 0.0, 1.0, region=m[1]).series(o.result)
+        if "dates" not in out[name] and "date" in o.result.columns:
             c = o.result.columns
-            sel = (c["metric"] == metrics[0][0]) & (c["region"] == metrics[0][1])
-            out[name]["dates"] = list(c["date"][sel][np.argsort(c["step"][sel], kind="stable")])
+            sel = c["region"] == "ALL"
+            steps_ = c["step"][sel]
+            _, first = np.unique(steps_, return_index=True)
+            out[name]["dates"] = list(c["date"][sel][first])
     for name, r in out.items():
         if r["errors"]:
             raise TolqynError(f"{len(r['errors'])} posterior runs of {name} failed, e.g. {r['errors'][0]}")

@@ -60,7 +60,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def sweep(scenario: str = typer.Argument(..., help="built-in name or .toml file"),
               out: Path = typer.Option(..., "--out", help="experiment directory (created, or resumed)"),
-              design: str = typer.Option("grid", help="grid | lhs | sobol | morris"),
+              design: str = typer.Option("grid", help="ensemble (replicates only) | grid | lhs | sobol | morris"),
               samples: int = typer.Option(3, help="grid: levels per parameter; lhs: points; "
                                                   "sobol/morris: base sample N"),
               replicates: int = typer.Option(1, help="seeds per design point (SeedSequence.spawn)"),

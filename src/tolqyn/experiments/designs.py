@@ -1,5 +1,6 @@
 """Experimental designs derived from the parameter declarations (`Param.low/high`).
 
+    ensemble — the scenario as it is, no parameter varied (replicates only)
     grid   — full factorial, `samples` levels per parameter (choices/bools: every value)
     lhs    — Latin hypercube of `samples` points (scipy.stats.qmc, seeded)
     sobol  — Saltelli/Sobol' sample for first- and total-order indices (SALib), N·(D+2) points
@@ -18,7 +19,7 @@ import numpy as np
 
 from tolqyn.core.errors import ScenarioError, TolqynError, UnknownParamError
 
-DESIGNS = ("grid", "lhs", "sobol", "morris")
+DESIGNS = ("ensemble", "grid", "lhs", "sobol", "morris")
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ def build_design(kind: str, axes: list[Axis], samples: int, seed: int = 0) -> De
     if samples < 1:
         raise TolqynError("--samples must be >= 1")
     d = len(axes)
+    if kind == "ensemble":
+        return Design(kind, [], [{}], 1, seed)
     if kind == "grid":
         import itertools
         levels = [a.values(samples) for a in axes]

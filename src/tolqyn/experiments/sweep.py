@@ -46,7 +46,9 @@ def plan_experiment(scenario, *, design: str = "grid", samples: int = 3, replica
     from tolqyn.models import MODELS, all_param_specs, get_model
     specs = all_param_specs(get_model(scenario.model))
     if design_obj is None:
-        axes = axes_for(specs, params)
+        if design == "ensemble" and params:
+            raise TolqynError("--design ensemble varies no parameter; drop --param or pick a design")
+        axes = [] if design == "ensemble" else axes_for(specs, params)
         design_obj = build_design(design, axes, samples, seed=0 if seed is None else seed)
     base_seed = scenario.seed if seed is None else int(seed)
     seeds = replicate_seeds(base_seed, replicates)
