@@ -21,8 +21,10 @@ Steps (all vectorised or in Numba kernels; nothing loops over agents in Python):
 6. Network: each agent starts Bernoulli-rounded halves of `ties_local`, `ties_regional`,
    `ties_national` ties; targets are uniform in the agent's locality (or, with probability
    `ethnic_homophily`, in its own group there), in the other localities of its region, and in
-   the other regions. CSR is built in two counter-based passes (count, fill) without storing
-   an edge list and without a global sort; each row is then sorted and de-duplicated.
+   the other regions. The started ties are written in parallel, agent by agent; the reverse
+   direction is grouped by target with a stable two-pass radix sort (no global lexsort, no
+   random scatter over the whole population); each CSR row is the sorted, de-duplicated
+   union of both, so the network is symmetric and simple (no self-loops, no multi-edges).
 """
 from __future__ import annotations
 
@@ -231,18 +233,19 @@ def _agent_attributes(key, urban, eth, p_online_u, p_online_r, p_foreign, p_ties
 
 @njit(parallel=True, cache=True)
 def _income_rank(key, loc_start, out):
+    """Income = rank within the locality, (k + 1/2)/n, of a uniformly random order
+    (Fisher-Yates with counter-based draws: O(n), no sort)."""
     nloc = loc_start.shape[0] - 1
     for l in prange(nloc):
         a = loc_start[l]
         n = loc_start[l + 1] - a
-        if n == 0:
-            continue
-        u = np.empty(n, dtype=np.float64)
         for k in range(n):
-            u[k] = draw_u01(key, _STEP_INCOME, a + k, 0)
-        order = np.argsort(u)
-        for rk in range(n):
-            out[a + order[rk]] = np.float32((rk + 0.5) / n)
+            out[a + k] = np.float32((k + 0.5) / n)
+        for k in range(n - 1, 0, -1):
+            j = draw_int(key, _STEP_INCOME, a + k, 0, k + 1)
+            tmp = out[a + k]
+            out[a + k] = out[a + j]
+            out[a + j] = tmp
 
 
 @njit(inline="always", cache=True)
@@ -281,22 +284,28 @@ def _pick_outside(key, i, slot, lo, hi, xa, xb):
 
 @njit(inline="always", cache=True)
 def _target(key, i, t, kind, a, b, ea, eb, ra, rb, n, hom):
+    """Target of the t-th tie started by agent i (kind 0 local, 1 regional, 2 national).
+    When a pool is empty the tie falls back to the nearest non-empty one: a regional tie in a
+    one-locality region (Almaty, Astana, Shymkent) stays in the city; a local tie of a lone
+    agent goes to its region; a national tie in a one-region country stays in the region."""
     slot = 16 + 2 * t
-    # fall back outward when a pool is empty (one-agent locality, one-locality region)
     if kind == 0:
         j = _pick_local(key, i, slot, a, b, ea, eb, hom)
-        if j >= 0:
-            return j
-        kind = 1
-    if kind == 1:
+        if j < 0:
+            j = _pick_outside(key, i, slot, ra, rb, a, b)
+    elif kind == 1:
         j = _pick_outside(key, i, slot, ra, rb, a, b)
-        if j >= 0:
-            return j
-        kind = 2
-    j = _pick_outside(key, i, slot, 0, n, ra, rb)
+        if j < 0:
+            j = _pick_local(key, i, slot, a, b, ea, eb, 0.0)
+    else:
+        j = _pick_outside(key, i, slot, 0, n, ra, rb)
+        if j < 0:
+            j = _pick_outside(key, i, slot, ra, rb, a, b)
+            if j < 0:
+                j = _pick_local(key, i, slot, a, b, ea, eb, 0.0)
     if j >= 0:
         return j
-    # a single region: anyone else
+    # remaining pools empty: anyone else in the country
     if n < 2:
         return -1
     j = draw_int(key, _STEP_NET, i, slot, n - 1)
@@ -305,13 +314,19 @@ def _target(key, i, t, kind, a, b, ea, eb, ra, rb, n, hom):
     return j
 
 
-@njit(cache=True)
-def _network_pass(key, loc_of, eth_of, loc_start, loc_region, reg_start, eth_start, n_groups,
-                  h0, h1, h2, hom, deg, pos, indices, fill):
-    """Pass 1 (fill=False): count degrees. Pass 2 (fill=True): write both directions of each
-    tie at pos[] cursors. Both passes regenerate the same ties from counter-based draws."""
+@njit(parallel=True, cache=True)
+def _stub_counts(key, h0, h1, h2, out):
+    for i in prange(out.shape[0]):
+        out[i] = _n_stubs(key, i, h0, 0) + _n_stubs(key, i, h1, 1) + _n_stubs(key, i, h2, 2)
+
+
+@njit(parallel=True, cache=True)
+def _fill_stubs(key, loc_of, eth_of, loc_start, loc_region, reg_start, eth_start, n_groups,
+                h0, h1, h2, hom, fwd_ptr, fwd):
+    """Targets of the ties each agent starts (row i of the 'forward' half-graph); -1 where no
+    target exists (a single agent in the whole country)."""
     n = loc_of.shape[0]
-    for i in range(n):
+    for i in prange(n):
         l = loc_of[i]
         a = loc_start[l]
         b = loc_start[l + 1]
@@ -323,77 +338,137 @@ def _network_pass(key, loc_of, eth_of, loc_start, loc_region, reg_start, eth_sta
         eb = eth_start[g + 1]
         k0 = _n_stubs(key, i, h0, 0)
         k1 = _n_stubs(key, i, h1, 1)
-        k2 = _n_stubs(key, i, h2, 2)
-        for t in range(k0 + k1 + k2):
+        s = fwd_ptr[i]
+        for t in range(fwd_ptr[i + 1] - s):
             kind = 0 if t < k0 else (1 if t < k0 + k1 else 2)
-            j = _target(key, i, t, kind, a, b, ea, eb, ra, rb, n, hom)
-            if j < 0:
-                continue
-            if fill:
-                indices[pos[i]] = j
-                pos[i] += 1
-                indices[pos[j]] = i
-                pos[j] += 1
-            else:
-                deg[i] += 1
-                deg[j] += 1
-
-
-@njit(parallel=True, cache=True)
-def _sort_unique_rows(indptr, indices, newdeg):
-    n = indptr.shape[0] - 1
-    for i in prange(n):
-        s = indptr[i]
-        e = indptr[i + 1]
-        if e - s < 2:
-            newdeg[i] = e - s
-            continue
-        indices[s:e].sort()
-        w = s + 1
-        for k in range(s + 1, e):
-            if indices[k] != indices[w - 1]:
-                indices[w] = indices[k]
-                w += 1
-        newdeg[i] = w - s
+            fwd[s + t] = _target(key, i, t, kind, a, b, ea, eb, ra, rb, n, hom)
 
 
 @njit(cache=True)
-def _compact_rows(indptr, indices, newdeg):
-    w = 0
-    for i in range(indptr.shape[0] - 1):
-        s = indptr[i]
-        for k in range(newdeg[i]):
-            indices[w + k] = indices[s + k]
-        w += newdeg[i]
-    return w
+def _reverse_sorted(fwd_ptr, fwd, a, tmp, bits):
+    """All started ties as (target << 32 | source), sorted by target, stably (so sources stay
+    ascending within a target): a two-pass LSD radix sort whose first pass reads the started
+    ties directly. Radix buckets (at most 2**13) keep the scatter streams in cache, unlike a
+    direct scatter by agent index over the whole population. Returns the number of ties
+    (missing targets, -1, are skipped); the result is in a[:m]."""
+    n = fwd_ptr.shape[0] - 1
+    lo_bits = (bits + 1) // 2
+    nb = 1 << lo_bits
+    mask = nb - 1
+    c0 = np.zeros(nb + 1, dtype=np.int64)
+    c1 = np.zeros(nb + 1, dtype=np.int64)
+    m = 0
+    for e in range(fwd.shape[0]):
+        j = fwd[e]
+        if j >= 0:
+            c0[(j & mask) + 1] += 1
+            c1[((j >> lo_bits) & mask) + 1] += 1
+            m += 1
+    for d in range(nb):
+        c0[d + 1] += c0[d]
+        c1[d + 1] += c1[d]
+    for i in range(n):
+        for e in range(fwd_ptr[i], fwd_ptr[i + 1]):
+            j = fwd[e]
+            if j >= 0:
+                d = j & mask
+                tmp[c0[d]] = (np.uint64(j) << np.uint64(32)) | np.uint64(i)
+                c0[d] += 1
+    for k in range(m):
+        d = (tmp[k] >> np.uint64(32 + lo_bits)) & np.uint64(mask)
+        a[c1[d]] = tmp[k]
+        c1[d] += 1
+    return m
+
+
+@njit(cache=True)
+def _split_pairs(pairs, rev_ptr, rev):
+    """From pairs sorted by target: rev_ptr (CSR offsets by target) and rev (sources).
+    Returns the number of valid pairs."""
+    n = rev_ptr.shape[0] - 1
+    m = 0
+    for k in range(pairs.shape[0]):
+        j = pairs[k] >> np.uint64(32)
+        if j >= np.uint64(n):
+            break
+        rev_ptr[j + 1] += 1
+        rev[k] = np.int64(pairs[k] & np.uint64(0xFFFFFFFF))
+        m += 1
+    for i in range(n):
+        rev_ptr[i + 1] += rev_ptr[i]
+    return m
+
+
+@njit(parallel=True, cache=True)
+def _merge_rows(fwd_ptr, fwd, rev_ptr, rev, indptr, indices, count_only, newdeg):
+    """Row i = sorted union of the ties i started (fwd) and the ties started towards i (rev,
+    already sorted), duplicates removed. count_only: just the sizes."""
+    n = fwd_ptr.shape[0] - 1
+    for i in prange(n):
+        fs = fwd_ptr[i]
+        fe = fwd_ptr[i + 1]
+        if count_only:      # first pass sorts each started-ties row in place (insertion
+            for x in range(fs + 1, fe):      # sort: rows hold a handful of entries)
+                v = fwd[x]
+                y = x - 1
+                while y >= fs and fwd[y] > v:
+                    fwd[y + 1] = fwd[y]
+                    y -= 1
+                fwd[y + 1] = v
+        while fs < fe and fwd[fs] < 0:
+            fs += 1
+        rs = rev_ptr[i]
+        re_ = rev_ptr[i + 1]
+        w = indptr[i] if not count_only else 0
+        c = 0
+        last = -1
+        while fs < fe or rs < re_:
+            if rs >= re_ or (fs < fe and fwd[fs] <= rev[rs]):
+                v = fwd[fs]
+                fs += 1
+            else:
+                v = rev[rs]
+                rs += 1
+            if v != last:
+                if not count_only:
+                    indices[w + c] = v
+                c += 1
+                last = v
+        newdeg[i] = c
 
 
 def build_network(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start,
                   ties_local: float, ties_regional: float, ties_national: float, homophily: float) -> Network:
-    """The social network as symmetric CSR (see module docstring, step 6)."""
+    """The social network as symmetric CSR (see module docstring, step 6).
+
+    Every agent's started ties are written in parallel into its own slots; the reverse
+    direction is grouped by target with a stable radix sort (cache-friendly, instead of a
+    random scatter over all agents); each row is then the sorted, de-duplicated union."""
     n = locality.shape[0]
     key = np.uint64(key)
-    deg = np.zeros(n, dtype=np.int64)
-    dummy = np.zeros(1, dtype=np.int32)
     h = (ties_local / 2.0, ties_regional / 2.0, ties_national / 2.0)
-    _network_pass(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start,
-                  N_GROUPS, h[0], h[1], h[2], homophily, deg, deg, dummy, False)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(deg, out=indptr[1:])
-    del deg
-    idx_dtype = np.int32 if n < 2**31 else np.int64
-    indices = np.empty(int(indptr[-1]), dtype=idx_dtype)
-    pos = indptr[:-1].copy()
-    _network_pass(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start,
-                  N_GROUPS, h[0], h[1], h[2], homophily, pos, pos, indices, True)
-    del pos
+    k = np.empty(n, dtype=np.int64)
+    _stub_counts(key, h[0], h[1], h[2], k)
+    fwd_ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(k, out=fwd_ptr[1:])
+    del k
+    fwd = np.empty(int(fwd_ptr[-1]), dtype=np.int32 if n < 2**31 else np.int64)
+    _fill_stubs(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start, N_GROUPS,
+                h[0], h[1], h[2], homophily, fwd_ptr, fwd)
+    pairs = np.empty(fwd.shape[0], dtype=np.uint64)
+    tmp = np.empty_like(pairs)
+    m = _reverse_sorted(fwd_ptr, fwd, pairs, tmp, max(2, int(n - 1).bit_length()))
+    del tmp
+    rev_ptr = np.zeros(n + 1, dtype=np.int64)
+    rev = np.empty(m, dtype=fwd.dtype)
+    _split_pairs(pairs[:m], rev_ptr, rev)
+    del pairs
     newdeg = np.empty(n, dtype=np.int64)
-    _sort_unique_rows(indptr, indices, newdeg)
-    if int(newdeg.sum()) != indices.shape[0]:
-        m = _compact_rows(indptr, indices, newdeg)
-        np.cumsum(newdeg, out=indptr[1:])
-        # keep the shorter array; a copy costs a transient, so only when it frees >2 %
-        indices = indices[:m].copy() if m < 0.98 * indices.shape[0] else indices[:m]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    _merge_rows(fwd_ptr, fwd, rev_ptr, rev, indptr, fwd[:1], True, newdeg)
+    np.cumsum(newdeg, out=indptr[1:])
+    indices = np.empty(int(indptr[-1]), dtype=np.int32 if n < 2**31 else np.int64)
+    _merge_rows(fwd_ptr, fwd, rev_ptr, rev, indptr, indices, False, newdeg)
     return Network(indptr=indptr, indices=indices)
 
 
