@@ -1,0 +1,273 @@
+"""The country model: one agent per citizen (or per `scale` citizens), regions -> localities ->
+social network, and the mechanisms of docs/odd/country.md (grievance, protest, bandwagon,
+repression, regime response, information, legitimacy, identity, emigration, exit-voice
+coupling, economy).
+
+Mechanisms talk to each other through population columns (`sim.pop.<name>`) and through one
+small per-locality / per-region state object, `sim.country` (a `CountryState`). Everything
+per agent is an array; everything per locality is aggregated with bincounts over the sorted
+locality ranges (`locality_start`)."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from tolqyn.core import status as S
+from tolqyn.core.errors import ScenarioError
+from tolqyn.core.module import Model, Module
+from tolqyn.core.params import Param
+from tolqyn.core.results import Result
+
+SYNTH_COLUMNS = {
+    "region": "region index (int16, into space.region_codes)",
+    "locality": "locality index (int32)",
+    "ethnicity": "ethnic group index (into space.ethnic_groups)",
+    "urban": "1 if the agent lives in an urban locality",
+    "income": "relative income rank within the locality, 0 = poorest, 1 = richest",
+    "risk_aversion": "risk aversion R in [0, 1] (Epstein 2002)",
+    "media_diet": "main information source: 0 state TV, 1 foreign TV, 2 online",
+    "ties_abroad": "number of close ties abroad (diaspora)",
+}
+
+
+class CountryState:
+    """Per-locality and per-region state shared by the mechanisms of one Sim."""
+
+    def __init__(self, space, scale: float):
+        self.space = space
+        self.scale = float(scale)
+        self.n_loc = int(space.n_localities)
+        self.n_reg = int(space.n_regions)
+        self.loc_start = np.asarray(space.locality_start, dtype=np.int64)
+        self.loc_region = np.asarray(space.locality_region, dtype=np.int64)
+        self.loc_agents = np.diff(self.loc_start).astype(np.int64)
+        self.loc_persons = self.loc_agents.astype(np.float64) * self.scale
+        self.loc_urban = np.asarray(space.locality_urban, dtype=bool)
+        self.region_codes = list(space.region_codes)
+        self.reg_persons = np.bincount(self.loc_region, weights=self.loc_persons,
+                                       minlength=self.n_reg).astype(np.float64)
+        # the focal site of a region: its most populous locality (the central square that
+        # online coordination makes everyone converge on; Hassanpour 2014)
+        self.focal = np.zeros(self.n_reg, dtype=np.int64)
+        for r in range(self.n_reg):
+            locs = np.flatnonzero(self.loc_region == r)
+            if locs.size == 0:
+                raise ScenarioError(f"region {self.region_codes[r]} has no locality")
+            self.focal[r] = locs[np.argmax(self.loc_persons[locs])]
+        n, R = self.n_loc, self.n_reg
+        # forces (persons, not agents): police on public-order duty and foreign troops
+        self.police_base = np.zeros(n)
+        self.police = np.zeros(n)
+        self.troops = np.zeros(n)
+        self.forces_eff = np.zeros(n)      # effective forces at a site, after multipliers
+        # protest at each site (persons), from the statuses at the start of the step
+        self.site_active = np.zeros(n)
+        self.loc_active = np.zeros(n)      # by home locality
+        self.p_arrest = np.zeros(n)
+        self.lethal_risk = np.zeros(n)
+        self.repression_seen = np.zeros(n)  # arrests + deaths per resident, last step
+        # regions
+        self.econ_shock = np.zeros(R)
+        self.emergency = np.zeros(R, dtype=bool)
+        self.exit_signal = np.zeros(R)
+        self.legit_shock = np.zeros(R)     # pending legitimacy changes, applied in perceive
+        self.troops_legit_shock = 0.0      # pending legitimacy effect of foreign troops
+        # national switches set by the regime's actions
+        self.online = 1.0                  # 1 = internet up, 0 = national blackout
+        self.shoot_order = False
+        self.borders_open = True
+        # flows of the current step (agents unless said otherwise)
+        self.arrests_reg = np.zeros(R)
+        self.deaths_civ_reg = np.zeros(R)  # persons
+        self.deaths_sec_reg = np.zeros(R)  # persons
+        self.emig_reg = np.zeros(R)
+        self.cum_detained_reg = np.zeros(R)
+        self.cum_deaths_civ_reg = np.zeros(R)
+        self.cum_deaths_sec_reg = np.zeros(R)
+        self.log: list[tuple[int, str]] = []
+
+    def region_index(self, code: str, source: str = "event") -> int:
+        try:
+            return self.region_codes.index(code)
+        except ValueError:
+            from tolqyn.core.errors import UnknownParamError
+            raise UnknownParamError(code, self.region_codes, source=source, what="region code") from None
+
+    def region_mask(self, regions, source: str = "event") -> np.ndarray:
+        """`regions` = "ALL", a code, or a list of codes -> boolean mask over regions."""
+        mask = np.zeros(self.n_reg, dtype=bool)
+        if regions is None or regions == "ALL" or regions == ["ALL"]:
+            mask[:] = True
+            return mask
+        if isinstance(regions, str):
+            regions = [regions]
+        for code in regions:
+            mask[self.region_index(str(code), source)] = True
+        return mask
+
+
+# ---------------------------------------------------------------------------------- kernels
+@njit(parallel=True, cache=True)
+def count_by_group(group, flag, value, n_groups, out):
+    """out[g] = number of agents i with group[i] == g and flag[i] == value (two-pass,
+    thread-private partial sums, so the result does not depend on the thread count)."""
+    n = group.shape[0]
+    n_chunks = 64
+    partial = np.zeros((n_chunks, n_groups), dtype=np.int64)
+    chunk = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        for i in range(lo, hi):
+            if flag[i] == value:
+                partial[c, group[i]] += 1
+    for g in range(n_groups):
+        s = 0
+        for c in range(n_chunks):
+            s += partial[c, g]
+        out[g] = s
+    return out
+
+
+@njit(parallel=True, cache=True)
+def status_by_region(status, region, n_regions, n_status, out):
+    n = status.shape[0]
+    n_chunks = 64
+    partial = np.zeros((n_chunks, n_regions, n_status), dtype=np.int64)
+    chunk = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        for i in range(lo, hi):
+            partial[c, region[i], status[i]] += 1
+    for r in range(n_regions):
+        for s in range(n_status):
+            t = 0
+            for c in range(n_chunks):
+                t += partial[c, r, s]
+            out[r, s] = t
+    return out
+
+
+@njit(parallel=True, cache=True)
+def mean_by_region(values, region, status, n_regions, out):
+    """Mean of `values` over living residents (quiet, active, jailed) of each region."""
+    n = values.shape[0]
+    n_chunks = 64
+    sums = np.zeros((n_chunks, n_regions))
+    cnts = np.zeros((n_chunks, n_regions))
+    chunk = (n + n_chunks - 1) // n_chunks
+    for c in prange(n_chunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        for i in range(lo, hi):
+            if status[i] <= 2:
+                sums[c, region[i]] += values[i]
+                cnts[c, region[i]] += 1.0
+    for r in range(n_regions):
+        s = 0.0
+        k = 0.0
+        for c in range(n_chunks):
+            s += sums[c, r]
+            k += cnts[c, r]
+        out[r] = s / k if k > 0 else np.nan
+    return out
+
+
+# ---------------------------------------------------------------------------------- modules
+class CountryPopulation(Module):
+    """Adopts the synthesized agent columns and records the status counts and the
+    cumulative measures that the other mechanisms update."""
+
+    name = "population"
+    phases = ("record",)
+
+    def define_results(self):
+        out = [Result(n, f"{n} citizens (status count)", "count", True) for n in S.NAMES]
+        out += [
+            Result("participants_cumulative", "distinct citizens who protested at least once", "count", True),
+            Result("grievance_mean", "mean grievance G = H(1 - L) of living residents", "value", True),
+            Result("legitimacy_mean", "mean perceived legitimacy L of living residents", "value", True),
+        ]
+        return out
+
+    def init(self, sim):
+        space = sim.space
+        for col, doc in SYNTH_COLUMNS.items():
+            if col not in space.agents:
+                raise ScenarioError(f"synthesized population lacks column '{col}'")
+            sim.pop.attach(col, space.agents[col], doc)
+        self._counts = np.zeros((space.n_regions, S.N_STATUS), dtype=np.int64)
+        self._mean = np.zeros(space.n_regions)
+
+    def step(self, sim, phase):
+        pop, t = sim.pop, sim.t
+        c = status_by_region(pop.status, pop.region, sim.space.n_regions, S.N_STATUS, self._counts)
+        tot = c.sum(axis=0)
+        for k, name in enumerate(S.NAMES):
+            sim.results.record(name, t, float(tot[k]), c[:, k])
+        if "ever_active" in pop:
+            ev = count_by_group(pop.region, pop.ever_active, np.uint8(1), sim.space.n_regions,
+                                np.zeros(sim.space.n_regions, dtype=np.int64))
+            sim.results.record("participants_cumulative", t, float(ev.sum()), ev)
+        living = (c[:, S.QUIET] + c[:, S.ACTIVE] + c[:, S.JAILED]).astype(np.float64)
+        for col, res in (("grievance", "grievance_mean"), ("legitimacy", "legitimacy_mean")):
+            if col in pop:
+                m = mean_by_region(pop[col], pop.region, pop.status, sim.space.n_regions, self._mean)
+                tot_w = living.sum()
+                overall = float(np.nansum(m * living) / tot_w) if tot_w > 0 else float("nan")
+                sim.results.record(res, t, overall, m.copy())
+
+
+def _mechanism_classes():
+    from tolqyn.mechanisms.bandwagon import Bandwagon
+    from tolqyn.mechanisms.economy import Economy
+    from tolqyn.mechanisms.emigration import Emigration
+    from tolqyn.mechanisms.exit_voice import ExitVoice
+    from tolqyn.mechanisms.grievance import Grievance
+    from tolqyn.mechanisms.identity import Identity
+    from tolqyn.mechanisms.information import Information
+    from tolqyn.mechanisms.legitimacy import Legitimacy
+    from tolqyn.mechanisms.protest import Protest
+    from tolqyn.mechanisms.regime import Regime
+    from tolqyn.mechanisms.repression import Repression
+    # order within a phase follows this tuple
+    return (CountryPopulation, Economy, Regime, Information, Legitimacy, Identity, ExitVoice,
+            Grievance, Bandwagon, Protest, Repression, Emigration)
+
+
+class CountryModel(Model):
+    """Kazakhstan (or any country described by a CountrySpace): regions, localities, a social
+    network and one agent per `scale` citizens."""
+
+    name = "country"
+    doc = __doc__
+
+    @classmethod
+    def module_classes(cls, params=None):
+        return _mechanism_classes()
+
+    @classmethod
+    def define_params(cls):
+        from tolqyn.data.synthesis import SYNTHESIS_PARAMS
+        params = list(SYNTHESIS_PARAMS)
+        if not any(p.name == "scale" for p in params):
+            params.append(Param("scale", 100.0, "citizens per agent (1 = one agent per citizen)",
+                                1.0, 1e5, unit="citizens/agent", citation="ARCHITECTURE.md §8"))
+        return params
+
+    def build(self, sim):
+        from tolqyn.data.synthesis import synthesize_country
+        space = synthesize_country(sim.params, sim.streams("synthesis"), float(sim.params["scale"]))
+        return self._adopt(sim, space)
+
+    def _adopt(self, sim, space):
+        sim.space = space
+        sim.country = CountryState(space, self.scale(sim))
+        return int(space.n_agents), list(space.region_codes)
+
+    def scale(self, sim):
+        sp = getattr(sim, "space", None)
+        if sp is not None and getattr(sp, "scale", None):
+            return float(sp.scale)
+        return float(sim.params["scale"])

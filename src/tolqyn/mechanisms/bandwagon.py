@@ -1,0 +1,98 @@
+"""Mechanism 3 — bandwagon and preference falsification: a citizen who privately would
+protest (Epstein's rule, mechanism 2) does so publicly only when the share of protest he or
+she sees reaches a personal threshold; thresholds fall with grievance and rise with
+repression and fall when others are seen leaving the country (mechanism 10).
+
+    τ_i(t) = τ0_i − a_G·G_i + a_R·risk_{site(i)} − x_{r(i)}      τ0_i ~ N(μ_τ, σ_τ)
+    public dissent ⟺ s_i ≥ τ_i                                     (s_i from mechanism 6)
+
+With no one protesting and no shared shock, s_i = 0, so only citizens with τ_i ≤ 0 (first
+movers) can start. The risk in τ is the previous step's (perception lags). Citizens who would
+dissent publicly and whose grievance exceeds T are the "willing"; their number at each site
+is announced (calls to gather, word of mouth, online) and enters the crowd size A that sets
+the arrest probability of mechanism 2.
+Sources: Granovetter 1978 (thresholds, the 0..99 riot); Kuran 1989/1991 (private vs public
+preference, revolutionary thresholds that depend on repression); Watts 2002; Makowsky &
+Rubin 2013 (network range). Seed: 001 (friends and relatives who think the demands are fair
+but do not go out)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from tolqyn.core.module import Module
+from tolqyn.core.params import Param
+from tolqyn.core.population import State
+from tolqyn.core.random import draw_u01
+
+
+@njit(parallel=True, cache=True)
+def tau_init_kernel(key, mean, sd, out):
+    for i in prange(out.shape[0]):
+        u1 = draw_u01(key, 0, i, 0)
+        u2 = draw_u01(key, 0, i, 1)
+        z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+        out[i] = mean + sd * z
+
+
+@njit(parallel=True, cache=True)
+def voice_kernel(status, tau0, grievance, site, risk, region, exit_signal, seen, a_g, a_r, out):
+    for i in prange(status.shape[0]):
+        if status[i] > 1:
+            out[i] = 0
+            continue
+        tau = tau0[i] - a_g * grievance[i] + a_r * risk[site[i]] - exit_signal[region[i]]
+        out[i] = 1 if seen[i] >= tau else 0
+
+
+@njit(cache=True)
+def willing_count(status, voice_ok, grievance, threshold, site, out):
+    """Citizens at liberty who would dissent publicly and whose grievance exceeds T, by site."""
+    out[:] = 0.0
+    for i in range(status.shape[0]):
+        if status[i] <= 1 and voice_ok[i] != 0 and grievance[i] > threshold:
+            out[site[i]] += 1.0
+
+
+class Bandwagon(Module):
+    name = "bandwagon"
+    phases = ("perceive",)
+
+    @classmethod
+    def define_params(cls):
+        cite = "Granovetter 1978; Kuran 1989, 1991"
+        return [
+            Param("bandwagon_on", True, "switch: off lets private dissent become public without a threshold "
+                  "(pure Epstein rule)", kind="bool", sweepable=False),
+            Param("tau_mean", 0.35, "μ_τ: mean personal threshold (share of protest one must see)", -1.0, 2.0,
+                  unit="1", citation=cite + "; LITERATURE.md mechanism map (τ ~ N(0.25, 0.05–0.2) before grievance)"),
+            Param("tau_sd", 0.12, "σ_τ: spread of personal thresholds", 0.0, 1.0, unit="1", citation=cite),
+            Param("tau_grievance", 0.3, "a_G: fall of the threshold per unit of grievance", 0.0, 5.0, unit="1",
+                  citation="Kuran 1991 (private preference lowers the revolutionary threshold)"),
+            Param("tau_repression", 0.25, "a_R: rise of the threshold per unit of perceived risk", 0.0, 5.0,
+                  unit="1", citation="Kuran 1991 (thresholds depend on the punishment of dissent)"),
+        ]
+
+    def define_states(self):
+        return [State("tau0", np.float32, 0.0, "personal bandwagon threshold before grievance and repression"),
+                State("voice_ok", np.uint8, 0, "1 if the citizen sees enough protest to dissent publicly")]
+
+    def init(self, sim):
+        self._willing = np.zeros(sim.country.n_loc)
+        sim.country.site_willing = np.zeros(sim.country.n_loc)
+        tau_init_kernel(sim.streams("threshold").key, float(sim.params["tau_mean"]),
+                        float(sim.params["tau_sd"]), sim.pop.tau0)
+
+    def step(self, sim, phase):
+        p, pop, cs = sim.params, sim.pop, sim.country
+        # risk is last step's (perception lags one step); the protest module turns the
+        # willing crowd of this step into the crowd size that sets this step's risk
+        voice_kernel(pop.status, pop.tau0, pop.grievance, pop.site, cs.risk, pop.region, cs.exit_signal,
+                     pop.seen, float(p["tau_grievance"]), float(p["tau_repression"]), pop.voice_ok)
+        if not p["bandwagon_on"]:
+            pop.voice_ok[:] = 1
+        willing_count(pop.status, pop.voice_ok, pop.grievance, float(p["activation_threshold"]), pop.site,
+                      self._willing)
+        cs.site_willing[:] = self._willing * cs.scale

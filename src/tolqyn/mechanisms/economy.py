@@ -1,0 +1,103 @@
+"""Mechanism 11 — economy shocks: fuel prices by region, the exchange rate and inflation become
+hardship, and people adapt to a new price level with a half-life.
+
+    shock_r(t) = w_fuel · max(0, ln(p_r / p*_r)) + w_fx · max(0, ln(fx / fx*)) + w_inf · max(0, π − π*)
+    p*_r(t+dt) = p*_r(t) + (p_r(t) − p*_r(t)) · (1 − 2^(−dt / h))      (same for fx*)
+
+p is the price people face, p* the price they have got used to (the reference point), h the
+adaptation half-life. A price rise is felt in full on the day it happens and fades as p* moves
+towards p; a price cut below the reference point removes the shock at once.
+Sources: McCulloch et al. 2022 (fuel-price shocks drive riots, notably in fixed-price energy
+exporters); von Uexkull et al. 2024; Drabo et al. 2023; seeds 000 (devaluation) and 003
+(the fuel price that sparked January 2022)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from tolqyn.core.module import Module
+from tolqyn.core.params import Param
+from tolqyn.core.results import Result
+
+CITE = "McCulloch, Natalini, Hossain & Justino 2022, World Development 157:105935; von Uexkull, Rød & Svensson 2024"
+
+
+class Economy(Module):
+    name = "economy"
+    phases = ("exogenous", "record")
+    actions = ("fuel_price",)
+
+    @classmethod
+    def define_params(cls):
+        return [
+            Param("economy_on", True, "switch: economic shocks feed hardship", kind="bool", sweepable=False),
+            Param("fuel_price_base", 60.0, "LPG retail price before the shock, every region (2021 level)",
+                  1.0, 1000.0, unit="KZT/litre", citation="unrest_2022.csv (theglobaleye.it; RFE/RL)"),
+            Param("fuel_weight", 0.3, "hardship per unit log-increase of the fuel price over its reference",
+                  0.0, 3.0, unit="hardship per ln-unit", citation=CITE),
+            Param("exchange_rate", 431.8, "KZT per USD (NBK rate, frozen 3–12 Jan 2022)", 1.0, 5000.0,
+                  unit="KZT/USD", citation="unrest_2022.csv (NBK via makenerzhan-gif/kazakhstan-economic-data)"),
+            Param("fx_weight", 0.5, "hardship per unit log-depreciation of the tenge over its reference",
+                  0.0, 3.0, unit="hardship per ln-unit", citation="Drabo et al. 2023 (exchange-rate instability amplifies fuel-price protest); seed 000"),
+            Param("inflation_annual", 0.084, "consumer-price inflation, Dec/Dec", -0.5, 5.0, unit="1/year",
+                  citation="context.csv (IMF WEO: 8.4 % in 2021)"),
+            Param("inflation_reference", 0.084, "inflation people are used to (no hardship at or below it)",
+                  -0.5, 5.0, unit="1/year", citation="adaptation-level assumption (documented in docs/odd/country.md)"),
+            Param("inflation_weight", 1.0, "hardship per unit of inflation above the reference", 0.0, 10.0,
+                  unit="hardship per (1/year)", citation="Bellemare 2015 (price levels drive unrest)"),
+            Param("adaptation_half_life", 12.0, "half-life of adaptation of the reference price to the current price",
+                  0.1, 3650.0, unit="days", citation="adaptation-level theory; chosen so that a shock is still felt a week later (calibrated, docs/odd/country.md)"),
+        ]
+
+    def define_results(self):
+        return [Result("fuel_price", "LPG retail price", "value", True),
+                Result("economic_shock", "hardship added by economic shocks", "value", True)]
+
+    def init(self, sim):
+        cs = sim.country
+        p0 = float(sim.params["fuel_price_base"])
+        cs.fuel_price = np.full(cs.n_reg, p0)
+        cs.fuel_ref = np.full(cs.n_reg, p0)
+        cs.fx_ref = float(sim.params["exchange_rate"])
+        sim.timeline.on("fuel_price", self._on_fuel_price)
+        self._update(sim)
+
+    @staticmethod
+    def _on_fuel_price(sim, price, regions="ALL"):
+        """Set the retail fuel price in some regions (KZT/litre)."""
+        cs = sim.country
+        if not (isinstance(price, (int, float)) and price > 0):
+            from tolqyn.core.errors import ScenarioError
+            raise ScenarioError(f"fuel_price: price must be a positive number, got {price!r}",
+                                source=sim.scenario.source, field="events.params.price")
+        cs.fuel_price[cs.region_mask(regions, sim.scenario.source)] = float(price)
+        cs.log.append((sim.t, f"fuel price {price} in {regions}"))
+
+    def _update(self, sim):
+        cs, p = sim.country, sim.params
+        if not p["economy_on"]:
+            cs.econ_shock[:] = 0.0
+            return
+        fuel = np.maximum(0.0, np.log(cs.fuel_price / cs.fuel_ref))
+        fx = max(0.0, math.log(float(p["exchange_rate"]) / cs.fx_ref))
+        infl = max(0.0, float(p["inflation_annual"]) - float(p["inflation_reference"]))
+        cs.econ_shock[:] = (float(p["fuel_weight"]) * fuel + float(p["fx_weight"]) * fx
+                            + float(p["inflation_weight"]) * infl)
+
+    def step(self, sim, phase):
+        # events of this step have been applied: the shock is felt today, adaptation follows
+        if phase == "record":
+            self._record(sim)
+            return
+        cs = sim.country
+        self._update(sim)
+        a = 1.0 - 2.0 ** (-sim.clock.dt / float(sim.params["adaptation_half_life"]))
+        cs.fuel_ref += (cs.fuel_price - cs.fuel_ref) * a
+        cs.fx_ref += (float(sim.params["exchange_rate"]) - cs.fx_ref) * a
+
+    def _record(self, sim):
+        cs = sim.country
+        w = cs.reg_persons / max(cs.reg_persons.sum(), 1.0)
+        sim.results.record("fuel_price", sim.t, float((cs.fuel_price * w).sum()), cs.fuel_price.copy())
+        sim.results.record("economic_shock", sim.t, float((cs.econ_shock * w).sum()), cs.econ_shock.copy())

@@ -1,0 +1,115 @@
+"""Mechanism 2 — voice, street protest: Epstein's rule A on localities.
+
+    C_l = (police_l + τ·troops_l) · (m_E if the region is under emergency else 1)   (persons)
+    A_l = 1 + protesters at site l at the start of the step
+              + κ·(citizens willing to go there this step, mechanism 3),  κ = κ_0 + ω·κ_on   (persons)
+    P_l = 1 − exp(−k·⌊C_l / A_l⌋)        (NetLogo floor variant; continuous C/A as a switch)
+    risk_l = P_l + λ·[shoot order]·(1 − exp(−k_λ·C_l / A_l))
+    active_i ⟺ G_i − R_i·risk_{site(i)} > T   and (bandwagon on ⟹ s_i ≥ τ_i, mechanism 3)
+
+κ is crowd coordination: a called gathering is seen coming (ω: the internet, mechanism 6).
+All citizens decide at once from the start-of-step state (synchronous). Forces and protesters
+are counted in persons, so the ratio C/A does not depend on how many citizens an agent stands
+for. Sources: Epstein 2002 (rule A, P = 1 − exp(−k C/A), k = 2.3); Wilensky 2004 NetLogo
+Rebellion (floor of C/A: without it no punctuated equilibrium); Lemos 2018 ("massive fear
+loss" when protesters outnumber police). Seeds: 001 and 003 (leaderless crowds that the
+police could not stop)."""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from tolqyn.core.module import Module
+from tolqyn.core.params import Param
+from tolqyn.core.population import State
+
+
+@njit(parallel=True, cache=True)
+def decide_kernel(status, grievance, risk_aversion, site, risk, threshold, use_bandwagon, voice_ok, ever):
+    for i in prange(status.shape[0]):
+        st = status[i]
+        if st > 1:
+            continue
+        act = grievance[i] - risk_aversion[i] * risk[site[i]] > threshold
+        if act and use_bandwagon:
+            act = voice_ok[i] != 0
+        if act:
+            status[i] = 1
+            ever[i] = 1
+        else:
+            status[i] = 0
+
+
+def arrest_probability(forces, actives, k, use_floor):
+    """P = 1 − exp(−k·⌊C/A⌋) (or C/A) with A = 1 + actives; vectorised over sites."""
+    ratio = forces / (1.0 + actives)
+    if use_floor:
+        ratio = np.floor(ratio)
+    return 1.0 - np.exp(-k * ratio)
+
+
+class Protest(Module):
+    name = "protest"
+    phases = ("perceive", "decide")
+
+    @classmethod
+    def define_params(cls):
+        return [
+            Param("protest_on", True, "switch: off keeps everyone quiet", kind="bool", sweepable=False),
+            Param("activation_threshold", 0.5, "T: net grievance needed to turn active", 0.0, 1.0, unit="1",
+                  citation="Epstein 2002; Wilensky 2004 (T = 0.1)"),
+            Param("arrest_k", 2.3, "k in P = 1 − exp(−k·C/A), so that P ≈ 0.9 at C = A = 1", 0.0, 50.0, unit="1",
+                  citation="Epstein 2002; Wilensky 2004"),
+            Param("arrest_floor", True, "use ⌊C/A⌋ (NetLogo) rather than C/A", kind="bool", sweepable=False,
+                  citation="Wilensky 2004 NetLogo Rebellion; Lemos 2018"),
+            Param("emergency_force_mult", 1.5, "m_E: effective forces multiplier under a state of emergency "
+                  "(curfew, ban on gatherings, checkpoints)", 1.0, 10.0, unit="1",
+                  citation="unrest_2022.csv (curfew 23:00–07:00, ban on mass events); assumption for the size"),
+            Param("troops_street_factor", 0.8, "τ: street-duty forces added per foreign soldier (troops guard "
+                  "strategic sites and free national forces)", 0.0, 5.0, unit="persons/soldier",
+                  citation="security_forces.csv (CSTO guarded 14 sites, freeing ~1,600 personnel per 2,030 troops)"),
+            Param("coordination_offline", 0.3, "κ_0: share of the willing crowd that a citizen counts on without the internet",
+                  0.0, 1.0, unit="1", citation="Lohmann 1994; Hassanpour 2014 (coordination through connectivity)"),
+            Param("coordination_online", 0.5, "κ_on: extra share counted on with the internet up", 0.0, 1.0, unit="1",
+                  citation="Hassanpour 2014; Makowsky & Rubin 2013"),
+            Param("lethal_weight", 0.6, "λ: perceived risk added by a shoot-without-warning order", 0.0, 5.0,
+                  unit="1", citation="Lichbach 1987; Klein & Regan 2018 (escalation to shooting); seed 003"),
+            Param("lethal_k", 1.0, "k_λ: how fast lethal risk rises with forces per protester", 0.0, 50.0, unit="1",
+                  citation="assumption (docs/odd/country.md)"),
+        ]
+
+    def define_states(self):
+        return [State("ever_active", np.uint8, 0, "1 once the citizen has protested")]
+
+    def init(self, sim):
+        cs = sim.country
+        cs.risk = np.zeros(cs.n_loc)
+        self.perceive(sim)
+
+    def perceive(self, sim):
+        p, cs = sim.params, sim.country
+        forces = cs.police + float(p["troops_street_factor"]) * cs.troops
+        mult = np.where(cs.emergency[cs.loc_region], float(p["emergency_force_mult"]), 1.0)
+        cs.forces_eff[:] = forces * mult
+        online = cs.online if p["information_on"] else 0.0
+        kappa = float(p["coordination_offline"]) + online * float(p["coordination_online"])
+        crowd = cs.site_active + kappa * getattr(cs, "site_willing", 0.0)
+        cs.p_arrest[:] = arrest_probability(cs.forces_eff, crowd, float(p["arrest_k"]), bool(p["arrest_floor"]))
+        if cs.shoot_order:
+            ratio = cs.forces_eff / (1.0 + crowd)
+            cs.lethal_risk[:] = float(p["lethal_weight"]) * (1.0 - np.exp(-float(p["lethal_k"]) * ratio))
+        else:
+            cs.lethal_risk[:] = 0.0
+        cs.risk[:] = cs.p_arrest + cs.lethal_risk
+
+    def step(self, sim, phase):
+        if phase == "perceive":
+            self.perceive(sim)
+            return
+        p, pop, cs = sim.params, sim.pop, sim.country
+        if not p["protest_on"]:
+            pop.status[pop.status == 1] = 0
+            return
+        use_bw = bool(p["bandwagon_on"])
+        decide_kernel(pop.status, pop.grievance, pop.risk_aversion, pop.site, cs.risk,
+                      float(p["activation_threshold"]), use_bw, pop.voice_ok, pop.ever_active)
