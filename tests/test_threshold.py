@@ -59,8 +59,8 @@ def test_model_agrees_with_pure_function_on_random_populations():
 def test_normal_thresholds_jump_at_a_critical_sd():
     """Mean 25, N = 100, thresholds at the mid-point quantiles (deterministic): as the
     spread grows the equilibrium stays at a handful of rioters, then jumps to everyone.
-    (The continuous map r = 100·Phi((r-25)/sd) jumps at sd = 12.23, Granovetter's figure;
-    this 100-person population jumps between 12.5 and 12.75.)"""
+    (The continuous map r = 100·Phi((r-25)/sd) jumps at sd = 12.22;
+    this 100-person population jumps at sd = 12.549, from 6 to 100 rioters.)"""
     sds = np.round(np.arange(6.0, 20.01, 0.25), 2)
     eq = np.array([run_one("granovetter-1978/normal-sd12", overrides={"threshold_sd": float(s)})
                    .series("active")[-1] for s in sds])
