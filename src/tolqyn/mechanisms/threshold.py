@@ -141,7 +141,10 @@ class GranovetterThreshold(Module):
         sim.pop.attach("threshold", draw_granovetter_thresholds(sim),
                        "Granovetter threshold: others needed to join")
         refuse_setup_changes(sim, _SETUP_PARAMS)
-        self._sorted = np.sort(sim.pop.threshold)
+        # those taking part are always the r people with the lowest thresholds, so a step
+        # costs a binary search plus the people who join or leave, not a pass over everyone
+        self._order = np.argsort(sim.pop.threshold, kind="stable")
+        self._sorted = sim.pop.threshold[self._order]
         self.r = 0                      # r_0 = 0: nobody takes part before step 1
         sim.pop.status[:] = S.QUIET
 
@@ -152,9 +155,12 @@ class GranovetterThreshold(Module):
     def step(self, sim, phase):
         shift = sim.params["threshold_shift"]
         if phase == "decide":
-            joins = sim.pop.threshold + shift <= self.r
-            sim.pop.status[:] = np.where(joins, S.ACTIVE, S.QUIET)
-            self.r = int(np.count_nonzero(joins))
+            r_new = self._next(self.r, shift)
+            if r_new > self.r:
+                sim.pop.status[self._order[self.r:r_new]] = S.ACTIVE
+            elif r_new < self.r:
+                sim.pop.status[self._order[r_new:self.r]] = S.QUIET
+            self.r = r_new
         elif phase == "record":
             n = sim.pop.n
             sim.results.record("active", sim.t, self.r)
