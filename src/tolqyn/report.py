@@ -116,19 +116,24 @@ def _xaxis(ax, run: RunData):
     ax.set_xlabel("date (state at the end of the day)")
 
 
-def _events(ax, run: RunData):
-    seen = set()
+def _events(ax, run: RunData, labels: bool = True):
+    """Scheduled events as dashed vertical lines; labels (one per step, shortened) only where
+    asked, so that stacked panels are not cluttered."""
+    by_step: dict[int, list[str]] = {}
     for ev in run.manifest.get("events_applied", []):
         if ev.get("action") == "set" and not ev.get("label"):
             continue
-        s = ev["step"]
-        ax.axvline(s, color="#999", lw=0.8, ls="--", zorder=0)
-        label = ev.get("label") or ev.get("id") or ev.get("action")
-        if (s, label) in seen:
-            continue
-        seen.add((s, label))
-        ax.annotate(label[:28], (s, 1.0), xycoords=("data", "axes fraction"), rotation=90,
-                    va="top", ha="right", fontsize=7, color="#666")
+        label = ev.get("id") or ev.get("label") or ev.get("action")
+        names = by_step.setdefault(int(ev["step"]), [])
+        if label not in names:
+            names.append(label)
+    for s, names in by_step.items():
+        ax.axvline(s, color="#aaa", lw=0.7, ls="--", zorder=0)
+        if labels:
+            text = ", ".join(names)
+            ax.annotate(text if len(text) <= 40 else text[:37] + "...", (s, 1.0),
+                        xycoords=("data", "axes fraction"), rotation=90, va="bottom", ha="center",
+                        fontsize=6.5, color="#555", annotation_clip=False)
 
 
 def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -> str:
@@ -145,9 +150,9 @@ def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -
             ax.legend(fontsize=8, loc="upper right")
         ax.set_ylabel(m)
         ax.grid(alpha=.3)
-        _events(ax, run)
+        _events(ax, run, labels=ax is axes[0])
     _xaxis(axes[-1], run)
-    fig.suptitle("National status counts" if run.regions else "Status counts", y=1.0)
+    fig.suptitle("National status counts" if run.regions else "Status counts", y=1.0 + 0.5 / len(shown))
     return _png(fig)
 
 
@@ -166,9 +171,9 @@ def fig_metrics(run: RunData, metrics: list[str], title: str, runs_b: RunData | 
             ax.legend(fontsize=8, loc="upper right")
         ax.set_ylabel(m, fontsize=8)
         ax.grid(alpha=.3)
-        _events(ax, run)
+        _events(ax, run, labels=ax is axes[0])
     _xaxis(axes[-1], run)
-    fig.suptitle(title, y=1.0)
+    fig.suptitle(title, y=1.0 + 0.5 / len(metrics))
     return _png(fig)
 
 
@@ -324,40 +329,89 @@ def _fmt(v) -> str:
     return f"{v:.3g}"
 
 
+def _pattern_check(run: RunData, t: dict, dates: list[str]):
+    """Simulated value and verdict of a qualitative pattern target (onset, spread, peak, end)."""
+    kind = t.get("target")
+    region = t.get("region", "ALL")
+    when = t.get("date")
+    act = run.by_region("active")
+    if act is None or not dates:
+        return None, "–"
+    nat = run.series("active")
+    def ok(flag, text):
+        return text, _Raw(f'<span class="{"ok" if flag else "miss"}">{"matches" if flag else "differs"}</span>')
+    if kind == "onset":
+        firsts = {c: next((dates[i] for i in range(1, len(dates)) if act[i, j] > 0), None)
+                  for j, c in enumerate(run.regions)}
+        started = [d for d in firsts.values() if d]
+        first_day = min(started) if started else None
+        leaders = sorted(c for c, d in firsts.items() if d == first_day)
+        mine = firsts.get(region)
+        return ok(mine == when and region in leaders,
+                  f"{region} first protest {mine or 'never'}; first region(s): {', '.join(leaders) or '–'} on {first_day or '–'}")
+    if kind == "spread":
+        if when not in dates:
+            return None, "–"
+        i = dates.index(when)
+        n = int(np.sum(np.nanmax(act[1:i + 1], axis=0) > 0))
+        obs = t.get("value")
+        flag = isinstance(obs, (int, float)) and abs(n - obs) <= max(2, 0.2 * obs)
+        return ok(flag, f"{n} of {len(run.regions)} regions had protest by {when}")
+    if kind == "peak":
+        i = int(np.nanargmax(nat))
+        j = int(np.nanargmax(act[i]))
+        return ok(dates[i] == when and run.regions[j] == region,
+                  f"national peak {dates[i]}; largest region that day {run.regions[j]}")
+    if kind == "end":
+        if when not in dates:
+            return None, "–"
+        i = dates.index(when)
+        peak = np.nanmax(nat)
+        share = nat[i] / peak if peak > 0 else 0.0
+        return ok(share <= 0.05, f"{_fmt(nat[i])} active on {when} ({100 * share:.1f}% of the peak)")
+    return None, "–"
+
+
 def observed_rows(run: RunData) -> list[list]:
-    """Simulated vs observed for every target in the scenario's meta.observed."""
+    """Simulated vs observed for every target in the scenario's meta.observed: numeric targets
+    are compared within a tolerance factor; pattern targets (onset, spread, peak, end) are
+    checked against the simulated series."""
     meta = run.manifest.get("scenario_meta") or {}
     targets = meta.get("observed") or []
     if isinstance(targets, dict):
-        targets = [dict(v, name=k) for k, v in targets.items()]
+        targets = [dict(v, target=k) for k, v in targets.items()]
     dates = run.dates() or []
     rows = []
     for t in targets:
         metric = t.get("metric")
         region = t.get("region", "ALL")
-        if not metric or not run.has(metric):
-            sim = None
-        else:
+        when = t.get("date", "")
+        obs = t.get("value")
+        label = t.get("label") or t.get("target") or metric
+        numeric = isinstance(obs, (int, float)) and not isinstance(obs, bool)
+        if t.get("target") in ("onset", "spread", "peak", "end"):
+            sim, verdict = _pattern_check(run, t, dates)
+            obs_text = f"{obs} {t.get('unit', '')}".strip() if numeric else str(obs)
+            rows.append([label, region, when, sim or "–", obs_text, verdict, t.get("source", "")])
+            continue
+        sim = None
+        if metric and run.has(metric):
             s = run.series(metric, region)
-            when = t.get("date")
             if when and when in dates:
                 sim = s[dates.index(when)]
-            elif when and dates and when > dates[-1]:
-                sim = None
-            else:
-                sim = np.nanmax(s) if t.get("stat") == "max" else s[-1]
-            if t.get("stat") == "argmax_date" and dates:
-                sim = None
-        obs = t.get("value")
+            elif not when:
+                sim = s[-1]
         factor = float(t.get("tolerance_factor", 1.5))
-        if sim is not None and obs and np.isfinite(sim) and sim > 0:
+        if numeric and sim is not None and np.isfinite(sim) and sim > 0 and obs > 0:
             within = max(sim / obs, obs / sim) <= factor
             verdict = _Raw(f'<span class="ok">within ×{factor:g}</span>' if within
                            else f'<span class="miss">outside ×{factor:g}</span>')
+        elif numeric and sim is not None and np.isfinite(sim):
+            verdict = _Raw('<span class="miss">outside</span>') if obs else "–"
         else:
-            verdict = "–"
-        rows.append([t.get("label") or t.get("name") or metric, region, t.get("date", ""),
-                     _fmt(sim), _fmt(obs), verdict, t.get("source", "")])
+            verdict = "not simulated" if sim is None else "–"
+        rows.append([label, region, when, _fmt(sim), _fmt(obs) if numeric else str(obs), verdict,
+                     t.get("source", "")])
     return rows
 
 
