@@ -344,59 +344,84 @@ def _fill_stubs(key, loc_of, eth_of, loc_start, loc_region, reg_start, eth_start
             fwd[s + t] = _target(key, i, t, kind, a, b, ea, eb, ra, rb, n, hom)
 
 
-@njit(cache=True)
+_RADIX_CHUNKS = 64   # fixed, so the result never depends on the number of threads
+
+
+@njit(parallel=True, cache=True)
 def _reverse_sorted(fwd_ptr, fwd, a, tmp, bits):
-    """All started ties as (target << 32 | source), sorted by target, stably (so sources stay
+    """All started ties as (target << 32 | source), sorted by target, stably (sources stay
     ascending within a target): a two-pass LSD radix sort whose first pass reads the started
     ties directly. Radix buckets (at most 2**13) keep the scatter streams in cache, unlike a
-    direct scatter by agent index over the whole population. Returns the number of ties
-    (missing targets, -1, are skipped); the result is in a[:m]."""
+    direct scatter by agent index over the whole population. Each pass is split into fixed
+    chunks with their own bucket offsets, so it runs in parallel and its output (that of a
+    stable sort, hence unique) does not depend on the thread count. Missing targets (-1) are
+    skipped; returns their number m, the result is in a[:m]."""
     n = fwd_ptr.shape[0] - 1
     lo_bits = (bits + 1) // 2
     nb = 1 << lo_bits
     mask = nb - 1
-    c0 = np.zeros(nb + 1, dtype=np.int64)
-    c1 = np.zeros(nb + 1, dtype=np.int64)
-    m = 0
-    for e in range(fwd.shape[0]):
-        j = fwd[e]
-        if j >= 0:
-            c0[(j & mask) + 1] += 1
-            c1[((j >> lo_bits) & mask) + 1] += 1
-            m += 1
-    for d in range(nb):
-        c0[d + 1] += c0[d]
-        c1[d + 1] += c1[d]
-    for i in range(n):
-        for e in range(fwd_ptr[i], fwd_ptr[i + 1]):
+    C = _RADIX_CHUNKS
+    h0 = np.zeros((C, nb), dtype=np.int64)
+    h1 = np.zeros((C, nb), dtype=np.int64)
+    agent_lo = np.empty(C + 1, dtype=np.int64)
+    for c in range(C + 1):
+        agent_lo[c] = (n * c) // C
+    for c in prange(C):
+        for e in range(fwd_ptr[agent_lo[c]], fwd_ptr[agent_lo[c + 1]]):
             j = fwd[e]
             if j >= 0:
-                d = j & mask
-                tmp[c0[d]] = (np.uint64(j) << np.uint64(32)) | np.uint64(i)
-                c0[d] += 1
-    for k in range(m):
-        d = (tmp[k] >> np.uint64(32 + lo_bits)) & np.uint64(mask)
-        a[c1[d]] = tmp[k]
-        c1[d] += 1
+                h0[c, j & mask] += 1
+    # offsets of chunk c in bucket d: all earlier buckets, then earlier chunks of bucket d
+    run = 0
+    for d in range(nb):
+        for c in range(C):
+            v = h0[c, d]
+            h0[c, d] = run
+            run += v
+    m = run
+    for c in prange(C):
+        for i in range(agent_lo[c], agent_lo[c + 1]):
+            for e in range(fwd_ptr[i], fwd_ptr[i + 1]):
+                j = fwd[e]
+                if j >= 0:
+                    d = j & mask
+                    tmp[h0[c, d]] = (np.uint64(j) << np.uint64(32)) | np.uint64(i)
+                    h0[c, d] += 1
+    for c in prange(C):
+        for k in range((m * c) // C, (m * (c + 1)) // C):
+            h1[c, (tmp[k] >> np.uint64(32 + lo_bits)) & np.uint64(mask)] += 1
+    run = 0
+    for d in range(nb):
+        for c in range(C):
+            v = h1[c, d]
+            h1[c, d] = run
+            run += v
+    for c in prange(C):
+        for k in range((m * c) // C, (m * (c + 1)) // C):
+            d = (tmp[k] >> np.uint64(32 + lo_bits)) & np.uint64(mask)
+            a[h1[c, d]] = tmp[k]
+            h1[c, d] += 1
     return m
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def _split_pairs(pairs, rev_ptr, rev):
-    """From pairs sorted by target: rev_ptr (CSR offsets by target) and rev (sources).
-    Returns the number of valid pairs."""
+    """From pairs sorted by target: rev_ptr (CSR offsets by target; each entry written once,
+    at the first pair of its target or after the last pair) and rev (sources)."""
     n = rev_ptr.shape[0] - 1
-    m = 0
-    for k in range(pairs.shape[0]):
-        j = pairs[k] >> np.uint64(32)
-        if j >= np.uint64(n):
-            break
-        rev_ptr[j + 1] += 1
-        rev[k] = np.int64(pairs[k] & np.uint64(0xFFFFFFFF))
-        m += 1
-    for i in range(n):
-        rev_ptr[i + 1] += rev_ptr[i]
-    return m
+    m = pairs.shape[0]
+    if m == 0:
+        rev_ptr[:] = 0
+        return
+    for k in prange(m):
+        j = np.int64(pairs[k] >> np.uint64(32))
+        rev[k] = pairs[k] & np.uint64(0xFFFFFFFF)
+        jp = np.int64(pairs[k - 1] >> np.uint64(32)) if k > 0 else -1
+        for t in range(jp + 1, j + 1):
+            rev_ptr[t] = k
+    last = np.int64(pairs[m - 1] >> np.uint64(32))
+    for t in range(last + 1, n + 1):
+        rev_ptr[t] = m
 
 
 @njit(parallel=True, cache=True)
@@ -459,7 +484,7 @@ def build_network(key, locality, ethnicity, locality_start, locality_region, reg
     tmp = np.empty_like(pairs)
     m = _reverse_sorted(fwd_ptr, fwd, pairs, tmp, max(2, int(n - 1).bit_length()))
     del tmp
-    rev_ptr = np.zeros(n + 1, dtype=np.int64)
+    rev_ptr = np.empty(n + 1, dtype=np.int64)
     rev = np.empty(m, dtype=fwd.dtype)
     _split_pairs(pairs[:m], rev_ptr, rev)
     del pairs
