@@ -129,7 +129,7 @@ def test_failures_recorded_and_interrupt_resumes(tmp_path):
 def test_worker_killed_loses_nothing(tmp_path):
     from tolqyn.experiments.executors import ProcessExecutor
     from tolqyn.experiments.sweep import sweep
-    sc = from_dict({"model": "expcoin", "steps": 150, "seed": 3, "params": {"n_agents": 20000}},
+    sc = from_dict({"model": "expcoin", "steps": 60, "seed": 3, "params": {"n_agents": 10000}},
                    name="expcoin-kill")
     kw = dict(design="lhs", samples=5, replicates=2, params=["p_active"], progress=False)
     killed = []

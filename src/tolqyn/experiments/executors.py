@@ -142,32 +142,38 @@ class ProcessExecutor(Executor):
         inflight = {}
         window = 2 * self.workers       # few tasks queued: a dead pool loses little, Ctrl-C is quick
         while pending or inflight:
-            while pending and len(inflight) < window:
-                t = pending.pop()
-                inflight[self._pool.submit(execute, t)] = t
-            done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
             broken = False
-            for fut in done:
-                t = inflight.pop(fut)
-                try:
+            try:
+                while pending and len(inflight) < window:
+                    t = pending[-1]
+                    inflight[self._pool.submit(execute, t)] = t
+                    pending.pop()
+            except BrokenProcessPool:
+                broken = True
+            if not broken:
+                done, _ = wait(list(inflight), return_when=FIRST_COMPLETED)
+                broken = any(isinstance(f.exception(), BrokenProcessPool) for f in done)
+                if not broken:
+                    for fut in done:
+                        yield fut.result()
+                        del inflight[fut]
+                    continue
+            # A worker died: every unfinished future of the pool fails. Keep what finished,
+            # hand the rest out again on a fresh pool; a task caught in too many deaths fails.
+            for fut, t in list(inflight.items()):
+                if fut.done() and not fut.cancelled() and fut.exception() is None:
                     yield fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    deaths[t.key] = deaths.get(t.key, 0) + 1
-                    if deaths[t.key] >= MAX_WORKER_DEATHS:
-                        yield Outcome(t.key, False, error=f"worker process died {deaths[t.key]} times "
-                                      "while running this task (killed or out of memory)")
-                    else:
-                        pending.append(t)
-            if broken:
-                # every future of a broken pool fails; hand the runs that were still queued or
-                # running back out on a fresh pool (finished ones were already yielded)
-                for fut, t in inflight.items():
+                    continue
+                deaths[t.key] = deaths.get(t.key, 0) + 1
+                if deaths[t.key] >= MAX_WORKER_DEATHS:
+                    yield Outcome(t.key, False, error=f"worker process died {deaths[t.key]} times "
+                                  "while this task was in flight (killed or out of memory)")
+                else:
                     pending.append(t)
-                inflight.clear()
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self.restarts += 1
-                self._start()
+            inflight.clear()
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self.restarts += 1
+            self._start()
 
     def close(self):
         if self._pool is not None:
