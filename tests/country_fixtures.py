@@ -94,3 +94,19 @@ def make_sim(params=None, events=(), steps=12, seed=3, model="country-hand", sta
     data = {"model": model, "steps": steps, "seed": seed, "start_date": start_date,
             "params": dict(params or {}), "events": [dict(e) for e in events]}
     return Sim(from_dict(data, name="hand"), seed=seed)
+
+
+# a price shock in the first region, and a smaller online half-saturation that fits a
+# country of a few thousand citizens
+PRICE_HIKE = {"id": "price-hike", "at": 1, "action": "fuel_price", "params": {"price": 120.0, "regions": ["KZ-47"]}}
+HAND_PARAMS = {"online_half": 100.0}
+
+
+def run_hand(params=None, events=(PRICE_HIKE,), steps=12, seed=3, validate=False):
+    sim = make_sim(params={**HAND_PARAMS, **(params or {})}, events=events, steps=steps, seed=seed)
+    sim.validate = validate
+    return sim.run()
+
+
+def total(r, metric, region="ALL"):
+    return float(np.nansum(r.series(metric, region)))

@@ -132,7 +132,8 @@ class Information(Module):
     def define_results(self):
         return [Result("online", "internet availability (1 up, 0 national blackout)", "value"),
                 Result("largest_site_share", "share of protesters at the single largest site", "value"),
-                Result("sites_active", "number of localities with protesters", "value")]
+                Result("sites_active", "number of localities with protesters", "value"),
+                Result("focal_share", "share of protesters at the focal sites (largest locality) of their regions", "value")]
 
     def init(self, sim):
         self.key = sim.streams("site").key
@@ -179,3 +180,5 @@ class Information(Module):
         sim.results.record("largest_site_share", sim.t,
                            float(self._site_persons.max() / tot) if tot > 0 else 0.0)
         sim.results.record("sites_active", sim.t, float((self._site_persons > 0).sum()))
+        sim.results.record("focal_share", sim.t,
+                           float(self._site_persons[cs.focal].sum() / tot) if tot > 0 else 0.0)

@@ -1,0 +1,110 @@
+"""The country model as a whole: invariants, results, scaling, common random numbers, the
+built-in kazakhstan-2022 scenarios and their counterfactuals."""
+import numba
+import numpy as np
+import pytest
+
+from country_fixtures import HAND_PARAMS, PRICE_HIKE, make_sim, run_hand, total
+from tolqyn.core.errors import ScenarioError, UnknownParamError
+from tolqyn.scenarios.loader import load_scenario
+
+REQUIRED = ["quiet", "active", "jailed", "emigrated", "dead", "arrests", "deaths_civilian", "deaths_security",
+            "detained_cumulative", "deaths_civilian_cumulative", "deaths_security_cumulative",
+            "participants_cumulative", "grievance_mean", "legitimacy_mean", "forces_deployed"]
+VARIANTS = ["no-shutdown", "no-troops", "early-concession", "no-price-shock", "higher-legitimacy", "policy"]
+
+
+def test_invariants_and_required_results_by_region():
+    r = run_hand(validate=True)   # conservation, no resurrection, regions sum to ALL, every step
+    for m in REQUIRED:
+        assert m in r.metrics, m
+        for g in ("ALL", "KZ-47", "KZ-75", "KZ-71"):
+            assert r.series(m, g).size == 13, (m, g)
+    st = sum(r.series(m) for m in ("quiet", "active", "jailed", "emigrated", "dead"))
+    assert np.all(st == st[0])
+    assert r.series("active")[0] == 0 and r.series("active").max() > 0
+    # participants never fall; detained_cumulative is the running sum of arrests
+    assert np.all(np.diff(r.series("participants_cumulative")) >= 0)
+    assert np.allclose(np.cumsum(r.series("arrests")), r.series("detained_cumulative"))
+    c = r.columns
+    first = (c["metric"] == "active") & (c["region"] == "ALL") & (c["step"] == 1)
+    assert c["date"][first][0] == "2022-01-01"
+
+
+def test_counts_are_exported_in_citizens():
+    a = run_hand(params={"scale": 1.0}, steps=2)
+    b = run_hand(params={"scale": 10.0}, steps=2)
+    # same agents (the hand-built space does not depend on scale), counts x 10
+    assert np.allclose(b.series("quiet")[0], 10 * a.series("quiet")[0])
+    assert b.manifest["scale"] == 10.0
+
+
+def test_same_seed_same_result_on_one_or_two_threads():
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        a = run_hand(seed=5)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        b = run_hand(seed=5)
+    finally:
+        numba.set_num_threads(before)
+    for m in ("active", "arrests", "deaths_civilian", "emigrants", "legitimacy_mean"):
+        assert np.array_equal(a.series(m), b.series(m)), m
+    c = run_hand(seed=6)
+    assert not np.array_equal(a.series("active"), c.series("active"))
+
+
+def test_bad_event_input_names_the_problem():
+    bad_region = dict(PRICE_HIKE, params={"price": 120.0, "regions": ["KZ-99"]})
+    with pytest.raises(UnknownParamError, match="KZ-99"):
+        run_hand(events=[bad_region], steps=2)
+    bad_price = dict(PRICE_HIKE, params={"price": -5, "regions": ["KZ-47"]})
+    with pytest.raises(ScenarioError, match="price"):
+        run_hand(events=[bad_price], steps=2)
+    with pytest.raises(ScenarioError, match="level"):
+        run_hand(events=[{"at": 1, "action": "internet", "params": {"level": 3}}], steps=2)
+    with pytest.raises(ScenarioError):
+        run_hand(events=[{"at": 1, "action": "deploy_troops", "params": {"persons": 10, "regions": "ALL", "bogus": 1}}],
+                 steps=2)
+
+
+def test_builtin_scenarios_load_with_ids_and_counterfactuals_remove_them():
+    base = load_scenario("kazakhstan-2022")
+    assert base.start_date == "2022-01-01" and base.steps == 20 and base.dt == 1.0
+    ids = {e.get("id") for e in base.events}
+    assert {"price-hike", "price-cut", "shutdown", "resignation", "emergency", "troops", "shoot-order"} <= ids
+    assert all(e.get("id") for e in base.events)
+    obs = {o["target"]: o for o in base.meta["observed"]}
+    assert obs["detained"]["value"] == 9900 and obs["deaths"]["value"] == 225
+    assert obs["security_deaths"]["value"] == 19 and all(o.get("source") for o in obs.values())
+    for v in VARIANTS:
+        sc = load_scenario(f"kazakhstan-2022/{v}")
+        assert sc.hash != base.hash, v
+    assert "shutdown" not in {e.get("id") for e in load_scenario("kazakhstan-2022/no-shutdown").events}
+    assert "troops" not in {e.get("id") for e in load_scenario("kazakhstan-2022/no-troops").events}
+
+
+@pytest.fixture(scope="module")
+def coarse_runs():
+    """Every kazakhstan-2022 scenario on the synthesized country at 2,000 citizens per agent."""
+    import tolqyn
+    out = {}
+    for v in [None] + VARIANTS:
+        name = "kazakhstan-2022" if v is None else f"kazakhstan-2022/{v}"
+        out[v or "base"] = tolqyn.run_one(load_scenario(name, overrides={"scale": 2000.0}))
+    return out
+
+
+def test_every_counterfactual_runs_and_differs(coarse_runs):
+    base = coarse_runs["base"]
+    assert base.manifest["n_agents"] > 9000
+    for v in VARIANTS:
+        r = coarse_runs[v]
+        assert not np.array_equal(r.series("active"), base.series("active")), v
+    # directions the docs explain (docs/odd/country.md, "Counterfactuals")
+    assert total(coarse_runs["no-price-shock"], "arrests") < 0.2 * total(base, "arrests")
+    assert coarse_runs["early-concession"].series("detained_cumulative")[-1] < base.series("detained_cumulative")[-1]
+    assert (coarse_runs["higher-legitimacy"].series("participants_cumulative")[-1]
+            < base.series("participants_cumulative")[-1])
+    # without the shutdown protest lasts longer (the distant online signal keeps thresholds low)
+    assert coarse_runs["no-shutdown"].series("active")[9:13].sum() > base.series("active")[9:13].sum()

@@ -1,0 +1,48 @@
+"""Mechanism 2 (Epstein's rule A on localities): exact arrest probabilities and the
+direction of the police effect."""
+import math
+
+import numpy as np
+
+from country_fixtures import run_hand, total
+from tolqyn.mechanisms.protest import arrest_probability, decide_kernel
+
+
+def test_arrest_probability_exact_values():
+    k = 2.3
+    # one officer, nobody else active: A = 1 -> P = 1 - e^-2.3 ~ 0.90 (Epstein/NetLogo)
+    assert math.isclose(arrest_probability(np.array([1.0]), np.array([0.0]), k, True)[0], 1 - math.exp(-2.3))
+    # floor variant: P = 0 whenever protesters (incl. oneself) outnumber the forces
+    assert arrest_probability(np.array([3.0]), np.array([3.0]), k, True)[0] == 0.0
+    # continuous variant keeps a positive risk
+    assert math.isclose(arrest_probability(np.array([3.0]), np.array([3.0]), k, False)[0], 1 - math.exp(-k * 0.75))
+
+
+def test_decision_rule_exact():
+    status = np.zeros(4, np.int8)
+    status[3] = 2  # jailed: does not decide
+    G = np.array([0.7, 0.7, 0.3, 0.9], np.float32)
+    R = np.array([0.1, 0.5, 0.0, 0.0], np.float32)
+    site = np.zeros(4, np.int32)
+    risk = np.array([0.9])
+    ok = np.ones(4, np.uint8)
+    ever = np.zeros(4, np.uint8)
+    decide_kernel(status, G, R, site, risk, 0.5, True, ok, ever)
+    # 0.7 - 0.09 > 0.5 active; 0.7 - 0.45 < 0.5 quiet; 0.3 < 0.5 quiet; jailed stays jailed
+    assert status.tolist() == [1, 0, 0, 2] and ever.tolist() == [1, 0, 0, 0]
+    ok[:] = 0  # no public dissent without enough visible protest (bandwagon gate)
+    decide_kernel(status, G, R, site, risk, 0.5, True, ok, ever)
+    assert status.tolist() == [0, 0, 0, 2]
+
+
+def test_more_police_fewer_protesters():
+    """Directional: with everything else equal (same seed, same draws), more police on the
+    street means fewer protester-days."""
+    low = run_hand(params={"police_per_100k": 100.0})
+    high = run_hand(params={"police_per_100k": 3000.0})
+    assert total(high, "active") < total(low, "active")
+
+
+def test_switch_off_keeps_everyone_quiet():
+    r = run_hand(params={"protest_on": False})
+    assert total(r, "active") == 0 and total(r, "arrests") == 0
