@@ -108,3 +108,23 @@ def test_every_counterfactual_runs_and_differs(coarse_runs):
             < base.series("participants_cumulative")[-1])
     # without the shutdown protest lasts longer (the distant online signal keeps thresholds low)
     assert coarse_runs["no-shutdown"].series("active")[9:13].sum() > base.series("active")[9:13].sum()
+
+
+def test_january_2022_pattern_at_scale_100():
+    """The calibrated defaults reproduce the observed pattern (docs/odd/country.md §8) for the
+    scenario's seed: a deterministic check of the calibration, not a statistical one (over ten
+    seeds the counts stay within the factor 1.5 in all but one seed's security deaths)."""
+    import tolqyn
+    r = tolqyn.run_one("kazakhstan-2022")
+    regs = sorted(set(r.columns["region"].tolist()) - {"ALL"})
+    A = np.array([r.series("active", g) for g in regs])
+    first = [int(np.argmax(a >= 100)) if (a >= 100).any() else 99 for a in A]
+    assert regs[int(np.argmin(first))] == "KZ-47" and min(first) == 2        # onset: Mangystau, 2 Jan
+    assert (A[:, 5] >= 100).sum() >= 15                                       # most regions by 5 Jan
+    tot = r.series("active")
+    assert int(np.argmax(tot)) == 5 and regs[int(np.argmax(A[:, 5]))] == "KZ-75"   # peak 5 Jan, Almaty
+    assert tot[12] < 0.01 * tot.max()                                         # near zero by 12 Jan
+    within = lambda sim, obs: obs / 1.5 <= sim <= obs * 1.5
+    assert within(r.series("detained_cumulative")[11], 9900)
+    dead = r.series("deaths_civilian_cumulative")[15] + r.series("deaths_security_cumulative")[15]
+    assert within(dead, 225) and within(r.series("deaths_security_cumulative")[15], 19)

@@ -108,70 +108,28 @@ class CountryState:
 
 # ---------------------------------------------------------------------------------- kernels
 @njit(parallel=True, cache=True)
-def count_by_group(group, flag, value, n_groups, out):
-    """out[g] = number of agents i with group[i] == g and flag[i] == value (two-pass,
-    thread-private partial sums, so the result does not depend on the thread count)."""
-    n = group.shape[0]
-    n_chunks = 64
-    partial = np.zeros((n_chunks, n_groups), dtype=np.int64)
-    chunk = (n + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        lo = c * chunk
-        hi = min(n, lo + chunk)
-        for i in range(lo, hi):
-            if flag[i] == value:
-                partial[c, group[i]] += 1
-    for g in range(n_groups):
-        s = 0
-        for c in range(n_chunks):
-            s += partial[c, g]
-        out[g] = s
-    return out
-
-
-@njit(parallel=True, cache=True)
-def status_by_region(status, region, n_regions, n_status, out):
+def record_kernel(status, region, ever, grievance, legit, n_regions, n_status):
+    """One pass over the agents: status counts, participants, and grievance / legitimacy sums
+    of living residents, by region (thread-private partial sums, fixed reduction order)."""
     n = status.shape[0]
     n_chunks = 64
-    partial = np.zeros((n_chunks, n_regions, n_status), dtype=np.int64)
+    counts = np.zeros((n_chunks, n_regions, n_status), dtype=np.int64)
+    evers = np.zeros((n_chunks, n_regions), dtype=np.int64)
+    sums = np.zeros((n_chunks, n_regions, 2))
     chunk = (n + n_chunks - 1) // n_chunks
     for c in prange(n_chunks):
         lo = c * chunk
         hi = min(n, lo + chunk)
         for i in range(lo, hi):
-            partial[c, region[i], status[i]] += 1
-    for r in range(n_regions):
-        for s in range(n_status):
-            t = 0
-            for c in range(n_chunks):
-                t += partial[c, r, s]
-            out[r, s] = t
-    return out
-
-
-@njit(parallel=True, cache=True)
-def mean_by_region(values, region, status, n_regions, out):
-    """Mean of `values` over living residents (quiet, active, jailed) of each region."""
-    n = values.shape[0]
-    n_chunks = 64
-    sums = np.zeros((n_chunks, n_regions))
-    cnts = np.zeros((n_chunks, n_regions))
-    chunk = (n + n_chunks - 1) // n_chunks
-    for c in prange(n_chunks):
-        lo = c * chunk
-        hi = min(n, lo + chunk)
-        for i in range(lo, hi):
-            if status[i] <= 2:
-                sums[c, region[i]] += values[i]
-                cnts[c, region[i]] += 1.0
-    for r in range(n_regions):
-        s = 0.0
-        k = 0.0
-        for c in range(n_chunks):
-            s += sums[c, r]
-            k += cnts[c, r]
-        out[r] = s / k if k > 0 else np.nan
-    return out
+            r = region[i]
+            st = status[i]
+            counts[c, r, st] += 1
+            if ever[i] != 0:
+                evers[c, r] += 1
+            if st <= 2:
+                sums[c, r, 0] += grievance[i]
+                sums[c, r, 1] += legit[i]
+    return counts.sum(axis=0), evers.sum(axis=0), sums.sum(axis=0)
 
 
 # ---------------------------------------------------------------------------------- modules
@@ -197,26 +155,21 @@ class CountryPopulation(Module):
             if col not in space.agents:
                 raise ScenarioError(f"synthesized population lacks column '{col}'")
             sim.pop.attach(col, space.agents[col], doc)
-        self._counts = np.zeros((space.n_regions, S.N_STATUS), dtype=np.int64)
-        self._mean = np.zeros(space.n_regions)
 
     def step(self, sim, phase):
         pop, t = sim.pop, sim.t
-        c = status_by_region(pop.status, pop.region, sim.space.n_regions, S.N_STATUS, self._counts)
+        c, ev, sums = record_kernel(pop.status, pop.region, pop.ever_active, pop.grievance, pop.legitimacy,
+                                    sim.space.n_regions, S.N_STATUS)
         tot = c.sum(axis=0)
         for k, name in enumerate(S.NAMES):
             sim.results.record(name, t, float(tot[k]), c[:, k])
-        if "ever_active" in pop:
-            ev = count_by_group(pop.region, pop.ever_active, np.uint8(1), sim.space.n_regions,
-                                np.zeros(sim.space.n_regions, dtype=np.int64))
-            sim.results.record("participants_cumulative", t, float(ev.sum()), ev)
+        sim.results.record("participants_cumulative", t, float(ev.sum()), ev)
         living = (c[:, S.QUIET] + c[:, S.ACTIVE] + c[:, S.JAILED]).astype(np.float64)
-        for col, res in (("grievance", "grievance_mean"), ("legitimacy", "legitimacy_mean")):
-            if col in pop:
-                m = mean_by_region(pop[col], pop.region, pop.status, sim.space.n_regions, self._mean)
-                tot_w = living.sum()
-                overall = float(np.nansum(m * living) / tot_w) if tot_w > 0 else float("nan")
-                sim.results.record(res, t, overall, m.copy())
+        tot_w = living.sum()
+        for j, res in enumerate(("grievance_mean", "legitimacy_mean")):
+            m = np.divide(sums[:, j], living, out=np.full(living.shape, np.nan), where=living > 0)
+            overall = float(sums[:, j].sum() / tot_w) if tot_w > 0 else float("nan")
+            sim.results.record(res, t, overall, m)
 
 
 def _mechanism_classes():

@@ -60,6 +60,7 @@ class Economy(Module):
         cs.fuel_price = np.full(cs.n_reg, p0)
         cs.fuel_ref = np.full(cs.n_reg, p0)
         cs.fx_ref = float(sim.params["exchange_rate"])
+        cs.econ_shock_known = np.zeros(cs.n_reg)
         sim.timeline.on("fuel_price", self._on_fuel_price)
         self._update(sim)
 
@@ -91,6 +92,8 @@ class Economy(Module):
             self._record(sim)
             return
         cs = sim.country
+        # what people know of the shared shock is yesterday's: word gets round in a day
+        cs.econ_shock_known[:] = cs.econ_shock
         self._update(sim)
         a = 1.0 - 2.0 ** (-sim.clock.dt / float(sim.params["adaptation_half_life"]))
         cs.fuel_ref += (cs.fuel_price - cs.fuel_ref) * a

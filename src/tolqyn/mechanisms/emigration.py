@@ -27,13 +27,20 @@ from tolqyn.core.results import Result
 
 
 @njit(parallel=True, cache=True)
-def emigrate_kernel(key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t, voice_term, dt, left):
+def emigrate_kernel(key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t, voice_term, dt, left,
+                    ties_max=127):
+    # an upper bound of the step probability (G, I <= 1, ties <= ties_max) lets most agents skip
+    # the exponentials: the draw is compared with the exact probability only below the bound
+    bound = 1.0 - math.exp(-h0 * math.exp(b_g + b_i + b_t * ties_max - voice_term) * dt)
     for i in prange(status.shape[0]):
         left[i] = 0
         if status[i] != 0:  # only quiet citizens at liberty leave
             continue
+        u = draw_u01(key, t, i, 0)
+        if u >= bound:
+            continue
         h = h0 * math.exp(b_g * grievance[i] + b_i * identity[i] + b_t * ties[i] - voice_term)
-        if draw_u01(key, t, i, 0) < 1.0 - math.exp(-h * dt):
+        if u < 1.0 - math.exp(-h * dt):
             status[i] = 3
             left[i] = 1
 
@@ -67,6 +74,7 @@ class Emigration(Module):
 
     def init(self, sim):
         self.key = sim.streams("emigrate").key
+        self.ties_max = int(sim.pop.ties_abroad.max()) if sim.pop.n else 0
         sim.country.emig_window = []
 
     def step(self, sim, phase):
@@ -81,6 +89,6 @@ class Emigration(Module):
         emigrate_kernel(self.key, sim.t, pop.status, pop.grievance, pop.identity, pop.ties_abroad,
                         float(p["emigration_base"]), float(p["emigration_grievance"]),
                         float(p["emigration_identity"]), float(p["emigration_ties"]),
-                        float(p["emigration_voice"]) * efficacy, sim.clock.dt, pop.left_now)
+                        float(p["emigration_voice"]) * efficacy, sim.clock.dt, pop.left_now, self.ties_max)
         left = np.flatnonzero(pop.left_now)
         cs.emig_reg[:] = np.bincount(pop.region[left], minlength=cs.n_reg)

@@ -12,7 +12,8 @@ Seen share (capped at 1), from the statuses at the start of the step:
             + w_s·shock_{r(i)}
 
 A shared economic shock (mechanism 11) is itself public: everyone in the region knows that
-everyone else is hit, which lowers the fear of standing alone (w_s).
+everyone else is hit, which lowers the fear of standing alone (w_s). It becomes common
+knowledge with a lag of one day (shock_r of the previous step).
 
 ω ∈ [0, 1] is the state of the internet (1 up, 0 national blackout), a_d the online access of
 diet d (1 for online users), N the number of protesters in the country (persons). Online
@@ -111,7 +112,7 @@ class Information(Module):
                   citation="assumption (docs/odd/country.md)"),
             Param("w_shock", 1.5, "weight of a shared economic shock as a public signal (everyone knows everyone is hit)",
                   0.0, 5.0, unit="1 per unit of hardship", citation="McCulloch et al. 2022 (price shocks as focal points); seed 003"),
-            Param("online_half", 40000.0, "protesters nationwide (persons) at which the online signal reaches 63 %",
+            Param("online_half", 20000.0, "protesters nationwide (persons) at which the online signal reaches 63 %",
                   1.0, 1e8, unit="persons", citation="calibrated (docs/odd/country.md)"),
             Param("online_access_state_tv", 0.35, "online reach among people whose main source is state TV",
                   0.0, 1.0, unit="1", citation="context.csv (internet users 90.9 %); propaganda.kz survey (LITERATURE.md §6.3)"),
@@ -168,7 +169,7 @@ class Information(Module):
         seen_kernel(pop.status, pop.grievance, float(p["activation_threshold"]), net.indptr, net.indices,
                     pop.locality, pop.region, pop.media_diet, loc_share, float(p["w_contacts"]), float(p["k_contacts"]),
                     float(p["w_local"]), float(p["k_local"]), boost, online_term, access, ftv_term,
-                    float(p["w_shock"]) * cs.econ_shock, pop.seen)
+                    float(p["w_shock"]) * cs.econ_shock_known, pop.seen)
 
     def _record(self, sim, online):
         cs = sim.country

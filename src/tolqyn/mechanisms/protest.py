@@ -1,6 +1,7 @@
 """Mechanism 2 — voice, street protest: Epstein's rule A on localities.
 
-    C_l = (police_l + τ·troops_l) · (m_E if the region is under emergency else 1)   (persons)
+    C_l = (police_l + τ·troops_l) · (1 + (m_E − 1)·ℓ if the region is under emergency else 1)   (persons)
+          ℓ ∈ [0, 1]: mobilisation of the national reserve since the emergency began (mechanism 5)
     A_l = 1 + protesters at site l at the start of the step
               + κ·(citizens willing to go there this step, mechanism 3),  κ = κ_0 + ω·κ_on   (persons)
     P_l = 1 − exp(−k·⌊C_l / A_l⌋)        (NetLogo floor variant; continuous C/A as a switch)
@@ -89,7 +90,9 @@ class Protest(Module):
     def perceive(self, sim):
         p, cs = sim.params, sim.country
         forces = cs.police + float(p["troops_street_factor"]) * cs.troops
-        mult = np.where(cs.emergency[cs.loc_region], float(p["emergency_force_mult"]), 1.0)
+        # curfew and checkpoints need the mobilised reserve: the multiplier grows with it
+        level = getattr(cs, "reserve_level", 1.0)
+        mult = np.where(cs.emergency[cs.loc_region], 1.0 + (float(p["emergency_force_mult"]) - 1.0) * level, 1.0)
         cs.forces_eff[:] = forces * mult
         online = cs.online if p["information_on"] else 0.0
         kappa = float(p["coordination_offline"]) + online * float(p["coordination_online"])

@@ -71,7 +71,7 @@ class Repression(Module):
         cite = "Epstein 2002 (rule C); Lemos 2018"
         return [
             Param("repression_on", True, "switch: off means no arrests and no deaths", kind="bool", sweepable=False),
-            Param("arrest_rate", 0.025, "α: arrests one member of the forces can make per day at a site with protesters",
+            Param("arrest_rate", 0.017, "α: arrests one member of the forces can make per day at a site with protesters",
                   0.0, 10.0, unit="arrests/(person·day)", citation=cite + "; calibrated to 9,900 detained by 11 Jan"),
             Param("arrest_share_max", 0.5, "p_max: largest share of a site's protesters arrested in one step", 0.0, 1.0,
                   unit="1", citation="assumption (crowds disperse; docs/odd/country.md)"),
@@ -87,7 +87,7 @@ class Repression(Module):
                   0.0, 1.0, unit="1/(person·day)", citation="calibrated to 225 deaths by 15 Jan (unrest_2022.csv, PGO)"),
             Param("death_rate_shoot", 0.002, "δ_s: extra civilian deaths per person in confrontation per day under a shoot order",
                   0.0, 1.0, unit="1/(person·day)", citation="calibrated; Klein & Regan 2018"),
-            Param("death_rate_forces", 0.00013, "δ_f: deaths among the forces per person in confrontation per day",
+            Param("death_rate_forces", 0.00016, "δ_f: deaths among the forces per person in confrontation per day",
                   0.0, 1.0, unit="1/(person·day)", citation="calibrated to 19 security deaths (unrest_2022.csv, PGO 15 Jan)"),
         ]
 
