@@ -46,3 +46,26 @@ def test_more_police_fewer_protesters():
 def test_switch_off_keeps_everyone_quiet():
     r = run_hand(params={"protest_on": False})
     assert total(r, "active") == 0 and total(r, "arrests") == 0
+
+
+def test_revision_rate():
+    """ν = 0: nobody ever reconsiders, so nobody starts; a finite ν slows the cascade."""
+    assert total(run_hand(params={"revision_rate": 0.0}), "active") == 0
+    slow = run_hand(params={"revision_rate": 0.5}, steps=4)
+    fast = run_hand(steps=4)
+    assert slow.series("participants_cumulative")[-1] < fast.series("participants_cumulative")[-1]
+
+
+def test_finer_time_step_runs_and_keeps_the_calendar():
+    """dt = 0.5 day: events land on the right half-day step and the invariants hold."""
+    from country_fixtures import PRICE_HIKE, make_sim
+    ev = [dict(PRICE_HIKE, at="2022-01-01"), {"id": "s", "at": "2022-01-03T12:00", "action": "internet",
+                                               "params": {"level": 0.0}}]
+    from tolqyn.scenarios.loader import from_dict
+    from tolqyn.core.sim import Sim
+    sc = from_dict({"model": "country-hand", "steps": 10, "seed": 3, "dt": 0.5, "start_date": "2022-01-01",
+                    "params": {"online_half": 100.0}, "events": ev}, name="hand-dt")
+    r = Sim(sc, validate=True).run()
+    on = r.series("online")
+    assert on[5] == 1.0 and on[6] == 0.0     # 3 Jan 12:00 is the start of step 6
+    assert r.series("economic_shock", "KZ-47")[1] > 0

@@ -61,6 +61,7 @@ class Economy(Module):
         cs.fuel_ref = np.full(cs.n_reg, p0)
         cs.fx_ref = float(sim.params["exchange_rate"])
         cs.econ_shock_known = np.zeros(cs.n_reg)
+        self._history: list = []
         sim.timeline.on("fuel_price", self._on_fuel_price)
         self._update(sim)
 
@@ -92,8 +93,11 @@ class Economy(Module):
             self._record(sim)
             return
         cs = sim.country
-        # what people know of the shared shock is yesterday's: word gets round in a day
-        cs.econ_shock_known[:] = cs.econ_shock
+        # what people know of the shared shock is a day old: word gets round in a day
+        self._history.append(cs.econ_shock.copy())
+        lag = max(1, int(round(1.0 / sim.clock.dt)))
+        self._history = self._history[-lag:]
+        cs.econ_shock_known[:] = self._history[0]
         self._update(sim)
         a = 1.0 - 2.0 ** (-sim.clock.dt / float(sim.params["adaptation_half_life"]))
         cs.fuel_ref += (cs.fuel_price - cs.fuel_ref) * a

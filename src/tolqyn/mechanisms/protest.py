@@ -9,7 +9,11 @@
     active_i ⟺ G_i − R_i·risk_{site(i)} > T   and (bandwagon on ⟹ s_i ≥ τ_i, mechanism 3)
 
 κ is crowd coordination: a called gathering is seen coming (ω: the internet, mechanism 6).
-All citizens decide at once from the start-of-step state (synchronous). Forces and protesters
+Citizens reconsider at a rate ν per day: in a step of dt days a citizen revises with
+probability 1 − exp(−ν·dt), all at once from the start-of-step state (synchronous), and
+otherwise keeps the previous choice. The default ν = ∞ (everyone reconsiders every step) is
+Epstein's synchronous variant and what the January 2022 calibration uses; with it the speed of
+a cascade is per step, not per day (docs/odd/country.md §10). Forces and protesters
 are counted in persons, so the ratio C/A does not depend on how many citizens an agent stands
 for. Sources: Epstein 2002 (rule A, P = 1 − exp(−k C/A), k = 2.3); Wilensky 2004 NetLogo
 Rebellion (floor of C/A: without it no punctuated equilibrium); Lemos 2018 ("massive fear
@@ -23,14 +27,18 @@ from numba import njit, prange
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
+from tolqyn.core.random import draw_u01
 
 
 @njit(parallel=True, cache=True)
-def decide_kernel(status, grievance, risk_aversion, site, risk, threshold, use_bandwagon, voice_ok, ever):
+def decide_kernel(status, grievance, risk_aversion, site, risk, threshold, use_bandwagon, voice_ok, ever,
+                  key=0, t=0, p_revise=1.0):
     for i in prange(status.shape[0]):
         st = status[i]
         if st > 1:
             continue
+        if p_revise < 1.0 and draw_u01(key, t, i, 0) >= p_revise:
+            continue  # not reconsidering this step: keeps yesterday's choice
         act = grievance[i] - risk_aversion[i] * risk[site[i]] > threshold
         if act and use_bandwagon:
             act = voice_ok[i] != 0
@@ -73,6 +81,9 @@ class Protest(Module):
                   0.0, 1.0, unit="1", citation="Lohmann 1994; Hassanpour 2014 (coordination through connectivity)"),
             Param("coordination_online", 0.5, "κ_on: extra share counted on with the internet up", 0.0, 1.0, unit="1",
                   citation="Hassanpour 2014; Makowsky & Rubin 2013"),
+            Param("revision_rate", float("inf"), "ν: rate at which a citizen reconsiders whether to protest "
+                  "(inf: everyone reconsiders every step, as in Epstein 2002 and the calibrated scenario)", 0.0,
+                  float("inf"), unit="1/day", citation="continuous-time reading of Epstein's rule (docs/odd/country.md)"),
             Param("lethal_weight", 0.6, "λ: perceived risk added by a shoot-without-warning order", 0.0, 5.0,
                   unit="1", citation="Lichbach 1987; Klein & Regan 2018 (escalation to shooting); seed 003"),
             Param("lethal_k", 1.0, "k_λ: how fast lethal risk rises with forces per protester", 0.0, 50.0, unit="1",
@@ -83,6 +94,7 @@ class Protest(Module):
         return [State("ever_active", np.uint8, 0, "1 once the citizen has protested")]
 
     def init(self, sim):
+        self.key = sim.streams("revise").key
         cs = sim.country
         cs.risk = np.zeros(cs.n_loc)
         self.perceive(sim)
@@ -114,5 +126,8 @@ class Protest(Module):
             pop.status[pop.status == 1] = 0
             return
         use_bw = bool(p["bandwagon_on"])
+        nu = float(p["revision_rate"])
+        p_rev = 1.0 if np.isinf(nu) else 1.0 - np.exp(-nu * sim.clock.dt)
         decide_kernel(pop.status, pop.grievance, pop.risk_aversion, pop.site, cs.risk,
-                      float(p["activation_threshold"]), use_bw, pop.voice_ok, pop.ever_active)
+                      float(p["activation_threshold"]), use_bw, pop.voice_ok, pop.ever_active,
+                      self.key, sim.t, p_rev)
