@@ -11,7 +11,7 @@
 κ is crowd coordination: a called gathering is seen coming (ω: the internet, mechanism 6).
 Citizens reconsider at a rate ν per day: in a step of dt days a citizen revises with
 probability 1 − exp(−ν·dt), all at once from the start-of-step state (synchronous), and
-otherwise keeps the previous choice. The default ν = ∞ (everyone reconsiders every step) is
+otherwise keeps the previous choice. The default ν = 1000/day (everyone reconsiders every step) is
 Epstein's synchronous variant and what the January 2022 calibration uses; with it the speed of
 a cascade is per step, not per day (docs/odd/country.md §10). Forces and protesters
 are counted in persons, so the ratio C/A does not depend on how many citizens an agent stands
@@ -81,9 +81,9 @@ class Protest(Module):
                   0.0, 1.0, unit="1", citation="Lohmann 1994; Hassanpour 2014 (coordination through connectivity)"),
             Param("coordination_online", 0.5, "κ_on: extra share counted on with the internet up", 0.0, 1.0, unit="1",
                   citation="Hassanpour 2014; Makowsky & Rubin 2013"),
-            Param("revision_rate", float("inf"), "ν: rate at which a citizen reconsiders whether to protest "
-                  "(inf: everyone reconsiders every step, as in Epstein 2002 and the calibrated scenario)", 0.0,
-                  float("inf"), unit="1/day", citation="continuous-time reading of Epstein's rule (docs/odd/country.md)"),
+            Param("revision_rate", 1000.0, "ν: rate at which a citizen reconsiders whether to protest "
+                  "(the default 1000/day means everyone reconsiders every step, as in Epstein 2002 and the "
+                  "calibrated scenario)", 0.0, 1000.0, unit="1/day", citation="continuous-time reading of Epstein's rule (docs/odd/country.md)"),
             Param("lethal_weight", 0.6, "λ: perceived risk added by a shoot-without-warning order", 0.0, 5.0,
                   unit="1", citation="Lichbach 1987; Klein & Regan 2018 (escalation to shooting); seed 003"),
             Param("lethal_k", 1.0, "k_λ: how fast lethal risk rises with forces per protester", 0.0, 50.0, unit="1",
@@ -126,8 +126,7 @@ class Protest(Module):
             pop.status[pop.status == 1] = 0
             return
         use_bw = bool(p["bandwagon_on"])
-        nu = float(p["revision_rate"])
-        p_rev = 1.0 if np.isinf(nu) else 1.0 - np.exp(-nu * sim.clock.dt)
+        p_rev = 1.0 - np.exp(-float(p["revision_rate"]) * sim.clock.dt)
         decide_kernel(pop.status, pop.grievance, pop.risk_aversion, pop.site, cs.risk,
                       float(p["activation_threshold"]), use_bw, pop.voice_ok, pop.ever_active,
                       self.key, sim.t, p_rev)
