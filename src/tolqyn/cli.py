@@ -16,7 +16,7 @@ import typer
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="tolqyn — simulate how grievance becomes protest, flight or silence.")
 
-EXTENSIONS = ("tolqyn.experiments.commands", "tolqyn.web.commands")
+EXTENSIONS = ("tolqyn.experiments.commands", "tolqyn.web.commands", "tolqyn.exit_decade.commands")
 
 
 def _fail(err: Exception) -> None:
@@ -105,6 +105,7 @@ def validate(file: str = typer.Argument(..., help="scenario file (.toml) or buil
 def run(scenario: str = typer.Argument(..., help="built-in name or path to a .toml file"),
         seed: Optional[int] = typer.Option(None, help="random seed (default: the scenario's)"),
         steps: Optional[int] = typer.Option(None, help="number of steps (default: the scenario's)"),
+        until: Optional[str] = typer.Option(None, "--until", help="run until this date (YYYY-MM-DD; calendar scenarios)"),
         set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: key=value"),
         scale: Optional[float] = typer.Option(None, help="citizens per agent (country models)"),
         out: Optional[Path] = typer.Option(None, help="output directory (default runs/<scenario>)"),
@@ -118,6 +119,9 @@ def run(scenario: str = typer.Argument(..., help="built-in name or path to a .to
         sc = _load(scenario, set_, scale)
         if steps is not None and steps < 0:
             raise TolqynError("--steps must be >= 0")
+        if until is not None:
+            from tolqyn.scenarios.horizon import steps_until
+            steps = steps_until(sc, until)
         sim = Sim(sc, seed=seed, steps=steps, validate=validating)
     except TolqynError as e:
         _fail(e)

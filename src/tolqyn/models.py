@@ -12,6 +12,7 @@ MODELS = {
     "kuran": "tolqyn.mechanisms.falsification:KuranModel",
     "watts": "tolqyn.mechanisms.cascade:WattsModel",
     "country": "tolqyn.country:CountryModel",
+    "country_exit": "tolqyn.exit_decade.model:ExitModel",
 }
 
 

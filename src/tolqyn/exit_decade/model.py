@@ -1,0 +1,38 @@
+"""The exit model: the country model (all eleven mechanisms, docs/odd/country.md) plus the
+mechanisms that matter over years (docs/odd/exit.md): the media diet following internet
+adoption, the exchange-rate series, legitimacy drift with the corruption index, the emigration
+hazard with a cost of leaving and the ebbing post-Soviet wave, and destination choice.
+
+It is a separate model (`model = "country_exit"`) so that the day-scale scenarios
+(kazakhstan-2022) keep their parameters, hashes and results."""
+from __future__ import annotations
+
+from tolqyn.country import CountryModel, _mechanism_classes
+
+
+def exit_module_classes():
+    from tolqyn.mechanisms.corruption import CorruptionDrift
+    from tolqyn.mechanisms.destinations import Destinations
+    from tolqyn.mechanisms.emigration import Emigration
+    from tolqyn.mechanisms.exit_hazard import ExitEmigration
+    from tolqyn.mechanisms.fx_history import FxHistory
+    from tolqyn.mechanisms.media_history import MediaHistory
+    base = list(_mechanism_classes())
+    # the diet must be set before legitimacy and identity initialise from it, and the
+    # exchange rate and slants before the economy and legitimacy modules read them
+    out = [base[0], MediaHistory, FxHistory, CorruptionDrift]
+    for cls in base[1:]:
+        out.append(ExitEmigration if cls is Emigration else cls)
+    out.append(Destinations)
+    return tuple(out)
+
+
+class ExitModel(CountryModel):
+    """Kazakhstan over years: emigration, identity, media and economic shocks."""
+
+    name = "country_exit"
+    doc = __doc__
+
+    @classmethod
+    def module_classes(cls, params=None):
+        return exit_module_classes()
