@@ -37,24 +37,11 @@ params = { legitimacy = 0.6 }
 
 COUNTRY = """
 name = "kz-small"
-description = "January 2022, coarse (one agent per 4,000 citizens), price shock and shutdown"
-model = "country"
-steps = 8
-start_date = "2022-01-01"
+description = "January 2022, coarse (one agent per 4,000 citizens), the historical timeline"
+extends = "kazakhstan-2022"
+steps = 5
 [params]
 scale = 4000.0
-[[events]]
-at = "2022-01-01"
-action = "fuel_price"
-id = "price-hike"
-label = "LPG price doubles"
-params = { price = 120.0, regions = ["KZ-47"] }
-[[events]]
-at = "2022-01-05"
-action = "internet"
-id = "shutdown"
-label = "internet shutdown"
-params = { level = 0.0 }
 """
 
 COUNTRY_ALT = """
@@ -145,7 +132,8 @@ def test_country_run_injects_regime_action(catalog):
     info = run.info()
     assert len(info["regions"]) == 20 and info["dates"][1] == "2022-01-01"
     actions = {a["action"]: a for a in info["actions"]}
-    assert actions["internet"]["params"] == {"level": 0.0}      # template from the scenario
+    first_cut = next(e for e in run.sim.scenario.events if e.get("action") == "internet")
+    assert actions["internet"]["params"] == first_cut["params"]   # template from the scenario
     run.step(1)
     run.inject("deploy_troops", {"persons": 1000, "regions": ["KZ-75"]}, label="troops now")
     with pytest.raises(ScenarioError, match="internet"):

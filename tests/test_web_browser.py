@@ -73,7 +73,7 @@ def setup_country(d):
     wait_for(lambda: "one agent per 4,000" in d.find_element(By.CSS_SELECTOR, "#view-country .desc").text,
              what="scenario description")
     by_id(d, "country-setup").click()
-    wait_for(lambda: "step 0 of 8" in text(d, "country-status"), timeout=120, what="country set-up")
+    wait_for(lambda: "step 0 of 5" in text(d, "country-status"), timeout=120, what="country set-up")
     wait_for(lambda: len(region_fills(d, "base")) >= 20, what="map drawn")
 
 
@@ -113,7 +113,7 @@ def test_country_play_changes_map_and_charts(driver):
     pts0 = int(by_id(d, "country-chart-metric").get_attribute("data-points"))
     by_id(d, "country-play").click()
     wait_for(lambda: "finished" in text(d, "country-status"), timeout=120, what="country run end")
-    assert "2022-01-08" in text(d, "country-status")
+    assert "2022-01-05" in text(d, "country-status")
     assert int(by_id(d, "country-chart-metric").get_attribute("data-points")) > pts0
     assert region_fills(d, "base") != fills0
     # the day slider goes back in time and the map follows
@@ -140,7 +140,7 @@ def test_country_compare_and_inject(driver):
     wait_for(lambda: alt_fig.is_displayed(), timeout=120, what="counterfactual map")
     wait_for(lambda: len(region_fills(d, "alt")) >= 20, what="alt map drawn")
     by_id(d, "country-step").click()
-    wait_for(lambda: "step 1 of 8" in text(d, "country-status"), what="one step")
+    wait_for(lambda: "step 1 of 5" in text(d, "country-status"), what="one step")
     # inject troops into the baseline only, through the generic action form
     choose(d, "country-inject-action", "deploy_troops")
     params = by_id(d, "country-inject-params")
@@ -156,10 +156,15 @@ def test_country_compare_and_inject(driver):
     assert by_id(d, "country-chart-region").get_attribute("data-series") == "2"
     assert "deploy_troops" in text(d, "country-eventlog")
     assert "[counterfactual]" in text(d, "country-eventlog")
+    # look at the active share on the last day (5 Jan), as a user would with the day slider
+    choose(d, "country-map-metric", "@active_share")
+    d.execute_script("const s = document.getElementById('country-day'); s.value = s.max;"
+                     "s.dispatchEvent(new Event('input'));")
+    wait_for(lambda: "2022-01-05" in text(d, "country-day-label"), what="day slider at the end")
     assert region_fills(d, "alt") != region_fills(d, "base")
     troops = d.execute_script(
         "const s = window.App.panels.country.slots;"
-        "return [s.base.rows.troops[8][1], s.alt.rows.troops[8][1]]")
+        "return [s.base.rows.troops[5][1], s.alt.rows.troops[5][1]]")
     assert troops[0] > troops[1]
     screenshot(d, "country-compare")
 
