@@ -22,6 +22,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from tolqyn.core.chunks import chunk_bounds, n_chunks
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
@@ -54,6 +55,36 @@ def willing_count(status, voice_ok, grievance, threshold, site, out):
     for i in range(status.shape[0]):
         if status[i] <= 1 and voice_ok[i] != 0 and grievance[i] > threshold:
             out[site[i]] += 1.0
+
+
+@njit(parallel=True, cache=True)
+def voice_willing_kernel(status, tau0, grievance, site, risk, region, exit_signal, seen, a_g, a_r,
+                         use_bandwagon, threshold, out, willing):
+    """voice_kernel and willing_count in one pass (the switch off makes everyone's voice
+    free); the count by site is summed per chunk and added in a fixed order."""
+    n = status.shape[0]
+    n_site = willing.shape[0]
+    nc = n_chunks(n)
+    part = np.zeros((nc, n_site), dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for i in range(lo, hi):
+            st = status[i]
+            if not use_bandwagon:
+                v = 1
+            elif st > 1:
+                v = 0
+            else:
+                tau = tau0[i] - a_g * grievance[i] + a_r * risk[site[i]] - exit_signal[region[i]]
+                v = 1 if seen[i] >= tau else 0
+            out[i] = v
+            if st <= 1 and v != 0 and grievance[i] > threshold:
+                part[c, site[i]] += 1
+    for k in range(n_site):
+        a = 0
+        for c in range(nc):
+            a += part[c, k]
+        willing[k] = a
 
 
 class Bandwagon(Module):
@@ -89,10 +120,8 @@ class Bandwagon(Module):
         p, pop, cs = sim.params, sim.pop, sim.country
         # risk is last step's (perception lags one step); the protest module turns the
         # willing crowd of this step into the crowd size that sets this step's risk
-        voice_kernel(pop.status, pop.tau0, pop.grievance, pop.site, cs.risk, pop.region, cs.exit_signal,
-                     pop.seen, float(p["tau_grievance"]), float(p["tau_repression"]), pop.voice_ok)
-        if not p["bandwagon_on"]:
-            pop.voice_ok[:] = 1
-        willing_count(pop.status, pop.voice_ok, pop.grievance, float(p["activation_threshold"]), pop.site,
-                      self._willing)
+        voice_willing_kernel(pop.status, pop.tau0, pop.grievance, pop.site, cs.risk, pop.region,
+                             cs.exit_signal, pop.seen, float(p["tau_grievance"]), float(p["tau_repression"]),
+                             bool(p["bandwagon_on"]), float(p["activation_threshold"]), pop.voice_ok,
+                             self._willing)
         cs.site_willing[:] = self._willing * cs.scale

@@ -19,6 +19,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from tolqyn.core.chunks import chunk_bounds, n_chunks
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
@@ -43,6 +44,36 @@ def emigrate_kernel(key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t
         if u < 1.0 - math.exp(-h * dt):
             status[i] = 3
             left[i] = 1
+
+
+@njit(parallel=True, cache=True)
+def emigrate_count_kernel(key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t, voice_term, dt,
+                          left, ties_max, region, out_reg):
+    """emigrate_kernel with the emigrants counted by region per chunk (fixed order of sums)."""
+    bound = 1.0 - math.exp(-h0 * math.exp(b_g + b_i + b_t * ties_max - voice_term) * dt)
+    n = status.shape[0]
+    nc = n_chunks(n)
+    n_reg = out_reg.shape[0]
+    part = np.zeros((nc, n_reg), dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for i in range(lo, hi):
+            left[i] = 0
+            if status[i] != 0:
+                continue
+            u = draw_u01(key, t, i, 0)
+            if u >= bound:
+                continue
+            h = h0 * math.exp(b_g * grievance[i] + b_i * identity[i] + b_t * ties[i] - voice_term)
+            if u < 1.0 - math.exp(-h * dt):
+                status[i] = 3
+                left[i] = 1
+                part[c, region[i]] += 1
+    for k in range(n_reg):
+        a = 0
+        for c in range(nc):
+            a += part[c, k]
+        out_reg[k] = a
 
 
 class Emigration(Module):
@@ -86,9 +117,8 @@ class Emigration(Module):
         if not p["emigration_on"] or not cs.borders_open:
             return
         efficacy = min(1.0, float(getattr(cs, "concessions", 0)) / 2.0)
-        emigrate_kernel(self.key, sim.t, pop.status, pop.grievance, pop.identity, pop.ties_abroad,
-                        float(p["emigration_base"]), float(p["emigration_grievance"]),
-                        float(p["emigration_identity"]), float(p["emigration_ties"]),
-                        float(p["emigration_voice"]) * efficacy, sim.clock.dt, pop.left_now, self.ties_max)
-        left = np.flatnonzero(pop.left_now)
-        cs.emig_reg[:] = np.bincount(pop.region[left], minlength=cs.n_reg)
+        emigrate_count_kernel(self.key, sim.t, pop.status, pop.grievance, pop.identity, pop.ties_abroad,
+                              float(p["emigration_base"]), float(p["emigration_grievance"]),
+                              float(p["emigration_identity"]), float(p["emigration_ties"]),
+                              float(p["emigration_voice"]) * efficacy, sim.clock.dt, pop.left_now,
+                              self.ties_max, pop.region, cs.emig_reg)

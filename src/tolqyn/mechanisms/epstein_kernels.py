@@ -22,6 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
+from tolqyn.core.prefetch import prefetch
 from tolqyn.core.random import draw_u01
 from tolqyn.space.grid import wrap_site
 
@@ -88,6 +89,12 @@ OUT_RELEASED = 4
 N_OUT = 5
 
 MOVE_TRIES = 16
+
+# prefetch distances (in actors / shuffle swaps): far enough to hide a miss, near enough
+# that the lines are still in cache when used
+PF_AGENT = 16
+PF_SITE = 8
+PF_SHUFFLE = 16
 
 
 @njit(cache=True)
@@ -322,12 +329,37 @@ def step_kernel(t, cell, who, W, H,
         actors[m] = -1 - c
         m += 1
     for j in range(m - 1, 0, -1):
+        # the swap partner of a later iteration is known now: start loading it
+        jf = j - PF_SHUFFLE
+        if jf > 0:
+            prefetch(actors, rint(keys[K_ORDER], t, jf, 0, jf + 1))
         r = rint(keys[K_ORDER], t, j, 0, j + 1)
         tmp = actors[j]
         actors[j] = actors[r]
         actors[r] = tmp
 
     for qa in range(m):
+        # prefetch (a hint, no effect on results): the agent record of the actor PF_AGENT
+        # turns ahead, and the lattice around the actor PF_SITE turns ahead, whose site
+        # was prefetched earlier
+        if qa + PF_AGENT < m:
+            af = actors[qa + PF_AGENT]
+            if af >= 0:
+                prefetch(status, af)
+                prefetch(site, af)
+                prefetch(hard, af)
+                prefetch(risk, af)
+                prefetch(group, af)
+            else:
+                prefetch(cop_site, -1 - af)
+        if qa + PF_SITE < m:
+            af = actors[qa + PF_SITE]
+            sf = site[af] if af >= 0 else cop_site[-1 - af]
+            if sf >= 0:
+                prefetch(cell, sf)
+                prefetch(fc, sf)
+                prefetch(fa, sf)
+                prefetch(who, sf)
         a = actors[qa]
         if a >= 0:
             # ------------------------------------------------------------ citizen

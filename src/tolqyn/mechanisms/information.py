@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from tolqyn.core import status as S
+from tolqyn.core.chunks import chunk_bounds, n_chunks
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
@@ -70,7 +71,12 @@ def seen_kernel(status, grievance, gate, indptr, indices, locality, region, medi
                     c += 1
             xc = c / (b - a)
         xl = loc_share[locality[i]]
-        s = w_c * (1.0 - math.exp(-boost * xc / k_c)) + w_l * (1.0 - math.exp(-boost * xl / k_l))
+        # a zero share adds exactly 0: skip its exponential (most citizens, most steps)
+        s = 0.0
+        if xc > 0.0:
+            s = w_c * (1.0 - math.exp(-boost * xc / k_c))
+        if xl > 0.0:
+            s += w_l * (1.0 - math.exp(-boost * xl / k_l))
         s += shock_term[region[i]]
         m = media[i]
         s += online_term * access[m]
@@ -79,14 +85,27 @@ def seen_kernel(status, grievance, gate, indptr, indices, locality, region, medi
         out[i] = s if s < 1.0 else 1.0
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def active_counts(status, site, locality, n_loc, site_out, loc_out):
-    site_out[:] = 0.0
-    loc_out[:] = 0.0
-    for i in range(status.shape[0]):
-        if status[i] == 1:
-            site_out[site[i]] += 1.0
-            loc_out[locality[i]] += 1.0
+    """Active citizens by protest site and by home locality: per-chunk integer counts added
+    in a fixed order (identical on any number of threads)."""
+    n = status.shape[0]
+    nc = n_chunks(n)
+    part = np.zeros((nc, 2, n_loc), dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for i in range(lo, hi):
+            if status[i] == 1:
+                part[c, 0, site[i]] += 1
+                part[c, 1, locality[i]] += 1
+    for k in range(n_loc):
+        a = 0
+        b = 0
+        for c in range(nc):
+            a += part[c, 0, k]
+            b += part[c, 1, k]
+        site_out[k] = a
+        loc_out[k] = b
 
 
 class Information(Module):
@@ -141,6 +160,7 @@ class Information(Module):
         cs = sim.country
         self._site_persons = np.zeros(cs.n_loc)
         self._loc_persons = np.zeros(cs.n_loc)
+        self._site_args = None
 
     def _access(self, p):
         return np.array([p["online_access_state_tv"], p["online_access_foreign_tv"], 1.0])
@@ -153,9 +173,14 @@ class Information(Module):
             self._record(sim, online)
             return
         access = self._access(p)
-        site_kernel(self.key, pop.locality, pop.region, pop.media_diet, cs.focal,
-                    float(p["focal_share_offline"]), float(p["focal_share_online"]) if on else 0.0,
-                    access, online, pop.site)
+        # the draw behind a site choice is fixed per citizen (step 0), so sites change only
+        # when the chances do: recompute on a change of the internet or the parameters
+        q_on = float(p["focal_share_online"]) if on else 0.0
+        site_args = (float(p["focal_share_offline"]), q_on, tuple(access.tolist()), float(online))
+        if site_args != self._site_args:
+            site_kernel(self.key, pop.locality, pop.region, pop.media_diet, cs.focal,
+                        site_args[0], q_on, access, online, pop.site)
+            self._site_args = site_args
         active_counts(pop.status, pop.site, pop.locality, cs.n_loc, self._site_persons, self._loc_persons)
         cs.site_active[:] = self._site_persons * cs.scale
         cs.loc_active[:] = self._loc_persons * cs.scale

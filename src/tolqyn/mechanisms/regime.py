@@ -23,6 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from tolqyn.core import status as S
+from tolqyn.core.chunks import count_status_by
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
@@ -219,8 +220,9 @@ class Regime(Module):
             return
         # respond: observe protest after the decisions of this step
         pop = sim.pop
-        act = np.flatnonzero(pop.status == S.ACTIVE)
-        A = np.bincount(pop.site[act], minlength=cs.n_loc).astype(np.float64) * cs.scale
+        A = np.zeros(cs.n_loc)
+        count_status_by(pop.status, S.ACTIVE, pop.site, A)
+        A *= cs.scale
         if p["regime_on"] and p["regime_mode"] == "policy":
             self._policy_rule(sim, A)
         self._redeploy(sim, A)

@@ -25,6 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from tolqyn.core import status as S
+from tolqyn.core.chunks import chunk_bounds, count_status_by, n_chunks
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
@@ -60,6 +61,58 @@ def arrest_kernel(key, t, status, site, locality, region, ever, p_site, sweep_p_
             status[i] = 2
             release_step[i] = t + steps
             arrested[i] = 1
+
+
+@njit(parallel=True, cache=True)
+def release_arrest_kernel(key, t, status, site, region, ever, p_site, sweep_p_region,
+                          jail_min, jail_max, dt, release_step, arrested, arrests_reg, arrests_site):
+    """release_kernel then arrest_kernel in one pass (each agent's release comes before its
+    own arrest draw, as with the two kernels in sequence, and no agent's outcome depends on
+    another's), with the new arrests counted by region and by site per chunk."""
+    n = status.shape[0]
+    nc = n_chunks(n)
+    n_reg = arrests_reg.shape[0]
+    n_site = arrests_site.shape[0]
+    part_r = np.zeros((nc, n_reg), dtype=np.int64)
+    part_s = np.zeros((nc, n_site), dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for i in range(lo, hi):
+            arrested[i] = 0
+            st = status[i]
+            if st == 2:
+                if release_step[i] <= t:
+                    status[i] = 0
+                    st = 0
+                else:
+                    continue
+            take = False
+            if st == 1:
+                take = draw_u01(key, t, i, 0) < p_site[site[i]]
+            elif st == 0 and ever[i] == 1:
+                sp = sweep_p_region[region[i]]
+                if sp > 0.0:
+                    take = draw_u01(key, t, i, 1) < sp
+            if take:
+                term = jail_min + (jail_max - jail_min) * draw_u01(key, t, i, 2)
+                steps = int(math.ceil(term / dt - 1e-9))
+                if steps < 1:
+                    steps = 1
+                status[i] = 2
+                release_step[i] = t + steps
+                arrested[i] = 1
+                part_r[c, region[i]] += 1
+                part_s[c, site[i]] += 1
+    for k in range(n_reg):
+        a = 0
+        for c in range(nc):
+            a += part_r[c, k]
+        arrests_reg[k] = a
+    for k in range(n_site):
+        a = 0
+        for c in range(nc):
+            a += part_s[c, k]
+        arrests_site[k] = a
 
 
 class Repression(Module):
@@ -110,21 +163,24 @@ class Repression(Module):
         self.death_stream = sim.streams("deaths")
         cs = sim.country
         self._site_n = np.zeros(cs.n_loc)
+        self._arrests_site = np.zeros(cs.n_loc)
 
     def step(self, sim, phase):
         if phase == "record":
             self._record(sim)
             return
         p, pop, cs, t, dt = sim.params, sim.pop, sim.country, sim.t, sim.clock.dt
-        release_kernel(pop.status, pop.release_step, t)
         cs.arrests_reg[:] = 0.0
         cs.deaths_civ_reg[:] = 0.0
         cs.deaths_sec_reg[:] = 0.0
         cs.repression_seen[:] = 0.0
         if not p["repression_on"]:
+            release_kernel(pop.status, pop.release_step, t)
             return
-        act = np.flatnonzero(pop.status == S.ACTIVE)
-        site_n = np.bincount(pop.site[act], minlength=cs.n_loc).astype(np.float64)
+        # releases do not change who is active, so the crowd can be counted first and the
+        # releases done in the same pass as the arrests
+        site_n = self._site_n
+        count_status_by(pop.status, S.ACTIVE, pop.site, site_n)
         A = site_n * cs.scale
         C = cs.forces_eff
         clash = np.divide(C * A, C + A, out=np.zeros(cs.n_loc), where=(C + A) > 0)
@@ -134,34 +190,35 @@ class Repression(Module):
         k_civ = rng.poisson(dt * civ_rate * clash).astype(np.float64)
         k_sec = rng.poisson(dt * float(p["death_rate_forces"]) * clash).astype(np.float64)
         k_civ = np.minimum(k_civ, A)
-        killed = self._kill(sim, act, k_civ, rng)
+        killed = self._kill(sim, k_civ, rng)
         # arrests
         cap = float(p["arrest_rate"]) * C * dt
         cap = cap * np.where(cs.emergency[cs.loc_region], float(p["emergency_arrest_mult"]), 1.0)
         p_site = np.minimum(float(p["arrest_share_max"]),
                             np.divide(cap, A, out=np.zeros(cs.n_loc), where=A > 0))
         sweep_p = np.where(cs.emergency, 1.0 - math.exp(-float(p["sweep_rate"]) * dt), 0.0)
-        arrest_kernel(self.key, t, pop.status, pop.site, pop.locality, pop.region, pop.ever_active,
-                      p_site, sweep_p, float(p["jail_min_days"]), float(p["jail_max_days"]), dt,
-                      pop.release_step, pop.arrested_now)
-        arrested = np.flatnonzero(pop.arrested_now)
-        cs.arrests_reg[:] = np.bincount(pop.region[arrested], minlength=cs.n_reg)
+        release_arrest_kernel(self.key, t, pop.status, pop.site, pop.region, pop.ever_active,
+                              p_site, sweep_p, float(p["jail_min_days"]), float(p["jail_max_days"]), dt,
+                              pop.release_step, pop.arrested_now, cs.arrests_reg, self._arrests_site)
         cs.cum_detained_reg += cs.arrests_reg
         cs.deaths_civ_reg[:] = np.bincount(cs.loc_region, weights=k_civ, minlength=cs.n_reg)
         cs.deaths_sec_reg[:] = np.bincount(cs.loc_region, weights=k_sec, minlength=cs.n_reg)
         cs.cum_deaths_civ_reg += cs.deaths_civ_reg
         cs.cum_deaths_sec_reg += cs.deaths_sec_reg
         # what residents saw: arrests where they live, killings where they happened
-        seen = np.bincount(pop.site[arrested], minlength=cs.n_loc).astype(np.float64) * cs.scale
+        seen = self._arrests_site * cs.scale
         seen += float(p["backfire_death_weight"]) * (k_civ + k_sec)
         cs.repression_seen[:] = np.divide(seen, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0)
         self._killed = killed
 
-    def _kill(self, sim, act, k_civ, rng):
+    def _kill(self, sim, k_civ, rng):
         """Turn the person count of civilian deaths at each site into dead agents."""
         pop, cs = sim.pop, sim.country
         sites = np.flatnonzero(k_civ > 0)
-        if sites.size == 0 or act.size == 0:
+        if sites.size == 0:
+            return 0
+        act = np.flatnonzero(pop.status == S.ACTIVE)
+        if act.size == 0:
             return 0
         want = k_civ[sites] / cs.scale
         n_agents = np.floor(want).astype(np.int64)
