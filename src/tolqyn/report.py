@@ -50,8 +50,14 @@ class RunData:
         self.n_rows = int(self.step.max()) + 1 if self.step.size else 0
         self._cache: dict = {}
 
+    # totals that targets name but models record in parts
+    DERIVED = {"deaths_total_cumulative": ("deaths_civilian_cumulative", "deaths_security_cumulative"),
+               "deaths_total": ("deaths_civilian", "deaths_security")}
+
     def series(self, metric: str, region: str = "ALL") -> np.ndarray:
         key = (metric, region)
+        if metric not in self.metrics and metric in self.DERIVED:
+            return sum(self.series(m, region) for m in self.DERIVED[metric])
         if key not in self._cache:
             out = np.full(self.n_rows, np.nan)
             m = (self.metric == metric) & (self.region == region)
@@ -60,6 +66,8 @@ class RunData:
         return self._cache[key]
 
     def has(self, metric: str) -> bool:
+        if metric in self.DERIVED and metric not in self.metrics:
+            return all(m in self.metrics for m in self.DERIVED[metric])
         return metric in self.metrics
 
     def by_region(self, metric: str) -> np.ndarray | None:
@@ -242,6 +250,21 @@ def _iso_of(feature) -> str | None:
     return None
 
 
+def _map_days(run: RunData, n: int, k: int = 8) -> list[int]:
+    """Up to k days for the small-multiple maps: the days around the national peak of
+    actives, then the first and last day, then evenly spaced days."""
+    if n - 1 <= k:
+        return list(range(1, n))
+    act = np.nan_to_num(run.series("active")) if run.has("active") else np.zeros(n)
+    p = int(np.argmax(act)) if act.max() > 0 else n // 2
+    days = {d for d in range(p - 3, p + 3) if 1 <= d < n} | {1, n - 1}
+    for d in np.linspace(1, n - 1, k):
+        if len(days) >= k:
+            break
+        days.add(int(round(d)))
+    return sorted(days)[:k] if len(days) <= k else sorted(days - {1})[:k - 1] + [n - 1]
+
+
 def fig_map_days(run: RunData, metric: str = "active", days: list[int] | None = None,
                  title: str | None = None, share: bool = True, diff_with: RunData | None = None) -> str:
     gj = _boundaries()
@@ -264,7 +287,7 @@ def fig_map_days(run: RunData, metric: str = "active", days: list[int] | None = 
     dates = run.dates()
     n = data.shape[0]
     if days is None:
-        days = sorted(set(int(round(x)) for x in np.linspace(1, n - 1, min(8, max(1, n - 1)))))
+        days = _map_days(run, n)
     idx = {c: i for i, c in enumerate(run.regions)}
     polys, owners = [], []
     for f in gj["features"]:
