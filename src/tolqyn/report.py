@@ -144,6 +144,13 @@ def _events(ax, run: RunData, labels: bool = True):
                         fontsize=6.5, color="#555", annotation_clip=False)
 
 
+def _title_y(run: RunData, n_panels: int) -> float:
+    """Leave room above the first panel for event labels when there are any."""
+    labelled = any(not (e.get("action") == "set" and not e.get("label"))
+                   for e in run.manifest.get("events_applied", []))
+    return 1.0 + (0.5 / n_panels if labelled else 0.0)
+
+
 def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -> str:
     plt = _mpl()
     shown = [m for m in STATUS if run.has(m) and np.nanmax(run.series(m)) > 0]
@@ -160,7 +167,7 @@ def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -
         ax.grid(alpha=.3)
         _events(ax, run, labels=ax is axes[0])
     _xaxis(axes[-1], run)
-    fig.suptitle("National status counts" if run.regions else "Status counts", y=1.0 + 0.5 / len(shown))
+    fig.suptitle("National status counts" if run.regions else "Status counts", y=_title_y(run, len(shown)))
     return _png(fig)
 
 
@@ -181,7 +188,7 @@ def fig_metrics(run: RunData, metrics: list[str], title: str, runs_b: RunData | 
         ax.grid(alpha=.3)
         _events(ax, run, labels=ax is axes[0])
     _xaxis(axes[-1], run)
-    fig.suptitle(title, y=1.0 + 0.5 / len(metrics))
+    fig.suptitle(title, y=_title_y(run, len(metrics)))
     return _png(fig)
 
 
@@ -444,8 +451,9 @@ def _header(run: RunData, title: str) -> str:
     tm = m.get("timings", {})
     return (f"<h1>{html.escape(title)}</h1>"
             f'<p class="meta">scenario <b>{html.escape(str(m.get("scenario")))}</b> · hash <code>{m.get("scenario_hash")}</code>'
-            f' · seed {m.get("seed")} · tolqyn {m.get("version")} · {m.get("steps")} steps of {m.get("dt_days")} day(s)'
-            f' · {m.get("n_agents", 0):,} agents, one per {_fmt(m.get("scale", 1))} citizen(s)'
+            f' · seed {m.get("seed")} · tolqyn {m.get("version")} · {m.get("steps")} steps'
+            + (f' of {m.get("dt_days"):g} day(s) from {m.get("start_date")}' if m.get("start_date") else "")
+            + f' · {m.get("n_agents", 0):,} agents, one per {_fmt(m.get("scale", 1))} citizen(s)'
             f' · set-up {tm.get("init_s", 0):.2f}s, loop {tm.get("loop_s", 0):.2f}s</p>'
             + (f"<p>{html.escape(m.get('scenario_description') or '')}</p>" if m.get("scenario_description") else ""))
 
@@ -497,8 +505,13 @@ def _lattice_sections(run: RunData) -> str:
     extra = [m for m in ("arrests", "legitimacy", "cops", "tension", "blue", "green", "killed",
                          "adopters", "public_opposition", "private_opposition", "falsifiers")
              if run.has(m)]
-    if extra:
-        out.append(fig_metrics(run, extra, "Other series"))
+    const = [m for m in extra if np.nanmin(run.series(m)) == np.nanmax(run.series(m))]
+    varying = [m for m in extra if m not in const]
+    if varying:
+        out.append(fig_metrics(run, varying, "Other series"))
+    if const:
+        out.append("<p>Constant over the run: " + ", ".join(
+            f"{html.escape(m)} = {_fmt(run.series(m)[0])}" for m in const) + ".</p>")
     if run.has("active") and run.n_rows > 50 and run.manifest.get("model") == "epstein":
         out.append(_outburst_section(run))
     return "\n".join(out)
@@ -508,9 +521,14 @@ def _outburst_section(run: RunData, threshold: float = 50.0) -> str:
     from tolqyn.analysis.outbursts import summarize
     a = run.series("active")
     s = summarize(np.nan_to_num(a), threshold=threshold)
-    rows = [[k, _fmt(v) if isinstance(v, (int, float, np.integer, np.floating)) else v]
+    names = {"threshold": "outburst threshold (actives)", "steps": "steps", "outbursts": "outbursts",
+             "waiting_mean": "mean waiting time between outbursts", "waiting_sd": "s.d. of waiting times",
+             "waiting_n": "waiting times measured", "activation_mean": "mean total activation per outburst",
+             "activation_sd": "s.d. of total activation", "peak_active": "largest number of actives",
+             "share_of_steps_in_outburst": "share of steps in an outburst"}
+    rows = [[names.get(k, k), _fmt(v) if isinstance(v, (int, float, np.integer, np.floating)) else v]
             for k, v in s.items() if not isinstance(v, (list, np.ndarray, dict))]
-    n = s.get("n_outbursts", s.get("count", 0))
+    n = int(s.get("outbursts", 0))
     verdict = ("Punctuated equilibrium: long quiet periods interrupted by "
                f"{n} outbursts of more than {threshold:g} actives." if n and n >= 2 else
                f"No repeated outbursts above {threshold:g} actives in this run.")
