@@ -110,7 +110,12 @@ class CountryState:
 @njit(parallel=True, cache=True)
 def record_kernel(status, region, ever, grievance, legit, n_regions, n_status):
     """One pass over the agents: status counts, participants, and grievance / legitimacy sums
-    of living residents, by region (thread-private partial sums, fixed reduction order)."""
+    of living residents, by region (thread-private partial sums, fixed reduction order).
+    Agents are sorted by region, so each chunk meets a region in one run: the run is summed
+    in registers and written once (the same additions in the same order as summing into
+    the per-chunk row directly)."""
+    if n_status != 5:
+        raise ValueError("record_kernel counts the five status codes of core/status.py")
     n = status.shape[0]
     n_chunks = 64
     counts = np.zeros((n_chunks, n_regions, n_status), dtype=np.int64)
@@ -120,15 +125,43 @@ def record_kernel(status, region, ever, grievance, legit, n_regions, n_status):
     for c in prange(n_chunks):
         lo = c * chunk
         hi = min(n, lo + chunk)
-        for i in range(lo, hi):
+        i = lo
+        while i < hi:
             r = region[i]
-            st = status[i]
-            counts[c, r, st] += 1
-            if ever[i] != 0:
-                evers[c, r] += 1
-            if st <= 2:
-                sums[c, r, 0] += grievance[i]
-                sums[c, r, 1] += legit[i]
+            c0 = 0
+            c1 = 0
+            c2 = 0
+            c3 = 0
+            c4 = 0
+            ev = 0
+            sg = sums[c, r, 0]
+            sl = sums[c, r, 1]
+            while i < hi and region[i] == r:
+                st = status[i]
+                if st == 0:
+                    c0 += 1
+                elif st == 1:
+                    c1 += 1
+                elif st == 2:
+                    c2 += 1
+                elif st == 3:
+                    c3 += 1
+                else:
+                    c4 += 1
+                if ever[i] != 0:
+                    ev += 1
+                if st <= 2:
+                    sg += grievance[i]
+                    sl += legit[i]
+                i += 1
+            counts[c, r, 0] += c0
+            counts[c, r, 1] += c1
+            counts[c, r, 2] += c2
+            counts[c, r, 3] += c3
+            counts[c, r, 4] += c4
+            evers[c, r] += ev
+            sums[c, r, 0] = sg
+            sums[c, r, 1] = sl
     return counts.sum(axis=0), evers.sum(axis=0), sums.sum(axis=0)
 
 
