@@ -217,8 +217,8 @@ class DaskExecutor(Executor):
         by_key = {}
         futures = []
         for t in tasks:
-            f = self._client.submit(execute, t, key=f"tolqyn-run-{t.key}-{os.getpid()}-{id(self)}",
-                                    pure=False)
+            f = self._client.submit(_execute_dask, t, self.threads,
+                                    key=f"tolqyn-run-{t.key}-{os.getpid()}-{id(self)}", pure=False)
             by_key[f.key] = t
             futures.append(f)
         try:
@@ -241,6 +241,13 @@ class DaskExecutor(Executor):
         finally:
             if self._cluster is not None:
                 self._cluster.close()
+
+
+def _execute_dask(task, threads):
+    # Numba's thread count is per calling thread: set it in the thread that runs the task
+    # (client.run's init runs elsewhere), or each worker oversubscribes the cores
+    _worker_init_dask(threads)
+    return execute(task)
 
 
 def _worker_init_dask(threads):
