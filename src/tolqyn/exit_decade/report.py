@@ -149,7 +149,7 @@ def write(out: Path, ens: dict, ev_rows: list | None, ev: dict | None, meta: dic
           "Fitted (ABC-SMC distance): " + ", ".join(summ["fitted"]) + ".",
           "Checked only (never in the distance): every other figure in the table below, the destination "
           "figures, the partial-year totals, the 2019 counts of Ukrainians, Kazakhs and Tatars, the 2013 ethnic shares. "
-          "Hand-set, not fitted: the monthly activation threshold (T = 0.8) so that no month of 2004-2019 has mass protest.", ""]
+          "Hand-set, not fitted: the monthly activation threshold (T = 0.9) so that no month of 2004-2019 has mass protest.", ""]
     L += ["| parameter | posterior median | 90 % interval | prior |", "|---|---|---|---|"]
     for k, v in summ["parameters"].items():
         L.append(f"| {k} | {v['q50']:.4g} | {v['q05']:.4g} – {v['q95']:.4g} | U({v['prior'][0]:g}, {v['prior'][1]:g}) |")
@@ -219,8 +219,8 @@ def write(out: Path, ens: dict, ev_rows: list | None, ev: dict | None, meta: dic
               "person-months 2014-2016.", ""]
         for cname, res in ev.items():
             L += [f"**{cname}** — {res['verdict']} (Spearman ρ = {res['spearman_rho']:+.2f}, one-sided p(ρ<0) = "
-                  f"{res['p_negative']:.3f}; peak at level {res['peak_level']} of {len(res['levels'])}, quadratic "
-                  f"curvature {res['quadratic_curvature']:.3g})", "",
+                  f"{res['p_negative']:.3f}; peak at level {res['peak_level'] + 1} of {len(res['levels'])}; two-lines test: "
+                  f"rise to the peak p = {res['p_rise_to_peak']:.3g}, fall after it p = {res['p_fall_after_peak']:.3g})", "",
                   "| cost c | exit (mean) | voice (mean ± se) |", "|---|---|---|"]
             for l in res["levels"]:
                 L.append(f"| {l['cost']:+g} | {_n(l['exit_mean'])} | {_n(l['voice_mean'])} ± {_n(l['voice_se'])} |")
