@@ -39,7 +39,9 @@ def test_counts_are_exported_in_citizens():
     assert b.manifest["scale"] == 10.0
 
 
-def test_same_seed_same_result_on_one_or_two_threads():
+def test_same_seed_same_result_on_one_or_two_threads(monkeypatch):
+    from tolqyn.core import sim as core_sim
+    monkeypatch.setattr(core_sim, "PARALLEL_MIN_AGENTS", 0)  # small runs would drop to 1 thread
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)

@@ -1,5 +1,6 @@
 """The fused, chunked country kernels give the same results on 1 and 2 Numba threads, bit for
-bit, in fresh processes (NUMBA_NUM_THREADS is read once, at start-up). The population is
+bit, in fresh processes (NUMBA_NUM_THREADS is read once, at start-up; small runs would drop to
+one thread, TOLQYN_PARALLEL_MIN_AGENTS=0 keeps both). The population is
 large enough for several chunks, so the fixed-order reduction of the per-chunk rows is
 exercised; a whole country run is compared too. Exact test: no false-failure rate."""
 import json
@@ -52,6 +53,9 @@ st2 = status.copy(); left = np.zeros(n, np.uint8); er = np.zeros(17)
 emigrate_count_kernel(Stream(1, "emigrate").key, 3, st2, griev, legit, np.zeros(n, np.int8), 0.01,
                       2.0, 1.5, 0.5, 0.0, 1.0, left, 0, region, er)
 out["emig"] = [hashlib.sha1(st2.tobytes()).hexdigest(), er.tolist()]
+import numba
+from tolqyn.core import sim as core_sim
+assert core_sim.PARALLEL_MIN_AGENTS == 0
 r = run_one("kazakhstan-2022", seed=3, overrides={"scale": 2000.0})
 out["run"] = hashlib.sha1(r.columns["value"].tobytes()).hexdigest()
 print(json.dumps(out))
@@ -61,7 +65,7 @@ print(json.dumps(out))
 def test_chunked_kernels_and_country_run_same_on_1_and_2_threads():
     res = []
     for n in ("1", "2"):
-        env = {**os.environ, "NUMBA_NUM_THREADS": n}
+        env = {**os.environ, "NUMBA_NUM_THREADS": n, "TOLQYN_PARALLEL_MIN_AGENTS": "0"}
         p = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=600)
         assert p.returncode == 0, p.stderr[-3000:]
         res.append(json.loads(p.stdout.strip().splitlines()[-1]))

@@ -3,6 +3,7 @@ phases it declares; every (phase, module) call is timed; the plan can be printed
 step can be run at a time."""
 from __future__ import annotations
 
+import os
 import platform
 import time
 from collections import defaultdict
@@ -164,10 +165,14 @@ class Sim:
         t0 = time.perf_counter()
         self.init()
         t_loop = time.perf_counter()
-        while self.t < self.n_steps and not self.stopped:
-            self.step()
-            if progress is not None:
-                progress(self.t, self.n_steps)
+        threads = _cap_threads(self.pop.n)
+        try:
+            while self.t < self.n_steps and not self.stopped:
+                self.step()
+                if progress is not None:
+                    progress(self.t, self.n_steps)
+        finally:
+            _restore_threads(threads)
         loop_s = time.perf_counter() - t_loop
         for m in self.modules:
             m.finalize(self)
@@ -204,6 +209,29 @@ class Sim:
         if not self.clock.has_calendar:
             return None
         return [self.clock.date_at(s) for s in range(self.results.n_rows)]
+
+
+# Below this many agents a step's kernels run on one thread: each parallel launch costs a
+# wake-up of the other threads (and, on a shared machine, a wait for a core), more than the
+# work it splits. Results do not depend on the thread count, so this changes only speed.
+# TOLQYN_PARALLEL_MIN_AGENTS=0 keeps every thread (tests of thread invariance use it).
+PARALLEL_MIN_AGENTS = int(os.environ.get("TOLQYN_PARALLEL_MIN_AGENTS", "1000000"))
+
+
+def _cap_threads(n_agents: int):
+    if n_agents >= PARALLEL_MIN_AGENTS:
+        return None
+    import numba
+    before = numba.get_num_threads()
+    if before > 1:
+        numba.set_num_threads(1)
+    return before
+
+
+def _restore_threads(before) -> None:
+    if before is not None and before > 1:
+        import numba
+        numba.set_num_threads(before)
 
 
 def _raise_unknown(name, specs, src):
