@@ -97,12 +97,13 @@ def register(app: typer.Typer) -> None:
         first = int(at[:4]) if tenge_fall is not None else foreign_tv_year + 1
         years = [y for y in base.years() if y >= min(first, 2020)]
         typer.echo(f"{label}: emigrants per year, median [90 % interval] over {draws} posterior draws")
-        typer.echo(f"{'year':<6}{'baseline':>26}{'with the change':>26}{'difference':>26}")
+        typer.echo(f"{'year':<6}{'baseline':<28}{'with the change':<28}difference")
         for y in years:
             b, c = base.band("emigrants", y), cf.band("emigrants", y)
             dl, dm, dh = ensemble.diff_band(base, cf, "emigrants", [y])
-            typer.echo(f"{y:<6}{b[1]:>10,.0f} [{b[0]:,.0f}–{b[2]:,.0f}]".ljust(32) +
-                       f"{c[1]:>10,.0f} [{c[0]:,.0f}–{c[2]:,.0f}]".ljust(26) + f"{dm:+,.0f} [{dl:+,.0f}–{dh:+,.0f}]")
+            cell_b = f"{b[1]:,.0f} [{b[0]:,.0f}–{b[2]:,.0f}]"
+            cell_c = f"{c[1]:,.0f} [{c[0]:,.0f}–{c[2]:,.0f}]"
+            typer.echo(f"{y:<6}{cell_b:<28}{cell_c:<28}{dm:+,.0f} [{dl:+,.0f} to {dh:+,.0f}]")
         dl, dm, dh = ensemble.diff_band(base, cf, "emigrants", years)
         typer.echo(f"total {years[0]}-{years[-1]}: {dm:+,.0f} emigrants [{dl:+,.0f} to {dh:+,.0f}] (90 %)")
         for g in ("russian", "kazakh", "german"):
