@@ -199,8 +199,11 @@ def test_calibration_recovers_a_known_parameter(tmp_path):
                      '[[params]]\nname = "p_active"\nlow = 0.0\nhigh = 0.8\n')
     cf = tmp_path / "half.toml"
     cf.write_text('model = "expcoin"\nsteps = 12\nseed = 3\n[params]\nn_agents = 150\n')
+    # a counterfactual that sets the calibrated parameter itself: +0.2 on each posterior draw
+    plus = tmp_path / "plus.toml"
+    plus.write_text('model = "expcoin"\nsteps = 12\nseed = 3\n[params]\nn_agents = 300\np_active = 0.5\n')
     res = cal.calibrate(scenario(), tmp_path / "cal", targets_path=tfile, population=40,
-                        generations=3, n_predictive=30, counterfactuals=[str(cf)],
+                        generations=3, n_predictive=30, counterfactuals=[str(cf), str(plus)],
                         executor_kind="serial", seed=1)
     p = res["parameters"]["p_active"]
     assert p["q05"] < 0.3 < p["q95"] and p["q95"] - p["q05"] < 0.4
@@ -209,8 +212,14 @@ def test_calibration_recovers_a_known_parameter(tmp_path):
     assert {r["target"] for r in res["predictive_check"]} == {"share_at_6", "active_final"}
     text = cal.summary_text(res)
     assert "half: active_final" in text and "90% interval" in text and "observed" in text
-    half = {r["target"]: r for r in res["counterfactuals"]}["active_final"]
+    cfs = {(r["counterfactual"], r["target"]): r for r in res["counterfactuals"]}
+    half = cfs[("half", "active_final")]
     assert half["diff_q95"] < 0 and half["median"] < 60  # half the agents: about half as many active
+    # p_active ~0.3 + 0.2: about 150 of 300 active (sd ~9), not the replay's ~90
+    up = cfs[("plus", "active_final")]
+    assert res["counterfactual_shifts"]["plus"]["p_active"] == pytest.approx(0.2)
+    assert up["diff_q05"] > 0 and 120 < up["median"] < 180
+    assert len(pd.read_csv(tmp_path / "cal" / "posterior.csv")) == 40
     assert any(pth.endswith(".png") for pth in res["plots"])
 
 

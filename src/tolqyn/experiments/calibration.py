@@ -21,7 +21,7 @@ term per observed series:
     low = 0.5
     high = 0.9
 
-Distance: d = sqrt(mean_k ((s_k - o_k) / scale_k)^2), a fixed-weight 2-norm (pyABC's
+Distance: d = sqrt(sum_k ((s_k - o_k) / scale_k)^2), a fixed-weight 2-norm (pyABC's
 PNormDistance), so that each target contributes one term in its own units. Priors are uniform
 over the parameter bounds (declared, or narrowed by the user). Each simulation's seed is a hash
 of its parameter values and the calibration seed: the same particle always gives the same
@@ -374,6 +374,7 @@ def _after_abc(history, sc, targets, bounds, model, sets, out, n_predictive, cou
     post["weight"] = w / w.sum()
     import pyarrow as pa
     atomic_write_table(out / "posterior.parquet", pa.Table.from_pandas(post.reset_index(drop=True)))
+    post.reset_index(drop=True).to_csv(out / "posterior.csv", index=False)
     pops = history.get_all_populations()
     n_eval = int(pops["samples"].sum()) if "samples" in pops else None
     eps = [float(e) for e in pops["epsilon"].tolist()] if "epsilon" in pops else []
@@ -401,7 +402,15 @@ def _after_abc(history, sc, targets, bounds, model, sets, out, n_predictive, cou
             raise TolqynError(f"counterfactual {name} uses model {cf.model}, not {sc.model}")
         runs[cf.name] = cf
         cf_keys.append(cf.name)
-    predictive = _run_draws(runs, draws, seeds, targets, steps, executor, refs)
+    # a counterfactual that itself sets a calibrated parameter (higher-legitimacy: legitimacy
+    # 0.65) keeps its change as a shift from each posterior draw, not lost under the draw
+    from tolqyn.models import all_param_specs, get_model
+    specs = all_param_specs(get_model(sc.model))
+    shifts = {name: {n: float(cf.params.get(n, specs[n].default)) - float(sc.params.get(n, specs[n].default))
+                     for n, *_ in bounds
+                     if cf.params.get(n, specs[n].default) != sc.params.get(n, specs[n].default)}
+              for name, cf in runs.items()}
+    predictive = _run_draws(runs, draws, seeds, targets, steps, executor, refs, shifts)
     base = predictive["observed-scenario"]
     stats_rows, cf_rows = [], []
     for t in targets:
@@ -425,6 +434,7 @@ def _after_abc(history, sc, targets, bounds, model, sets, out, n_predictive, cou
               "generations": int(history.max_t + 1), "epsilons": eps, "simulations": n_eval,
               "population": population, "n_predictive": n_predictive, "seed": seed,
               "predictive_check": stats_rows, "counterfactuals": cf_rows, "plots": plots,
+              "counterfactual_shifts": {k: v for k, v in shifts.items() if v},
               "sampler": type(sampler).__name__}
     atomic_write_json(out / "calibration.json", result)
     import pandas as pd
@@ -448,13 +458,22 @@ def _default_counterfactuals(sc) -> list[str]:
     return [n for n in builtin_names() if n.startswith(family + "/")]
 
 
-def _run_draws(runs: dict, draws, seeds, targets, steps, executor, refs) -> dict:
+def _run_draws(runs: dict, draws, seeds, targets, steps, executor, refs, shifts=None) -> dict:
     from tolqyn.experiments.executors import Task
+    from tolqyn.models import all_param_specs, get_model
     tasks, where = [], {}
     for name, sc in runs.items():
+        shift = (shifts or {}).get(name, {})
+        specs = all_param_specs(get_model(sc.model)) if shift else {}
         for i, (vals, s) in enumerate(zip(draws, seeds)):
             key = f"{len(tasks):06d}"
-            tasks.append(Task(key, sc.with_params(vals, source="posterior draw"), s, steps, refs))
+            v = dict(vals)
+            for n, d in shift.items():
+                lo, hi = specs[n].low, specs[n].high
+                v[n] = min(hi, max(lo, v[n] + d)) if lo is not None and hi is not None else v[n] + d
+                if isinstance(vals[n], int):
+                    v[n] = int(round(v[n]))
+            tasks.append(Task(key, sc.with_params(v, source="posterior draw"), s, steps, refs))
             where[key] = (name, i)
     metrics = sorted({(t.metric, t.region) for t in targets if t.stat != "n_regions"})
     out = {name: {"stats": {t.name: np.full(len(draws), np.nan) for t in targets},
