@@ -244,7 +244,8 @@ def write_md(meta, cli, rows, ep_rows, path):
     warm = max(r["warm_s"] for r in rows)
     L += ["", "Whole run = `Sim(...).run()`: population synthesis, module set-up, 20 steps, results table "
           "(Python start-up, imports and loading the compiled kernels from Numba's cache not included: each "
-          f"process first ran the scenario at 1:2000, which took at most {warm:.1f} s). Bandwidth floor = time to read every population "
+          f"process first ran the scenario at 1:2000, which took at most {warm:.1f} s). Runs of fewer than "
+          "1,000,000 agents step on one thread (core/sim.py, PARALLEL_MIN_AGENTS); larger ones on all. Bandwidth floor = time to read every population "
           "column and the network once per step at the measured copy bandwidth; the ratio says how far the "
           "step is from being limited by memory bandwidth alone.", "",
           "![cost against population size](scale.png)", "",
