@@ -63,3 +63,26 @@ def test_bad_shape_and_radius():
         offsets("hex", 2)
     with pytest.raises(ValueError):
         offsets("moore", float("nan"))
+
+
+@pytest.mark.parametrize("shape,radius", [("euclidean", 1.7), ("euclidean", 7), ("von_neumann", 7),
+                                          ("moore", 3)])
+def test_row_runs_cover_the_shape_and_update_fields_like_a_recount(shape, radius):
+    """The kernel updates its count fields run by run; the runs must hold each offset exactly
+    once, and adding a few marked sites (edges and corners included, so the wrapped path runs)
+    must give the same field as counting from scratch."""
+    from tolqyn.mechanisms.epstein_kernels import fadd
+    from tolqyn.space.grid import row_runs
+
+    W, H = 23, 19
+    off = offsets(shape, radius)
+    runs = row_runs(off, W)
+    covered = sorted((int(dx0 + j), int(dy)) for dx0, dy, n, _ in runs for j in range(n))
+    assert covered == sorted(zip(off.dx.tolist(), off.dy.tolist()))
+    torus = Torus(W, H)
+    mask = np.zeros(W * H, dtype=bool)
+    mask[[0, W - 1, W * H - 1, (H - 1) * W, 5 * W + 11, 2 * W + 3]] = True
+    f = np.zeros(W * H, dtype=np.int16)
+    for s in np.flatnonzero(mask):
+        fadd(f, np.int64(s), runs, off.reach, W, H, 1)
+    assert np.array_equal(f, torus.count(mask, off))

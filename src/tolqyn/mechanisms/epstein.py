@@ -23,7 +23,7 @@ from tolqyn.core.params import Param
 from tolqyn.core.population import Population, State
 from tolqyn.core.results import Result
 from tolqyn.mechanisms import epstein_kernels as K
-from tolqyn.space.grid import Torus, offsets
+from tolqyn.space.grid import Torus, offsets, row_runs
 
 EPSTEIN = "Epstein (2002), PNAS 99 suppl. 3: 7243-7250, doi:10.1073/pnas.092080199"
 ASCAPE = "Epstein's Ascape code, package edu.brook.cv (Brookings)"
@@ -297,9 +297,10 @@ class CivilViolence(Module):
         self.cv, self.kv, self.mo, self.rl = cv, kv, mo, rl
         self.dl = [(o.dy.astype(np.int64) * W + o.dx).astype(np.int64) for o in (cv, kv, mo, rl)]
         self.cv_dl = self.dl[0]
+        self.cv_runs = row_runs(cv, W)
         self.same_field = int(key[0] == key[1])
         self._vision = key
-        K.rebuild_fields(space.cell, W, H, self.fc, self.fa, cv.dx, cv.dy, self.cv_dl, cv.reach)
+        K.rebuild_fields(space.cell, W, H, self.fc, self.fa, self.cv_runs, cv.reach)
 
     # ---------------------------------------------------------------- cops
     def _set_cop_count(self, sim, target: int, stream: str):
@@ -326,7 +327,7 @@ class CivilViolence(Module):
             return
         cv = self.cv
         K.rebuild_fields(space.cell, space.width, space.height, self.fc, self.fa,
-                         cv.dx, cv.dy, self.cv_dl, cv.reach)
+                         self.cv_runs, cv.reach)
 
     # ---------------------------------------------------------------- step
     def step(self, sim, phase):
@@ -408,7 +409,7 @@ class CivilViolence(Module):
                       A["status"], A["hardship"], A["risk_aversion"], A["site"], A["home"],
                       A["jail_left"], A["group"], A["age"], self.nused,
                       self.cop_site, self.n_cops, self.fc, self.fa,
-                      cv.dx, cv.dy, self.dl[0], cv.ring_ptr, cv.reach,
+                      cv.dx, cv.dy, self.dl[0], cv.ring_ptr, cv.reach, self.cv_runs,
                       kv.dx, kv.dy, self.dl[1], kv.ring_ptr, kv.reach,
                       mo.dx, mo.dy, self.dl[2], rl.dx, rl.dy, self.dl[3], rl.ring_ptr, rl.reach,
                       fp, ip, self.keys, self.out, self.actors)
@@ -468,10 +469,9 @@ class CivilViolence(Module):
         n_cit_cells = int(np.count_nonzero((kind == K.C_QUIET) | (kind == K.C_ACTIVE) | (kind == K.C_JAILED)))
         if n_cit_cells != sites.size:
             raise InvariantError(f"step {sim.t}: orphan citizen cells on the lattice")
-        fc, fa = np.zeros_like(self.fc), np.zeros_like(self.fa)
-        cv = self.cv
-        K.rebuild_fields(space.cell.copy(), space.width, space.height, fc, fa, cv.dx, cv.dy,
-                         self.cv_dl, cv.reach)
+        # recount by plain offsets, independently of the row-run updates of the kernel
+        fc = space.torus.count(kind == K.COP, self.cv)
+        fa = space.torus.count(kind == K.C_ACTIVE, self.cv)
         if not (np.array_equal(fc, self.fc) and np.array_equal(fa, self.fa)):
             raise InvariantError(f"step {sim.t}: incremental count fields drifted")
 

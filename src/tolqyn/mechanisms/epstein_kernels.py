@@ -9,7 +9,8 @@ Speed comes from three things:
 * two incremental count fields, `fc[s]` = cops and `fa[s]` = active citizens within citizen
   vision of site s (own site excluded). A citizen's decision reads two numbers instead of
   scanning its neighbourhood; the fields change only when a cop moves or an active citizen
-  moves, turns or is removed, which costs one pass over the offsets;
+  moves, turns or is removed, which costs one pass over the shape's row runs (contiguous
+  adds, one run per lattice row);
 * rejection sampling for "random empty site in vision", falling back to an exact scan, so the
   choice is exactly uniform over empty sites.
 
@@ -127,17 +128,37 @@ def arrest_probability(C, others_active, self_active, count_self_twice, k, mode)
 
 
 @njit(cache=True)
-def fadd(f, s, dx, dy, dl, reach, W, H, delta):
-    """Add delta to the field at every site whose vision contains s (shapes are symmetric)."""
+def fadd(f, s, runs, reach, W, H, delta):
+    """Add delta to the field at every site whose vision contains s (shapes are symmetric).
+
+    The shape comes as row runs (dx0, dy, length, dl = dy·W + dx0): contiguous stretches of
+    one lattice row, so that away from the edges the inner loop is a plain vectorisable add."""
     x = s % W
     y = s // W
-    n = dx.shape[0]
+    nr = runs.shape[0]
     if x >= reach and x < W - reach and y >= reach and y < H - reach:
-        for k in range(n):
-            f[s + dl[k]] += delta
+        for r in range(nr):
+            b = s + runs[r, 3]
+            for j in range(runs[r, 2]):
+                f[b + j] += delta
     else:
-        for k in range(n):
-            f[wrap_site(s, dx[k], dy[k], W, H)] += delta
+        for r in range(nr):
+            yy = y + runs[r, 1]
+            if yy < 0:
+                yy += H
+            elif yy >= H:
+                yy -= H
+            row = yy * W
+            xx = x + runs[r, 0]
+            if xx < 0:
+                xx += W
+            elif xx >= W:
+                xx -= W
+            for j in range(runs[r, 2]):
+                f[row + xx] += delta
+                xx += 1
+                if xx == W:
+                    xx = 0
 
 
 @njit(cache=True)
@@ -289,7 +310,7 @@ def place_released(home, rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H, key,
 def step_kernel(t, cell, who, W, H,
                 status, hard, risk, site, home, jail, group, age, nused,
                 cop_site, n_cops, fc, fa,
-                cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach,
+                cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
                 kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
                 mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
                 fp, ip, keys, out, actors):
@@ -374,7 +395,7 @@ def step_kernel(t, cell, who, W, H,
                     s = site[i]
                     if s >= 0:
                         if st == ACTIVE:
-                            fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                            fadd(fa, s, cv_runs, cv_reach, W, H, -1)
                         cell[s] = EMPTY
                         who[s] = -1
                         site[i] = -1
@@ -417,8 +438,8 @@ def step_kernel(t, cell, who, W, H,
                     who[s] = -1
                     site[i] = q
                     if st == ACTIVE:
-                        fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
-                        fadd(fa, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+                        fadd(fa, s, cv_runs, cv_reach, W, H, -1)
+                        fadd(fa, q, cv_runs, cv_reach, W, H, 1)
             # decide (rule A) ---------------------------------------------------
             s = site[i]
             P = arrest_probability(fc[s], fa[s], st == ACTIVE, self2, kk, ratio_mode)
@@ -432,23 +453,23 @@ def step_kernel(t, cell, who, W, H,
             if new != st:
                 cell[s] = ccode(new, g)
                 status[i] = new
-                fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1 if new == ACTIVE else -1)
+                fadd(fa, s, cv_runs, cv_reach, W, H, 1 if new == ACTIVE else -1)
                 st = new
             if victim >= 0:
                 j = who[victim]
                 if status[j] == ACTIVE:
-                    fadd(fa, victim, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                    fadd(fa, victim, cv_runs, cv_reach, W, H, -1)
                 status[j] = DEAD
                 site[j] = -1
                 out[OUT_KILLED] += 1
                 # the killer takes the victim's site
-                fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                fadd(fa, s, cv_runs, cv_reach, W, H, -1)
                 cell[victim] = cell[s]
                 who[victim] = i
                 cell[s] = EMPTY
                 who[s] = -1
                 site[i] = victim
-                fadd(fa, victim, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+                fadd(fa, victim, cv_runs, cv_reach, W, H, 1)
             # move (after acting) -----------------------------------------------
             if (not cit_first) and movement:
                 s = site[i]
@@ -463,8 +484,8 @@ def step_kernel(t, cell, who, W, H,
                     who[s] = -1
                     site[i] = q
                     if st == ACTIVE:
-                        fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
-                        fadd(fa, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+                        fadd(fa, s, cv_runs, cv_reach, W, H, -1)
+                        fadd(fa, q, cv_runs, cv_reach, W, H, 1)
             # cloning (Model II) -------------------------------------------------
             if model2 and clone_p > 0.0:
                 if draw_u01(keys[K_CLONE], t, i, 0) < clone_p:
@@ -502,8 +523,8 @@ def step_kernel(t, cell, who, W, H,
                             cell[s] = EMPTY
                             who[s] = -1
                             cop_site[c] = q
-                            fadd(fc, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
-                            fadd(fc, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+                            fadd(fc, s, cv_runs, cv_reach, W, H, -1)
+                            fadd(fc, q, cv_runs, cv_reach, W, H, 1)
                 else:
                     # arrest (rule C)
                     s = cop_site[c]
@@ -519,7 +540,7 @@ def step_kernel(t, cell, who, W, H,
                         continue
                     j = who[q]
                     out[OUT_ARRESTS] += 1
-                    fadd(fa, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
+                    fadd(fa, q, cv_runs, cv_reach, W, H, -1)
                     if term_inf:
                         term = BIG
                     elif term_hi <= 0:
@@ -546,8 +567,8 @@ def step_kernel(t, cell, who, W, H,
                             cell[s] = EMPTY
                             who[s] = -1
                             cop_site[c] = q
-                            fadd(fc, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, -1)
-                            fadd(fc, q, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+                            fadd(fc, s, cv_runs, cv_reach, W, H, -1)
+                            fadd(fc, q, cv_runs, cv_reach, W, H, 1)
 
     if end_of_step:
         # NetLogo: every jailed citizen's term is reduced after all actors have acted
@@ -571,16 +592,16 @@ def step_kernel(t, cell, who, W, H,
 
 
 @njit(cache=True)
-def rebuild_fields(cell, W, H, fc, fa, cv_dx, cv_dy, cv_dl, cv_reach):
+def rebuild_fields(cell, W, H, fc, fa, cv_runs, cv_reach):
     """Recompute both count fields from the lattice (after set-up or a cop count change)."""
     fc[:] = 0
     fa[:] = 0
     for s in range(W * H):
         kind = cell[s] & KIND_MASK
         if kind == COP:
-            fadd(fc, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+            fadd(fc, s, cv_runs, cv_reach, W, H, 1)
         elif kind == C_ACTIVE:
-            fadd(fa, s, cv_dx, cv_dy, cv_dl, cv_reach, W, H, 1)
+            fadd(fa, s, cv_runs, cv_reach, W, H, 1)
 
 
 @njit(cache=True)

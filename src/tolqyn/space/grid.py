@@ -69,6 +69,22 @@ def offsets(shape: str, radius: float, include_center: bool = False) -> Offsets:
     return Offsets(dx, dy, ring_ptr, reach)
 
 
+def row_runs(off: Offsets, width: int) -> np.ndarray:
+    """The offsets as runs of consecutive sites along lattice rows, one row per (dy, run):
+    an int64 array of rows (dx0, dy, length, dy·width + dx0). Updating a count field over a
+    run is a contiguous add; the Euclidean, von Neumann and Moore shapes give one run per row
+    (two on the own row, around the excluded centre)."""
+    runs = []
+    for dy in sorted(set(off.dy.tolist())):
+        xs = np.sort(off.dx[off.dy == dy])
+        start = 0
+        for k in range(1, xs.size + 1):
+            if k == xs.size or xs[k] != xs[k - 1] + 1:
+                runs.append((int(xs[start]), int(dy), k - start, int(dy) * width + int(xs[start])))
+                start = k
+    return np.array(runs, dtype=np.int64).reshape(-1, 4)
+
+
 class Torus:
     """A width × height lattice with wrap-around on both axes."""
 
