@@ -370,23 +370,28 @@ def _pattern_check(run: RunData, t: dict, dates: list[str]):
     nat = run.series("active")
     def ok(flag, text):
         return text, _Raw(f'<span class="{"ok" if flag else "miss"}">{"matches" if flag else "differs"}</span>')
+    # a region "has protest" once its crowd reaches min_active persons (the record's crowd
+    # size, e.g. the few hundred a chronology reports as a rally); without it, anyone active
+    floor = float(t.get("min_active", 0.0))
+    crowd = f" of ≥{floor:,.0f} persons" if floor > 0 else ""
     if kind == "onset":
-        firsts = {c: next((dates[i] for i in range(1, len(dates)) if act[i, j] > 0), None)
+        firsts = {c: next((dates[i] for i in range(1, len(dates)) if act[i, j] > 0 and act[i, j] >= floor), None)
                   for j, c in enumerate(run.regions)}
         started = [d for d in firsts.values() if d]
         first_day = min(started) if started else None
         leaders = sorted(c for c, d in firsts.items() if d == first_day)
         mine = firsts.get(region)
         return ok(mine == when and region in leaders,
-                  f"{region} first protest {mine or 'never'}; first region(s): {', '.join(leaders) or '–'} on {first_day or '–'}")
+                  f"{region} first protest{crowd} {mine or 'never'}; first region(s): {', '.join(leaders) or '–'} on {first_day or '–'}")
     if kind == "spread":
         if when not in dates:
             return None, "–"
         i = dates.index(when)
-        n = int(np.sum(np.nanmax(act[1:i + 1], axis=0) > 0))
+        top = np.nanmax(act[1:i + 1], axis=0)
+        n = int(np.sum((top > 0) & (top >= floor)))
         obs = t.get("value")
         flag = isinstance(obs, (int, float)) and abs(n - obs) <= max(2, 0.2 * obs)
-        return ok(flag, f"{n} of {len(run.regions)} regions had protest by {when}")
+        return ok(flag, f"{n} of {len(run.regions)} regions had protest{crowd} by {when}")
     if kind == "peak":
         i = int(np.nanargmax(nat))
         j = int(np.nanargmax(act[i]))

@@ -209,8 +209,8 @@ ALIASES = {"deaths_total_cumulative": "deaths_civilian_cumulative+deaths_securit
 def targets_from_observed(observed: list, scenario) -> list[dict]:
     """Translate a scenario's `[[meta.observed]]` records (target, metric, region, date, value,
     tolerance_factor) into targets. Qualitative records become timing targets:
-    onset -> first day with >= PROTEST_PERSONS active in the region; spread -> regions that
-    reached it by the date; peak -> day of the national maximum; end -> first day after the peak
+    onset -> first day with >= min_active persons active in the region (the record's
+    `min_active`, else PROTEST_PERSONS); spread -> regions that reached it by the date; peak -> day of the national maximum; end -> first day after the peak
     below 5 % of it. Counts get scale = (tolerance_factor - 1) x observed; days get scale 1."""
     out = []
     for i, o in enumerate(observed):
@@ -220,9 +220,10 @@ def targets_from_observed(observed: list, scenario) -> list[dict]:
         base = {"name": str(kind), "metric": metric, "doc": str(o.get("source", ""))}
         if kind == "onset":
             out.append({**base, "stat": "onset", "region": o.get("region", "ALL"),
-                        "threshold": PROTEST_PERSONS, "observed": date, "scale": 1.0})
+                        "threshold": float(o.get("min_active", PROTEST_PERSONS)), "observed": date, "scale": 1.0})
         elif kind == "spread":
-            out.append({**base, "stat": "n_regions", "at": date, "threshold": PROTEST_PERSONS,
+            out.append({**base, "stat": "n_regions", "at": date,
+                        "threshold": float(o.get("min_active", PROTEST_PERSONS)),
                         "observed": float(o["value"]), "scale": 2.0})
         elif kind == "peak":
             out.append({**base, "region": "ALL", "stat": "peak_date", "observed": date, "scale": 1.0})
