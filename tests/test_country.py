@@ -130,3 +130,26 @@ def test_january_2022_pattern_at_scale_100():
     assert within(r.series("detained_cumulative")[11], 9900)
     dead = r.series("deaths_civilian_cumulative")[15] + r.series("deaths_security_cumulative")[15]
     assert within(dead, 225) and within(r.series("deaths_security_cumulative")[15], 19)
+
+
+def test_onset_check_counts_a_crowd_not_a_lone_agent(tmp_path):
+    """Seed 2 at scale 100 has single agents (100 persons) active in Karaganda and Mangystau
+    on 1 Jan, a day before Mangystau's wave. With the scenario's crowd size (min_active = 300
+    persons) the report's onset check names Mangystau on 2 Jan; without it the lone agents
+    make the onset 1 Jan, shared with Karaganda.
+    Exact for this seed (deterministic run)."""
+    from tolqyn import run_one
+    from tolqyn.report import RunData, observed_rows
+
+    res = run_one("kazakhstan-2022", 2, overrides={"scale": 100})
+    res.write(tmp_path / "run")
+    run = RunData(tmp_path / "run")
+    onset = next(r for r in observed_rows(run) if r[0] == "onset")
+    assert "KZ-47 first protest of ≥300 persons 2022-01-02; first region(s): KZ-47" in onset[3]
+    assert "matches" in str(onset[5])
+    meta = run.manifest["scenario_meta"]
+    for t in meta["observed"]:
+        t.pop("min_active", None)
+    onset = next(r for r in observed_rows(run) if r[0] == "onset")
+    assert "first region(s): KZ-35, KZ-47 on 2022-01-01" in onset[3]
+    assert "differs" in str(onset[5])
