@@ -65,10 +65,10 @@ print(json.dumps({
 
 EPSTEIN_CHILD = r"""
 import json, os, resource, sys, time
-W, steps, warm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+W, steps, warm, preset = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 from tolqyn.core.sim import Sim
 from tolqyn.scenarios.loader import load_scenario
-sc = load_scenario("mesa-3", overrides={"width": W, "height": W})
+sc = load_scenario(preset, overrides={"width": W, "height": W})
 t0 = time.perf_counter()
 sim = Sim(sc, seed=1, steps=warm + steps)
 sim.init()
@@ -82,7 +82,7 @@ for _ in range(steps):
     sim.step()
 loop = time.perf_counter() - t0
 cpu = time.process_time() - c0
-print(json.dumps({"W": W, "agents": int(sim.pop.n), "steps": steps, "init_s": init_s, "loop_s": loop,
+print(json.dumps({"W": W, "preset": preset, "agents": int(sim.pop.n), "steps": steps, "init_s": init_s, "loop_s": loop,
                   "cpu_s": cpu, "steps_per_s": steps / loop, "cpu_steps_per_s": steps / cpu,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "load_before": load0, "load_after": os.getloadavg()}))
@@ -156,14 +156,15 @@ def plot(rows, ep_rows, path):
     ax.set_title("kazakhstan-2022, 20 steps")
     ax.legend(fontsize=8)
     ax = axes[1]
+    for preset in dict.fromkeys(r.get("preset", "mesa-3") for r in ep_rows):
+        er = [r for r in ep_rows if r.get("preset", "mesa-3") == preset]
+        m = [r["agents"] for r in er]
+        ax.loglog(m, [1.0 / r["steps_per_s"] for r in er], "o-", label=f"{preset}: wall s / step")
+        e = er[-1]
+        ax.loglog(m, [k / e["agents"] / e["steps_per_s"] for k in m], ":", label=f"{preset}: linear in N")
     if ep_rows:
-        m = [r["agents"] for r in ep_rows]
-        ax.loglog(m, [1.0 / r["steps_per_s"] for r in ep_rows], "o-", label="wall s / step")
-        ax.loglog(m, [1.0 / r["cpu_steps_per_s"] for r in ep_rows], "^-", label="CPU s / step")
-        e = ep_rows[-1]
-        ax.loglog(m, [k / e["agents"] / e["steps_per_s"] for k in m], "k:", label="linear in N")
         ax.set_xlabel("citizens")
-        ax.set_title("Epstein mesa-3 preset (exact random sequential)")
+        ax.set_title("Epstein lattices (exact random sequential)")
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -173,6 +174,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scales", type=float, nargs="+", default=[1000, 100, 10, 1])
     ap.add_argument("--lattices", type=int, nargs="+", default=[40, 200, 1000, 2000])
+    ap.add_argument("--presets", nargs="+", default=["mesa-3", "epstein-2002/run-2"],
+                    help="Epstein presets timed on every lattice")
     ap.add_argument("--cli-scales", type=float, nargs="*", default=[1], help="scales timed end to end with `tolqyn run`")
     ap.add_argument("--repeat", type=int, default=1, help="runs per size (the fastest is reported)")
     ap.add_argument("--timeout", type=float, default=900)
@@ -200,11 +203,11 @@ def main():
               f"loop {r['loop_s']:.1f}), CPU {r['cpu_s']:.1f} s, peak {r['peak_rss_gb']:.2f} GB, "
               f"{r['agent_updates_per_s']:.3g} agent-updates/s, load {r['load_after'][0]:.1f}", flush=True)
     ep_rows = []
-    for W in a.lattices:
+    for preset, W in [(p, W) for p in a.presets for W in a.lattices]:
         steps = 200 if W <= 40 else 20 if W <= 200 else 5
-        ep = child(EPSTEIN_CHILD, [W, steps, 2], a.timeout)
+        ep = child(EPSTEIN_CHILD, [W, steps, 2, preset], a.timeout)
         ep_rows.append(ep)
-        print(f"epstein {W}x{W}: {ep['agents']:,} citizens, {ep['steps_per_s']:.2f} steps/s "
+        print(f"epstein {preset} {W}x{W}: {ep['agents']:,} citizens, {ep['steps_per_s']:.2f} steps/s "
               f"(CPU {ep['cpu_steps_per_s']:.2f}), peak {ep['peak_rss_mb']:.0f} MB, "
               f"load {ep['load_after'][0]:.1f}", flush=True)
 
@@ -269,11 +272,14 @@ def write_md(meta, cli, rows, ep_rows, path):
           f"| **total** | | {tot + netb:.1f} | peak RSS / agent: {big['peak_rss_gb'] * 1e9 / big['agents']:.0f} bytes |",
           ""]
     if ep_rows:
-        L += ["## Epstein lattice (mesa-3 preset: exact random sequential activation)", "",
-              "| lattice | citizens | steps/s (wall) | steps/s (CPU) | agent-steps/s | set-up s | peak RSS MB | load |",
-              "|---|---|---|---|---|---|---|---|"]
+        L += ["## Epstein lattices (exact random sequential activation)", "",
+              "`mesa-3`: Mesa 3.3's semantics (von Neumann vision 7, jail terms up to 1,000 served in "
+              "place); `epstein-2002/run-2`: the paper's Run 2 (Euclidean vision 7, 148 sites; jail "
+              "terms up to 30, jailed citizens leave the lattice; move, then act).", "",
+              "| preset | lattice | citizens | steps/s (wall) | steps/s (CPU) | agent-steps/s | set-up s | peak RSS MB | load |",
+              "|---|---|---|---|---|---|---|---|---|"]
         for e in ep_rows:
-            L.append(f"| {e['W']}x{e['W']} | {e['agents']:,} | {e['steps_per_s']:.2f} | {e['cpu_steps_per_s']:.2f} | "
+            L.append(f"| {e.get('preset', 'mesa-3')} | {e['W']}x{e['W']} | {e['agents']:,} | {e['steps_per_s']:.2f} | {e['cpu_steps_per_s']:.2f} | "
                      f"{e['agents'] * e['steps_per_s']:.3g} | {e['init_s']:.1f} | {e['peak_rss_mb']:.0f} | "
                      f"{e['load_after'][0]:.1f} |")
         L.append("")
