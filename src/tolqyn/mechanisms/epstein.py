@@ -33,6 +33,7 @@ MESA = "Mesa 3.3.1, examples/advanced/epstein_civil_violence"
 RATIOS = ("floor", "round_half_even", "real")
 MOVE_RULES = ("one_step_moore", "random_site_in_vision")
 ORDERS = ("move_then_act", "act_then_move")
+ACTIVATIONS = ("one_list", "citizens_then_cops", "cops_then_citizens")  # index = K.ACT_*
 RELEASE_RADIUS = 16.0   # Ascape: nearest free site to the arrest site within radius 16
 
 
@@ -152,6 +153,11 @@ class CivilViolence(Module):
             Param("cop_order", "act_then_move", "cops: arrest then move (Ascape, Mesa) or move then "
                   "arrest (paper, NetLogo)", kind="choice", choices=ORDERS, sweepable=False,
                   citation=f"{ASCAPE}; {NETLOGO}"),
+            Param("activation", "one_list", "activation order within a period: one shuffled list of "
+                  "citizens and cops (Mesa, NetLogo), or two shuffled lists run one after the other, "
+                  "citizens then cops or cops then citizens (Ascape's two scapes; which ran first is "
+                  "not documented)", kind="choice", choices=ACTIVATIONS, sweepable=False,
+                  citation=f"{ASCAPE}; {MESA}; {NETLOGO}"),
             Param("arrest_target", "nearest", "which active a cop arrests: the nearest (Ascape; ties "
                   "at random) or a random one in vision (paper, NetLogo, Mesa)", kind="choice",
                   choices=("nearest", "random"), sweepable=False, citation=f"{ASCAPE}; {EPSTEIN}"),
@@ -365,6 +371,7 @@ class CivilViolence(Module):
         ip[K.IP_CIT_MOVE_FIRST] = int(p["order"] == "move_then_act")
         ip[K.IP_COP_MOVE_FIRST] = int(p["cop_order"] == "move_then_act")
         ip[K.IP_ARREST_NEAREST] = int(p["arrest_target"] == "nearest")
+        ip[K.IP_ACTIVATION] = ACTIVATIONS.index(p["activation"])
         ip[K.IP_COP_TO_SITE] = int(p["cop_moves_to_arrest_site"])
         ip[K.IP_TERM_HI] = hi
         ip[K.IP_TERM_INF] = int(inf)

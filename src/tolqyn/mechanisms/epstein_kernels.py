@@ -63,7 +63,12 @@ IP_MODEL2 = 14
 IP_MAX_AGE = 15
 IP_SAME_FIELD = 16    # cop vision == citizen vision: fa[s] == 0 means no active in cop view
 IP_RELEASE_NEAR_ONLY = 17  # unused (reserved)
-N_IP = 18
+IP_ACTIVATION = 18    # ACT_ONE_LIST, ACT_CITIZENS_FIRST or ACT_COPS_FIRST
+N_IP = 19
+
+ACT_ONE_LIST = 0
+ACT_CITIZENS_FIRST = 1
+ACT_COPS_FIRST = 2
 
 FP_L = 0
 FP_T = 1
@@ -307,6 +312,20 @@ def place_released(home, rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H, key,
 
 
 @njit(cache=True)
+def shuffle_block(actors, lo, hi, key, t, slot):
+    """Fisher-Yates shuffle of actors[lo:hi] with draws (t, j, slot), j the position in the block."""
+    for j in range(hi - lo - 1, 0, -1):
+        # the swap partner of a later iteration is known now: start loading it
+        jf = j - PF_SHUFFLE
+        if jf > 0:
+            prefetch(actors, lo + rint(key, t, jf, slot, jf + 1))
+        r = rint(key, t, j, slot, j + 1)
+        tmp = actors[lo + j]
+        actors[lo + j] = actors[lo + r]
+        actors[lo + r] = tmp
+
+
+@njit(cache=True)
 def step_kernel(t, cell, who, W, H,
                 status, hard, risk, site, home, jail, group, age, nused,
                 cop_site, n_cops, fc, fa,
@@ -339,25 +358,29 @@ def step_kernel(t, cell, who, W, H,
     max_age = ip[IP_MAX_AGE]
     same_field = ip[IP_SAME_FIELD] != 0
 
-    # the actor list: living citizens then cops (coded -1 - c), shuffled by Fisher-Yates
+    # the actor list: living citizens and cops (coded -1 - c), shuffled by Fisher-Yates, either
+    # as one list (Mesa, NetLogo) or as two lists run one after the other (Ascape's two scapes)
+    activation = ip[IP_ACTIVATION]
     n0 = nused[0]
     m = 0
+    if activation == ACT_COPS_FIRST:
+        for c in range(n_cops):
+            actors[m] = -1 - c
+            m += 1
     for i in range(n0):
         if status[i] != DEAD:
             actors[m] = i
             m += 1
-    for c in range(n_cops):
-        actors[m] = -1 - c
-        m += 1
-    for j in range(m - 1, 0, -1):
-        # the swap partner of a later iteration is known now: start loading it
-        jf = j - PF_SHUFFLE
-        if jf > 0:
-            prefetch(actors, rint(keys[K_ORDER], t, jf, 0, jf + 1))
-        r = rint(keys[K_ORDER], t, j, 0, j + 1)
-        tmp = actors[j]
-        actors[j] = actors[r]
-        actors[r] = tmp
+    if activation != ACT_COPS_FIRST:
+        for c in range(n_cops):
+            actors[m] = -1 - c
+            m += 1
+    if activation == ACT_ONE_LIST:
+        shuffle_block(actors, 0, m, keys[K_ORDER], t, 0)
+    else:
+        first = n_cops if activation == ACT_COPS_FIRST else m - n_cops
+        shuffle_block(actors, 0, first, keys[K_ORDER], t, 0)
+        shuffle_block(actors, first, m, keys[K_ORDER], t, 1)
 
     for qa in range(m):
         # prefetch (a hint, no effect on results): the agent record of the actor PF_AGENT
