@@ -70,6 +70,20 @@ def test_bad_event_input_names_the_problem():
                  steps=2)
 
 
+def test_bad_observed_records_are_refused_at_load(tmp_path):
+    """A typo or an impossible value in [[meta.observed]] fails when the file is loaded, naming
+    the record and the key, instead of inside a report or a calibration."""
+    head = 'extends = "kazakhstan-2022"\n[[meta.observed]]\ntarget = "onset"\nregion = "KZ-47"\n'
+    cases = [("min_activ = 300\n", UnknownParamError, "did you mean 'min_active'"),
+             ("min_active = -1\n", ScenarioError, r"meta\.observed\[0\]\.min_active.*>= 0"),
+             ("tolerance_factor = 1.0\n", ScenarioError, r"tolerance_factor.*> 1")]
+    for i, (line, err, pattern) in enumerate(cases):
+        f = tmp_path / f"bad{i}.toml"
+        f.write_text(head + line)
+        with pytest.raises(err, match=pattern):
+            load_scenario(str(f))
+
+
 def test_builtin_scenarios_load_with_ids_and_counterfactuals_remove_them():
     base = load_scenario("kazakhstan-2022")
     assert base.start_date == "2022-01-01" and base.steps == 20 and base.dt == 1.0

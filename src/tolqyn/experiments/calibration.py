@@ -210,8 +210,8 @@ def targets_from_observed(observed: list, scenario) -> list[dict]:
     """Translate a scenario's `[[meta.observed]]` records (target, metric, region, date, value,
     tolerance_factor) into targets. Qualitative records become timing targets:
     onset -> first day with >= min_active persons active in the region (the record's
-    `min_active`, else PROTEST_PERSONS); spread -> regions that reached it by the date; peak -> day of the national maximum; end -> first day after the peak
-    below 5 % of it. Counts get scale = (tolerance_factor - 1) x observed; days get scale 1."""
+    `min_active`, else PROTEST_PERSONS); spread -> regions that reached it by the date;
+    peak -> day of the national maximum; end -> first day after the peak below 5 % of it. Counts get scale = (tolerance_factor - 1) x observed; days get scale 1."""
     out = []
     for i, o in enumerate(observed):
         kind = o.get("target")
