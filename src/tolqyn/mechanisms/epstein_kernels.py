@@ -285,11 +285,12 @@ def random_in(s, dx, dy, dl, reach, cell, W, H, mode, g, key, t, idx, slot):
 
 
 @njit(cache=True)
-def place_released(home, rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H, key, t, idx):
+def place_released(home, rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H, key, t, idx, anywhere):
     """Release site: nearest free site to `home` within the release disc (home included),
-    random among equally near; else a uniformly random free site of the lattice; -1 if full."""
+    random among equally near; else (if `anywhere`) a uniformly random free site of the
+    lattice; -1 if none."""
     q = nearest_in(home, rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H, 2, 0, key, t, idx, 0)
-    if q >= 0:
+    if q >= 0 or not anywhere:
         return q
     N = W * H
     for tr in range(64):
@@ -326,15 +327,17 @@ def shuffle_block(actors, lo, hi, key, t, slot):
 
 
 @njit(cache=True)
-def step_kernel(t, cell, who, W, H,
-                status, hard, risk, site, home, jail, group, age, nused,
-                cop_site, n_cops, fc, fa,
-                cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-                kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-                mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-                fp, ip, keys, out, actors):
-    """One period. `nused[0]` is the number of citizen slots in use (grows by cloning);
-    the arrays must have room for nused[0] + (living citizens) more slots."""
+def run_actors(lo, hi, actors, t, cell, who, W, H,
+               status, hard, risk, site, home, jail, group, age, nused,
+               cop_site, fc, fa,
+               cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
+               kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+               mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+               fp, ip, keys, out, anywhere):
+    """The turns of actors[lo:hi], one after another, each seeing the lattice as the previous
+    one left it. `anywhere`: a released citizen whose release disc is full may be placed on any
+    free site of the lattice (off in block-sequential activation, where a tile's actors must
+    stay near it: such a citizen stays in jail until his next turn)."""
     L = fp[FP_L]
     T = fp[FP_T]
     kk = fp[FP_K]
@@ -358,35 +361,11 @@ def step_kernel(t, cell, who, W, H,
     max_age = ip[IP_MAX_AGE]
     same_field = ip[IP_SAME_FIELD] != 0
 
-    # the actor list: living citizens and cops (coded -1 - c), shuffled by Fisher-Yates, either
-    # as one list (Mesa, NetLogo) or as two lists run one after the other (Ascape's two scapes)
-    activation = ip[IP_ACTIVATION]
-    n0 = nused[0]
-    m = 0
-    if activation == ACT_COPS_FIRST:
-        for c in range(n_cops):
-            actors[m] = -1 - c
-            m += 1
-    for i in range(n0):
-        if status[i] != DEAD:
-            actors[m] = i
-            m += 1
-    if activation != ACT_COPS_FIRST:
-        for c in range(n_cops):
-            actors[m] = -1 - c
-            m += 1
-    if activation == ACT_ONE_LIST:
-        shuffle_block(actors, 0, m, keys[K_ORDER], t, 0)
-    else:
-        first = n_cops if activation == ACT_COPS_FIRST else m - n_cops
-        shuffle_block(actors, 0, first, keys[K_ORDER], t, 0)
-        shuffle_block(actors, first, m, keys[K_ORDER], t, 1)
-
-    for qa in range(m):
+    for qa in range(lo, hi):
         # prefetch (a hint, no effect on results): the agent record of the actor PF_AGENT
         # turns ahead, and the lattice around the actor PF_SITE turns ahead, whose site
         # was prefetched earlier
-        if qa + PF_AGENT < m:
+        if qa + PF_AGENT < hi:
             af = actors[qa + PF_AGENT]
             if af >= 0:
                 prefetch(status, af)
@@ -396,7 +375,7 @@ def step_kernel(t, cell, who, W, H,
                 prefetch(group, af)
             else:
                 prefetch(cop_site, -1 - af)
-        if qa + PF_SITE < m:
+        if qa + PF_SITE < hi:
             af = actors[qa + PF_SITE]
             sf = site[af] if af >= 0 else cop_site[-1 - af]
             if sf >= 0:
@@ -437,7 +416,7 @@ def step_kernel(t, cell, who, W, H,
                     cell[site[i]] = ccode(QUIET, g)
                 else:
                     q = place_released(home[i], rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H,
-                                       keys[K_RELEASE], t, i)
+                                       keys[K_RELEASE], t, i, anywhere)
                     if q < 0:
                         continue  # lattice full: stays in jail, tries again next turn
                     cell[q] = ccode(QUIET, g)
@@ -593,25 +572,75 @@ def step_kernel(t, cell, who, W, H,
                             fadd(fc, s, cv_runs, cv_reach, W, H, -1)
                             fadd(fc, q, cv_runs, cv_reach, W, H, 1)
 
-    if end_of_step:
-        # NetLogo: every jailed citizen's term is reduced after all actors have acted
-        for i in range(nused[0]):
-            if status[i] == JAILED:
-                if jail[i] > 0:
-                    jail[i] -= 1
-                if jail[i] <= 0:
-                    if block:
-                        cell[site[i]] = ccode(QUIET, group[i])
-                    else:
-                        q = place_released(home[i], rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H,
-                                           keys[K_RELEASE], t, i)
-                        if q < 0:
-                            continue
-                        cell[q] = ccode(QUIET, group[i])
-                        who[q] = i
-                        site[i] = q
-                    status[i] = QUIET
-                    out[OUT_RELEASED] += 1
+
+@njit(cache=True)
+def countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
+                  rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach, keys, out, block):
+    """NetLogo: every jailed citizen's term is reduced after all actors have acted."""
+    for i in range(nused[0]):
+        if status[i] == JAILED:
+            if jail[i] > 0:
+                jail[i] -= 1
+            if jail[i] <= 0:
+                if block:
+                    cell[site[i]] = ccode(QUIET, group[i])
+                else:
+                    q = place_released(home[i], rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H,
+                                       keys[K_RELEASE], t, i, True)
+                    if q < 0:
+                        continue
+                    cell[q] = ccode(QUIET, group[i])
+                    who[q] = i
+                    site[i] = q
+                status[i] = QUIET
+                out[OUT_RELEASED] += 1
+
+
+@njit(cache=True)
+def step_kernel(t, cell, who, W, H,
+                status, hard, risk, site, home, jail, group, age, nused,
+                cop_site, n_cops, fc, fa,
+                cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
+                kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+                mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+                fp, ip, keys, out, actors):
+    """One period of exact random sequential activation. `nused[0]` is the number of citizen
+    slots in use (grows by cloning); the arrays must have room for nused[0] + (living
+    citizens) more slots."""
+    # the actor list: living citizens and cops (coded -1 - c), shuffled by Fisher-Yates, either
+    # as one list (Mesa, NetLogo) or as two lists run one after the other (Ascape's two scapes)
+    activation = ip[IP_ACTIVATION]
+    n0 = nused[0]
+    m = 0
+    if activation == ACT_COPS_FIRST:
+        for c in range(n_cops):
+            actors[m] = -1 - c
+            m += 1
+    for i in range(n0):
+        if status[i] != DEAD:
+            actors[m] = i
+            m += 1
+    if activation != ACT_COPS_FIRST:
+        for c in range(n_cops):
+            actors[m] = -1 - c
+            m += 1
+    if activation == ACT_ONE_LIST:
+        shuffle_block(actors, 0, m, keys[K_ORDER], t, 0)
+    else:
+        first = n_cops if activation == ACT_COPS_FIRST else m - n_cops
+        shuffle_block(actors, 0, first, keys[K_ORDER], t, 0)
+        shuffle_block(actors, first, m, keys[K_ORDER], t, 1)
+
+    run_actors(0, m, actors, t, cell, who, W, H,
+               status, hard, risk, site, home, jail, group, age, nused,
+               cop_site, fc, fa,
+               cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
+               kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+               mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+               fp, ip, keys, out, True)
+    if ip[IP_END_OF_STEP] != 0:
+        countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
+                      rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach, keys, out, ip[IP_JAIL_BLOCK] != 0)
 
 
 @njit(cache=True)
