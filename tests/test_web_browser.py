@@ -207,7 +207,7 @@ def test_closing_the_page_ends_its_session(server):
     try:
         d.get(server.url + "#classic")
         choose(d, "classic-scenario", "mine/rebellion")
-        wait_for(lambda: len(server.sessions) >= 2, what="second session")
+        wait_for(lambda: len(server.sessions) >= 2, timeout=120, what="second session")  # set-up may compile
     finally:
         quit_driver(d)
     wait_for(lambda: len(server.sessions) == 1, timeout=20, what="session closed with its page")

@@ -165,7 +165,7 @@ class Sim:
         t0 = time.perf_counter()
         self.init()
         t_loop = time.perf_counter()
-        threads = _cap_threads(self.pop.n)
+        threads = _cap_threads(self.pop.n, getattr(self.model, "parallel_min_agents", None))
         try:
             while self.t < self.n_steps and not self.stopped:
                 self.step()
@@ -218,8 +218,10 @@ class Sim:
 PARALLEL_MIN_AGENTS = int(os.environ.get("TOLQYN_PARALLEL_MIN_AGENTS", "1000000"))
 
 
-def _cap_threads(n_agents: int):
-    if n_agents >= PARALLEL_MIN_AGENTS:
+def _cap_threads(n_agents: int, model_min: int | None = None):
+    # a model may lower the bar (parallel_min_agents) for kernels that split well
+    bar = PARALLEL_MIN_AGENTS if model_min is None else min(PARALLEL_MIN_AGENTS, model_min)
+    if n_agents >= bar:
         return None
     import numba
     before = numba.get_num_threads()

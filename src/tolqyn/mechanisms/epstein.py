@@ -33,7 +33,7 @@ MESA = "Mesa 3.3.1, examples/advanced/epstein_civil_violence"
 RATIOS = ("floor", "round_half_even", "real")
 MOVE_RULES = ("one_step_moore", "random_site_in_vision")
 ORDERS = ("move_then_act", "act_then_move")
-ACTIVATIONS = ("one_list", "citizens_then_cops", "cops_then_citizens")  # index = K.ACT_*
+ACTIVATIONS = ("one_list", "citizens_then_cops", "cops_then_citizens", "tiles")  # index = K.ACT_*
 RELEASE_RADIUS = 16.0   # Ascape: nearest free site to the arrest site within radius 16
 
 
@@ -60,6 +60,9 @@ def _count(n_sites: int, density: float, placement: str) -> int:
 class EpsteinModel(Model):
     name = "epstein"
     doc = "Epstein (2002) civil violence, Models I and II, on a torus lattice"
+    # only block-sequential activation runs in parallel, one launch per colour of tiles, each
+    # with a few thousand turns per tile: worth two threads well below the country model's bar
+    parallel_min_agents = 100_000
 
     @classmethod
     def define_params(cls):
@@ -156,8 +159,10 @@ class CivilViolence(Module):
             Param("activation", "one_list", "activation order within a period: one shuffled list of "
                   "citizens and cops (Mesa, NetLogo), or two shuffled lists run one after the other, "
                   "citizens then cops or cops then citizens (Ascape's two scapes; which ran first is "
-                  "not documented)", kind="choice", choices=ACTIVATIONS, sweepable=False,
-                  citation=f"{ASCAPE}; {MESA}; {NETLOGO}"),
+                  "not documented), or 'tiles': block-sequential, not Epstein's rule, for large "
+                  "lattices (checkerboard tiles, one colour at a time, random order inside a tile, "
+                  "tiles of a colour in parallel)", kind="choice", choices=ACTIVATIONS, sweepable=False,
+                  citation=f"{ASCAPE}; {MESA}; {NETLOGO}; tiles: docs/odd/epstein.md"),
             Param("arrest_target", "nearest", "which active a cop arrests: the nearest (Ascape; ties "
                   "at random) or a random one in vision (paper, NetLogo, Mesa)", kind="choice",
                   choices=("nearest", "random"), sweepable=False, citation=f"{ASCAPE}; {EPSTEIN}"),
@@ -272,6 +277,8 @@ class CivilViolence(Module):
                                "kill", "clone")], dtype=np.uint64)
         self._vision = None
         self._set_vision(sim)
+        if p["activation"] == "tiles":
+            self._tiles(sim)  # a lattice too small for its tiles fails here, before any step
         self._applied_cop_density = float(p["cop_density"])
         self._summary = np.zeros(7, dtype=np.float64)
         self._attach(sim)
@@ -412,16 +419,60 @@ class CivilViolence(Module):
         A = self.arr
         self.out[:] = 0
         cv, kv, mo, rl = self.cv, self.kv, self.mo, self.rl
-        K.step_kernel(np.int64(sim.t), space.cell, space.who, space.width, space.height,
-                      A["status"], A["hardship"], A["risk_aversion"], A["site"], A["home"],
-                      A["jail_left"], A["group"], A["age"], self.nused,
-                      self.cop_site, self.n_cops, self.fc, self.fa,
-                      cv.dx, cv.dy, self.dl[0], cv.ring_ptr, cv.reach, self.cv_runs,
-                      kv.dx, kv.dy, self.dl[1], kv.ring_ptr, kv.reach,
-                      mo.dx, mo.dy, self.dl[2], rl.dx, rl.dy, self.dl[3], rl.ring_ptr, rl.reach,
-                      fp, ip, self.keys, self.out, self.actors)
+        args = (np.int64(sim.t), space.cell, space.who, space.width, space.height,
+                A["status"], A["hardship"], A["risk_aversion"], A["site"], A["home"],
+                A["jail_left"], A["group"], A["age"], self.nused,
+                self.cop_site, self.n_cops, self.fc, self.fa,
+                cv.dx, cv.dy, self.dl[0], cv.ring_ptr, cv.reach, self.cv_runs,
+                kv.dx, kv.dy, self.dl[1], kv.ring_ptr, kv.reach,
+                mo.dx, mo.dy, self.dl[2], rl.dx, rl.dy, self.dl[3], rl.ring_ptr, rl.reach,
+                fp, ip, self.keys, self.out, self.actors)
+        if ip[K.IP_ACTIVATION] == K.ACT_TILES:
+            t = self._tiles(sim)
+            if t["tid"].size < self.actors.size:
+                t["tid"] = np.empty(self.actors.size, dtype=np.int64)
+            K.tiles_kernel(*args, t["ntx"], t["nty"], t["colour_list"], t["colour_ptr"], t["ptr"], t["out"],
+                           t["tid"])
+        else:
+            K.step_kernel(*args)
         if int(self.nused[0]) != sim.pop.n:
             self._attach(sim)
+
+    def _tiles(self, sim) -> dict:
+        """Tile layout of block-sequential activation. D bounds how far from its site an actor
+        can read or write in one turn (vision of both kinds, a move, a release disc); tiles at
+        least 2·D wide in an even number per axis keep the tiles of one colour of a 2 × 2
+        checkerboard from touching the same sites."""
+        p = sim.params
+        space: EpsteinSpace = sim.space
+        W, H = space.width, space.height
+        vision = max(self.cv.reach, self.kv.reach)
+        moves = bool(p["movement"]) or bool(p["cops_always_move"])
+        move = (vision if p["move_rule"] == "random_site_in_vision" else 1) if moves else 0
+        release = self.rl.reach if p["jailed"] != "block" else 0
+        D = 2 * vision + move + release + 1
+        key = (W, H, D)
+        if getattr(self, "_tile_key", None) == key:
+            return self._tile_layout
+        def count(n):
+            k = n // (2 * D)
+            return k - (k % 2)
+        ntx, nty = count(W), count(H)
+        if ntx < 2 or nty < 2:
+            raise ScenarioError(f"'tiles' needs a lattice at least {4 * D} sites wide and high (two tiles "
+                                f"of 2·D = {2 * D} per axis, D = {D}: the farthest an actor reaches in one turn "
+                                f"with these visions, moves and releases); this one is {W}x{H}",
+                                source=sim.scenario.source, field="activation")
+        colour = np.array([(ty % 2) * 2 + (tx % 2) for ty in range(nty) for tx in range(ntx)])
+        colour_list = np.argsort(colour, kind="stable").astype(np.int64)
+        colour_ptr = np.searchsorted(colour[colour_list], np.arange(5)).astype(np.int64)
+        n_t = ntx * nty
+        self._tile_layout = {"ntx": ntx, "nty": nty, "D": D, "colour_list": colour_list,
+                             "colour_ptr": colour_ptr, "ptr": np.zeros(n_t + 1, dtype=np.int64),
+                             "out": np.zeros((n_t, K.N_OUT), dtype=np.int64),
+                             "tid": np.empty(self.actors.size, dtype=np.int64)}
+        self._tile_key = key
+        return self._tile_layout
 
     def _record(self, sim):
         p = sim.params

@@ -21,8 +21,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
+from tolqyn.core.chunks import chunk_bounds, n_chunks
 from tolqyn.core.prefetch import prefetch
 from tolqyn.core.random import draw_u01
 from tolqyn.space.grid import wrap_site
@@ -69,6 +70,7 @@ N_IP = 19
 ACT_ONE_LIST = 0
 ACT_CITIZENS_FIRST = 1
 ACT_COPS_FIRST = 2
+ACT_TILES = 3         # block-sequential: see tiles_kernel
 
 FP_L = 0
 FP_T = 1
@@ -638,6 +640,130 @@ def step_kernel(t, cell, who, W, H,
                kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
                mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
                fp, ip, keys, out, True)
+    if ip[IP_END_OF_STEP] != 0:
+        countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
+                      rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach, keys, out, ip[IP_JAIL_BLOCK] != 0)
+
+
+@njit(cache=True)
+def tile_of(s, W, H, ntx, nty):
+    """Tile index of site s: ntx × nty tiles, row-major."""
+    return ((s // W) * nty // H) * ntx + (s % W) * ntx // W
+
+
+@njit(parallel=True, cache=True)
+def tile_buckets(t, status, site, home, nused, cop_site, n_cops, W, H, ntx, nty, key, actors, ptr, tid):
+    """Actors grouped by the tile of their site at the start of the period (a jailed citizen
+    off the lattice: the tile of his arrest site), citizens then cops in index order, each
+    tile's group shuffled with its own draws. ptr[k]:ptr[k+1] is tile k's group; tid is
+    scratch (one entry per citizen slot and cop; -1 for the dead)."""
+    n_t = ntx * nty
+    n0 = nused[0]
+    for i in prange(n0):
+        if status[i] != DEAD:
+            s = site[i] if site[i] >= 0 else home[i]
+            tid[i] = tile_of(s, W, H, ntx, nty)
+        else:
+            tid[i] = -1
+    for c in prange(n_cops):
+        tid[n0 + c] = tile_of(cop_site[c], W, H, ntx, nty)
+    # counting sort in chunks: each chunk counts and then places its own actors, behind the
+    # earlier chunks', so every tile lists its actors in index order whatever the threads
+    n = n0 + n_cops
+    nc = n_chunks(n)
+    pos = np.zeros((nc, n_t), dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for j in range(lo, hi):
+            if tid[j] >= 0:
+                pos[c, tid[j]] += 1
+    ptr[0] = 0
+    for k in range(n_t):
+        start = ptr[k]
+        for c in range(nc):
+            cnt = pos[c, k]
+            pos[c, k] = start
+            start += cnt
+        ptr[k + 1] = start
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for j in range(lo, hi):
+            k = tid[j]
+            if k >= 0:
+                actors[pos[c, k]] = j if j < n0 else -1 - (j - n0)
+                pos[c, k] += 1
+    for k in prange(n_t):
+        shuffle_block(actors, ptr[k], ptr[k + 1], key, t, 4 + k)
+
+
+@njit(parallel=True, cache=True)
+def run_tiles_parallel(tiles, ptr, actors, t, cell, who, W, H,
+                       status, hard, risk, site, home, jail, group, age, nused,
+                       cop_site, fc, fa,
+                       cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
+                       kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+                       mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+                       fp, ip, keys, out_tiles):
+    """The tiles of one colour at once: they are far enough apart that no actor of one can
+    touch a site another reads or writes, so the result does not depend on the threads."""
+    for j in prange(tiles.shape[0]):
+        k = tiles[j]
+        run_actors(ptr[k], ptr[k + 1], actors, t, cell, who, W, H,
+                   status, hard, risk, site, home, jail, group, age, nused,
+                   cop_site, fc, fa,
+                   cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
+                   kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+                   mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+                   fp, ip, keys, out_tiles[k], False)
+
+
+@njit(cache=True)
+def tiles_kernel(t, cell, who, W, H,
+                 status, hard, risk, site, home, jail, group, age, nused,
+                 cop_site, n_cops, fc, fa,
+                 cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
+                 kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+                 mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+                 fp, ip, keys, out, actors, ntx, nty, colour_list, colour_ptr, ptr, out_tiles, tid):
+    """One period of block-sequential activation (not Epstein's rule; an option for large
+    lattices). The lattice is cut into ntx × nty tiles, each at least twice as wide as the
+    farthest an actor can read or write from its site, and coloured like a 2 × 2 checkerboard
+    (colour_list[colour_ptr[c]:colour_ptr[c + 1]] are the tiles of colour c). The four colours run one after another in an
+    order drawn for the period; the tiles of one colour run in parallel; inside a tile the
+    actors take their turns in random order, as in the exact kernel. Model II (births take
+    slots from a shared counter) runs the tiles of a colour one after another."""
+    tile_buckets(t, status, site, home, nused, cop_site, n_cops, W, H, ntx, nty,
+                 keys[K_ORDER], actors, ptr, tid)
+    order = np.arange(4)
+    for j in range(3, 0, -1):
+        r = rint(keys[K_ORDER], t, j, 3, j + 1)
+        tmp = order[j]
+        order[j] = order[r]
+        order[r] = tmp
+    out_tiles[:, :] = 0
+    serial = ip[IP_MODEL2] != 0
+    for c in order:
+        tiles = colour_list[colour_ptr[c]:colour_ptr[c + 1]]
+        if serial:
+            for k in tiles:
+                run_actors(ptr[k], ptr[k + 1], actors, t, cell, who, W, H,
+                           status, hard, risk, site, home, jail, group, age, nused,
+                           cop_site, fc, fa,
+                           cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
+                           kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+                           mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+                           fp, ip, keys, out_tiles[k], False)
+        else:
+            run_tiles_parallel(tiles, ptr, actors, t, cell, who, W, H,
+                               status, hard, risk, site, home, jail, group, age, nused,
+                               cop_site, fc, fa,
+                               cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
+                               kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
+                               mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
+                               fp, ip, keys, out_tiles)
+    for k in range(out_tiles.shape[0]):
+        for o in range(N_OUT):
+            out[o] += out_tiles[k, o]
     if ip[IP_END_OF_STEP] != 0:
         countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
                       rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach, keys, out, ip[IP_JAIL_BLOCK] != 0)
