@@ -65,10 +65,11 @@ print(json.dumps({
 
 EPSTEIN_CHILD = r"""
 import json, os, resource, sys, time
-W, steps, warm, preset = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+W, steps, warm, preset, activation = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+import numba
 from tolqyn.core.sim import Sim
 from tolqyn.scenarios.loader import load_scenario
-sc = load_scenario(preset, overrides={"width": W, "height": W})
+sc = load_scenario(preset, overrides={"width": W, "height": W, "activation": activation})
 t0 = time.perf_counter()
 sim = Sim(sc, seed=1, steps=warm + steps)
 sim.init()
@@ -82,7 +83,7 @@ for _ in range(steps):
     sim.step()
 loop = time.perf_counter() - t0
 cpu = time.process_time() - c0
-print(json.dumps({"W": W, "preset": preset, "agents": int(sim.pop.n), "steps": steps, "init_s": init_s, "loop_s": loop,
+print(json.dumps({"W": W, "preset": preset, "activation": activation, "threads": numba.get_num_threads(), "agents": int(sim.pop.n), "steps": steps, "init_s": init_s, "loop_s": loop,
                   "cpu_s": cpu, "steps_per_s": steps / loop, "cpu_steps_per_s": steps / cpu,
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                   "load_before": load0, "load_after": os.getloadavg()}))
@@ -156,15 +157,13 @@ def plot(rows, ep_rows, path):
     ax.set_title("kazakhstan-2022, 20 steps")
     ax.legend(fontsize=8)
     ax = axes[1]
-    for preset in dict.fromkeys(r.get("preset", "mesa-3") for r in ep_rows):
-        er = [r for r in ep_rows if r.get("preset", "mesa-3") == preset]
+    for preset, act in dict.fromkeys((r.get("preset", "mesa-3"), r.get("activation", "one_list")) for r in ep_rows):
+        er = [r for r in ep_rows if (r.get("preset", "mesa-3"), r.get("activation", "one_list")) == (preset, act)]
         m = [r["agents"] for r in er]
-        ax.loglog(m, [1.0 / r["steps_per_s"] for r in er], "o-", label=f"{preset}: wall s / step")
-        e = er[-1]
-        ax.loglog(m, [k / e["agents"] / e["steps_per_s"] for k in m], ":", label=f"{preset}: linear in N")
+        ax.loglog(m, [1.0 / r["steps_per_s"] for r in er], "o-", label=f"{preset} ({act}): wall s / step")
     if ep_rows:
         ax.set_xlabel("citizens")
-        ax.set_title("Epstein lattices (exact random sequential)")
+        ax.set_title("Epstein lattices")
         ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -176,6 +175,8 @@ def main():
     ap.add_argument("--lattices", type=int, nargs="+", default=[40, 200, 1000, 2000])
     ap.add_argument("--presets", nargs="+", default=["mesa-3", "epstein-2002/run-2"],
                     help="Epstein presets timed on every lattice")
+    ap.add_argument("--activations", nargs="+", default=["one_list", "tiles"],
+                    help="Epstein activation rules timed (tiles only on lattices of 200 and more)")
     ap.add_argument("--cli-scales", type=float, nargs="*", default=[1], help="scales timed end to end with `tolqyn run`")
     ap.add_argument("--repeat", type=int, default=1, help="runs per size (the fastest is reported)")
     ap.add_argument("--timeout", type=float, default=900)
@@ -203,11 +204,13 @@ def main():
               f"loop {r['loop_s']:.1f}), CPU {r['cpu_s']:.1f} s, peak {r['peak_rss_gb']:.2f} GB, "
               f"{r['agent_updates_per_s']:.3g} agent-updates/s, load {r['load_after'][0]:.1f}", flush=True)
     ep_rows = []
-    for preset, W in [(p, W) for p in a.presets for W in a.lattices]:
-        steps = 200 if W <= 40 else 20 if W <= 200 else 5
-        ep = child(EPSTEIN_CHILD, [W, steps, 2, preset], a.timeout)
+    for act, preset, W in [(x, p, W) for x in a.activations for p in a.presets for W in a.lattices]:
+        if act == "tiles" and W < 200:
+            continue  # tiles need a lattice at least 4x an actor's reach
+        steps = 200 if W <= 40 else 20 if W <= 200 else 10 if W <= 1000 else 5
+        ep = child(EPSTEIN_CHILD, [W, steps, 3, preset, act], a.timeout)
         ep_rows.append(ep)
-        print(f"epstein {preset} {W}x{W}: {ep['agents']:,} citizens, {ep['steps_per_s']:.2f} steps/s "
+        print(f"epstein {preset} {act} {W}x{W}: {ep['agents']:,} citizens, {ep['steps_per_s']:.2f} steps/s "
               f"(CPU {ep['cpu_steps_per_s']:.2f}), peak {ep['peak_rss_mb']:.0f} MB, "
               f"load {ep['load_after'][0]:.1f}", flush=True)
 
@@ -272,14 +275,17 @@ def write_md(meta, cli, rows, ep_rows, path):
           f"| **total** | | {tot + netb:.1f} | peak RSS / agent: {big['peak_rss_gb'] * 1e9 / big['agents']:.0f} bytes |",
           ""]
     if ep_rows:
-        L += ["## Epstein lattices (exact random sequential activation)", "",
+        L += ["## Epstein lattices", "",
               "`mesa-3`: Mesa 3.3's semantics (von Neumann vision 7, jail terms up to 1,000 served in "
               "place); `epstein-2002/run-2`: the paper's Run 2 (Euclidean vision 7, 148 sites; jail "
-              "terms up to 30, jailed citizens leave the lattice; move, then act).", "",
-              "| preset | lattice | citizens | steps/s (wall) | steps/s (CPU) | agent-steps/s | set-up s | peak RSS MB | load |",
-              "|---|---|---|---|---|---|---|---|---|"]
+              "terms up to 30, jailed citizens leave the lattice). Activation `one_list`: exact random "
+              "sequential activation (Epstein, Mesa, NetLogo; one thread by nature). `tiles`: "
+              "block-sequential activation (not Epstein's rule, docked statistically with it; "
+              "docs/odd/epstein.md): checkerboard tiles, the tiles of a colour in parallel.", "",
+              "| preset | activation | threads | lattice | citizens | steps/s (wall) | steps/s (CPU) | agent-steps/s | set-up s | peak RSS MB | load |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
         for e in ep_rows:
-            L.append(f"| {e.get('preset', 'mesa-3')} | {e['W']}x{e['W']} | {e['agents']:,} | {e['steps_per_s']:.2f} | {e['cpu_steps_per_s']:.2f} | "
+            L.append(f"| {e.get('preset', 'mesa-3')} | {e.get('activation', 'one_list')} | {e.get('threads', 1)} | {e['W']}x{e['W']} | {e['agents']:,} | {e['steps_per_s']:.2f} | {e['cpu_steps_per_s']:.2f} | "
                      f"{e['agents'] * e['steps_per_s']:.3g} | {e['init_s']:.1f} | {e['peak_rss_mb']:.0f} | "
                      f"{e['load_after'][0]:.1f} |")
         L.append("")
