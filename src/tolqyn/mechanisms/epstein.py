@@ -277,6 +277,7 @@ class CivilViolence(Module):
                                "kill", "clone")], dtype=np.uint64)
         self._vision = None
         self._set_vision(sim)
+        self._tile_key = None
         if p["activation"] == "tiles":
             self._tiles(sim)  # a lattice too small for its tiles fails here, before any step
         self._applied_cop_density = float(p["cop_density"])
@@ -452,7 +453,7 @@ class CivilViolence(Module):
         release = self.rl.reach if p["jailed"] != "block" else 0
         D = 2 * vision + move + release + 1
         key = (W, H, D)
-        if getattr(self, "_tile_key", None) == key:
+        if self._tile_key == key:
             return self._tile_layout
         def count(n):
             k = n // (2 * D)
