@@ -150,17 +150,9 @@ def fadd(f, s, runs, reach, W, H, delta):
                 f[b + j] += delta
     else:
         for r in range(nr):
-            yy = y + runs[r, 1]
-            if yy < 0:
-                yy += H
-            elif yy >= H:
-                yy -= H
-            row = yy * W
-            xx = x + runs[r, 0]
-            if xx < 0:
-                xx += W
-            elif xx >= W:
-                xx -= W
+            q = wrap_site(s, runs[r, 0], runs[r, 1], W, H)
+            row = q - q % W
+            xx = q - row
             for j in range(runs[r, 2]):
                 f[row + xx] += delta
                 xx += 1
