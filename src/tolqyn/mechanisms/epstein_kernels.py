@@ -171,17 +171,7 @@ def nb(s, x, y, k, dx, dy, dl, reach, W, H):
     """The k-th neighbour of site s = (x, y): a plain add away from the edges."""
     if x >= reach and x < W - reach and y >= reach and y < H - reach:
         return s + dl[k]
-    xx = x + dx[k]
-    yy = y + dy[k]
-    if xx < 0:
-        xx += W
-    elif xx >= W:
-        xx -= W
-    if yy < 0:
-        yy += H
-    elif yy >= H:
-        yy -= H
-    return yy * W + xx
+    return wrap_site(s, dx[k], dy[k], W, H)
 
 
 @njit(cache=True)
