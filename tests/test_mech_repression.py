@@ -3,7 +3,7 @@ import numpy as np
 
 from country_fixtures import PRICE_HIKE, run_hand, total
 from tolqyn.core.random import Stream
-from tolqyn.mechanisms.repression import arrest_kernel, release_kernel
+from tolqyn.mechanisms.repression import release_arrest_kernel, release_kernel
 
 
 def test_release_happens_at_the_scheduled_step():
@@ -18,11 +18,13 @@ def test_arrest_terms_within_bounds_and_probability_one_takes_all():
     status = np.ones(n, np.int8)
     rel = np.zeros(n, np.int32)
     arrested = np.zeros(n, np.uint8)
-    arrest_kernel(Stream(1, "arrest").key, 7, status, np.zeros(n, np.int32), np.zeros(n, np.int32),
-                  np.zeros(n, np.int16), np.zeros(n, np.uint8), np.array([1.0]), np.array([0.0]),
-                  2.0, 15.0, 1.0, rel, arrested)
+    by_region, by_site = np.zeros(1, np.int64), np.zeros(1, np.int64)
+    release_arrest_kernel(Stream(1, "arrest").key, 7, status, np.zeros(n, np.int32), np.zeros(n, np.int16),
+                          np.zeros(n, np.uint8), np.array([1.0]), np.array([0.0]),
+                          2.0, 15.0, 1.0, rel, arrested, by_region, by_site)
     assert (status == 2).all() and arrested.all()
     assert rel.min() >= 7 + 2 and rel.max() <= 7 + 15
+    assert by_region[0] == n and by_site[0] == n
 
 
 def test_arrests_within_capacity_and_off_switch():

@@ -41,34 +41,13 @@ def release_kernel(status, release_step, t):
 
 
 @njit(parallel=True, cache=True)
-def arrest_kernel(key, t, status, site, locality, region, ever, p_site, sweep_p_region,
-                  jail_min, jail_max, dt, release_step, arrested):
-    for i in prange(status.shape[0]):
-        arrested[i] = 0
-        st = status[i]
-        take = False
-        if st == 1:
-            take = draw_u01(key, t, i, 0) < p_site[site[i]]
-        elif st == 0 and ever[i] == 1:
-            sp = sweep_p_region[region[i]]
-            if sp > 0.0:
-                take = draw_u01(key, t, i, 1) < sp
-        if take:
-            term = jail_min + (jail_max - jail_min) * draw_u01(key, t, i, 2)
-            steps = int(math.ceil(term / dt - 1e-9))
-            if steps < 1:
-                steps = 1
-            status[i] = 2
-            release_step[i] = t + steps
-            arrested[i] = 1
-
-
-@njit(parallel=True, cache=True)
 def release_arrest_kernel(key, t, status, site, region, ever, p_site, sweep_p_region,
                           jail_min, jail_max, dt, release_step, arrested, arrests_reg, arrests_site):
-    """release_kernel then arrest_kernel in one pass (each agent's release comes before its
-    own arrest draw, as with the two kernels in sequence, and no agent's outcome depends on
-    another's), with the new arrests counted by region and by site per chunk."""
+    """Releases due at step t, then arrests, in one pass (each agent's release comes before its
+    own arrest draw, and no agent's outcome depends on another's): an active citizen is taken
+    with the chance p_site of his protest site, a past participant in a region under sweeps
+    with sweep_p_region; terms are uniform on [jail_min, jail_max] days, at least one step.
+    New arrests are counted by region and by site per chunk."""
     n = status.shape[0]
     nc = n_chunks(n)
     n_reg = arrests_reg.shape[0]
