@@ -4,15 +4,18 @@ import numpy as np
 
 from country_fixtures import run_hand, total
 from tolqyn.core.random import Stream
-from tolqyn.mechanisms.bandwagon import tau_init_kernel, voice_kernel
+from tolqyn.mechanisms.bandwagon import tau_init_kernel, voice_willing_kernel
 
 
 def _voice(G, risk, seen, a_g=0.3, a_r=0.25, tau0=0.35, exit_signal=0.0):
     n = len(G)
     out = np.zeros(n, np.uint8)
-    voice_kernel(np.zeros(n, np.int8), np.full(n, tau0, np.float32), np.asarray(G, np.float32),
-                 np.zeros(n, np.int32), np.array([risk]), np.zeros(n, np.int16), np.array([exit_signal]),
-                 np.asarray(seen, np.float32), a_g, a_r, out)
+    willing = np.zeros(1, np.int64)
+    voice_willing_kernel(np.zeros(n, np.int8), np.full(n, tau0, np.float32), np.asarray(G, np.float32),
+                         np.zeros(n, np.int32), np.array([risk]), np.zeros(n, np.int16), np.array([exit_signal]),
+                         np.asarray(seen, np.float32), a_g, a_r, True, 0.1, out, willing)
+    # willing: those who would dissent and whose grievance exceeds T = 0.1
+    assert willing[0] == int(np.sum(out.astype(bool) & (np.asarray(G) > 0.1)))
     return out
 
 

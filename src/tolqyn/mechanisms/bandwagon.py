@@ -39,29 +39,12 @@ def tau_init_kernel(key, mean, sd, out):
 
 
 @njit(parallel=True, cache=True)
-def voice_kernel(status, tau0, grievance, site, risk, region, exit_signal, seen, a_g, a_r, out):
-    for i in prange(status.shape[0]):
-        if status[i] > 1:
-            out[i] = 0
-            continue
-        tau = tau0[i] - a_g * grievance[i] + a_r * risk[site[i]] - exit_signal[region[i]]
-        out[i] = 1 if seen[i] >= tau else 0
-
-
-@njit(cache=True)
-def willing_count(status, voice_ok, grievance, threshold, site, out):
-    """Citizens at liberty who would dissent publicly and whose grievance exceeds T, by site."""
-    out[:] = 0.0
-    for i in range(status.shape[0]):
-        if status[i] <= 1 and voice_ok[i] != 0 and grievance[i] > threshold:
-            out[site[i]] += 1.0
-
-
-@njit(parallel=True, cache=True)
 def voice_willing_kernel(status, tau0, grievance, site, risk, region, exit_signal, seen, a_g, a_r,
                          use_bandwagon, threshold, out, willing):
-    """voice_kernel and willing_count in one pass (the switch off makes everyone's voice
-    free); the count by site is summed per chunk and added in a fixed order."""
+    """Who would dissent publicly (out[i] = 1 if seen_i >= tau_i, with
+    tau_i = tau0_i - a_g·G_i + a_r·risk_site - exit_signal_region; everyone when the switch is
+    off, nobody who is jailed, gone or dead) and, in the same pass, how many of them at liberty
+    have grievance above T, by site (summed per chunk, added in a fixed order)."""
     n = status.shape[0]
     n_site = willing.shape[0]
     nc = n_chunks(n)
