@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from tolqyn.core.params import Param
-from tolqyn.country import CountryModel
+from tolqyn.models.country.model import CountryModel
 from tolqyn.space.network import from_edges
 
 ETHNIC = ["kazakh", "russian", "uzbek", "ukrainian", "uyghur", "german", "tatar", "other"]

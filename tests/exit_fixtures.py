@@ -7,7 +7,7 @@ import numpy as np
 
 from country_fixtures import hand_space
 from tolqyn.core.params import Param
-from tolqyn.exit_decade.model import ExitModel
+from tolqyn.models.exit.model import ExitModel
 
 
 class HandExit(ExitModel):

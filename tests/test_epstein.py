@@ -11,7 +11,7 @@ import pytest
 import tolqyn
 from tolqyn.analysis.outbursts import outburst_spans, summarize, total_activation, waiting_times
 from tolqyn.core.errors import ScenarioError
-from tolqyn.mechanisms.epstein_kernels import arrest_probability, ratio_value
+from tolqyn.models.epstein.kernels import arrest_probability, ratio_value
 from tolqyn.scenarios.loader import from_dict
 
 FLOOR, ROUND, REAL = 0, 1, 2

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from tolqyn.core.sim import run_one
+from tolqyn.api import run_one
 from tolqyn.exit_decade import calibration as C
 from tolqyn.exit_decade import exit_voice as EV
 from tolqyn.exit_decade.ensemble import Ensemble, diff_band, whatif_variants, yearly

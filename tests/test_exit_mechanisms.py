@@ -13,9 +13,9 @@ from exit_fixtures import make_exit_sim, run_exit
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.random import Stream
 from tolqyn.data import series as S
-from tolqyn.mechanisms.destinations import Destinations, inclusive_value
+from tolqyn.models.exit.destinations import Destinations, inclusive_value
 from tolqyn.mechanisms.emigration import emigrate_kernel
-from tolqyn.mechanisms.exit_hazard import exit_kernel, unmixing_term
+from tolqyn.models.exit.exit_hazard import exit_kernel, unmixing_term
 
 DEST_DEFAULTS = {p.name: p.default for p in Destinations.define_params()}
 

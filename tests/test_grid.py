@@ -71,7 +71,7 @@ def test_row_runs_cover_the_shape_and_update_fields_like_a_recount(shape, radius
     """The kernel updates its count fields run by run; the runs must hold each offset exactly
     once, and adding a few marked sites (edges and corners included, so the wrapped path runs)
     must give the same field as counting from scratch."""
-    from tolqyn.mechanisms.epstein_kernels import fadd
+    from tolqyn.models.epstein.kernels import fadd
     from tolqyn.space.grid import row_runs
 
     W, H = 23, 19

@@ -5,7 +5,7 @@ import pytest
 
 from tolqyn import run_one
 from tolqyn.core.errors import ScenarioError, UnknownParamError
-from tolqyn.mechanisms.falsification import (kuran_equilibrium, preferences_from_thresholds,
+from tolqyn.models.thresholds.kuran import (kuran_equilibrium, preferences_from_thresholds,
                                              thresholds_from_preferences)
 from tolqyn.scenarios.loader import from_dict, load_scenario
 

@@ -13,12 +13,12 @@ import hashlib, json
 import numpy as np
 from tolqyn.core.chunks import CHUNK_AGENTS, count_status_by, n_chunks
 from tolqyn.core.random import Stream
-from tolqyn.country import record_kernel
+from tolqyn.models.country.model import record_kernel
 from tolqyn.mechanisms.bandwagon import voice_willing_kernel
 from tolqyn.mechanisms.emigration import emigrate_count_kernel
 from tolqyn.mechanisms.information import active_counts
 from tolqyn.mechanisms.repression import release_arrest_kernel
-from tolqyn.core.sim import run_one
+from tolqyn.api import run_one
 
 n = 4 * CHUNK_AGENTS + 12345
 assert n_chunks(n) == 4

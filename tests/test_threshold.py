@@ -5,7 +5,7 @@ import pytest
 
 from tolqyn import run_one
 from tolqyn.core.errors import ScenarioError, UnknownParamError
-from tolqyn.mechanisms.threshold import granovetter_equilibrium, granovetter_path
+from tolqyn.models.thresholds.granovetter import granovetter_equilibrium, granovetter_path
 from tolqyn.scenarios.loader import from_dict
 
 RIOT = list(range(100))

@@ -6,7 +6,7 @@ import pytest
 
 from tolqyn import run_one
 from tolqyn.core.errors import ScenarioError, UnknownParamError
-from tolqyn.mechanisms.cascade import advance, next_adopters, vulnerable_mask
+from tolqyn.models.thresholds.watts import advance, next_adopters, vulnerable_mask
 from tolqyn.scenarios.loader import from_dict, load_scenario
 from tolqyn.space.network import erdos_renyi, from_edges
 

@@ -1,15 +1,27 @@
 """tolqyn — agent-based simulation of exit, voice and loyalty.
 
-The core import is light: NumPy and Numba only. Plotting, the web server,
-Dask and calibration libraries are imported lazily by the outer layers.
-"""
-__version__ = "0.1.0"
+The core import is light: NumPy and Numba only. The names below load on first use, so that
+`import tolqyn.core` does not pull in the scenario loader or any model; plotting, the web
+server, Dask and calibration libraries are imported lazily by the outer layers."""
+from __future__ import annotations
 
-from tolqyn.core.errors import TolqynError, ScenarioError, UnknownParamError  # noqa: E402
-from tolqyn.scenarios.loader import load_scenario, Scenario  # noqa: E402
-from tolqyn.core.sim import Sim, run_one, RunResult  # noqa: E402
+import importlib
 
-__all__ = [
-    "__version__", "TolqynError", "ScenarioError", "UnknownParamError",
-    "load_scenario", "Scenario", "Sim", "run_one", "RunResult",
-]
+from tolqyn.core.registry import package_version
+
+__version__ = package_version()
+
+_LAZY = {
+    "TolqynError": "tolqyn.core.errors", "ScenarioError": "tolqyn.core.errors",
+    "UnknownParamError": "tolqyn.core.errors",
+    "load_scenario": "tolqyn.scenarios.loader", "Scenario": "tolqyn.scenarios.loader",
+    "Sim": "tolqyn.core.sim", "run_one": "tolqyn.api", "RunResult": "tolqyn.core.sim",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'tolqyn' has no attribute {name!r}")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tolqyn import __version__
+from tolqyn.core.registry import all_param_specs, get_model, package_version
 from tolqyn.core import status as S
 from tolqyn.core.clock import Clock
 from tolqyn.core.errors import InvariantError, ScenarioError, UnknownParamError
@@ -26,7 +26,7 @@ from tolqyn.core.timeline import Event, Timeline, expand_ramp
 class Sim:
     def __init__(self, scenario, seed: int | None = None, steps: int | None = None,
                  validate: bool = False):
-        from tolqyn.models import all_param_specs, get_model
+
         self.scenario = scenario
         self.seed = int(scenario.seed if seed is None else seed)
         if self.seed < 0:
@@ -288,7 +288,7 @@ class RunResult:
             "scenario_description": sim.scenario.description,
             "scenario_meta": _jsonable(sim.scenario.meta),
             "regions": list(sim.results.regions),
-            "version": __version__,
+            "version": package_version(),
             "timings": {"init_s": timings.get("init_s", 0.0), "loop_s": timings.get("loop_s", 0.0),
                         "total_s": timings.get("total_s", 0.0),
                         "detail": {k: v for k, v in timings.items()
@@ -347,16 +347,3 @@ def _jsonable(d):
         else:
             out[k] = v
     return out
-
-
-def run_one(scenario, seed: int | None = None, *, steps: int | None = None,
-            overrides: dict | None = None, validate: bool = False) -> RunResult:
-    """Run one scenario with one seed. Pure: the same arguments give the same result, in
-    any process, on any number of threads. `scenario` may be a Scenario, a built-in name or
-    a path to a TOML file."""
-    from tolqyn.scenarios.loader import Scenario, load_scenario
-    if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario, overrides=overrides)
-    elif overrides:
-        scenario = scenario.with_params(overrides)
-    return Sim(scenario, seed=seed, steps=steps, validate=validate).run()

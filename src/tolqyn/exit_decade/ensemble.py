@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from tolqyn.data.loaders import ETHNIC_GROUPS
-from tolqyn.mechanisms.destinations import DESTINATIONS
+from tolqyn.models.exit.destinations import DESTINATIONS
 
 YEAR_METRICS = (["emigrants"] + [f"emigrants_{g}" for g in ETHNIC_GROUPS]
                 + [f"emigrants_to_{d}" for d in DESTINATIONS] + ["active"])

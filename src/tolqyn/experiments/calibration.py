@@ -289,7 +289,7 @@ class SimulationModel:
         return out
 
     def __call__(self, particle) -> dict:
-        from tolqyn.core.sim import run_one
+        from tolqyn.api import run_one
         if self.model_refs:
             from tolqyn import models
             for name, ref in self.model_refs:

@@ -51,7 +51,7 @@ class Outcome:
 
 def execute(task: Task) -> Outcome:
     """Run one task; never raises for a failing model (the error is part of the outcome)."""
-    from tolqyn.core.sim import run_one
+    from tolqyn.api import run_one
     if task.model_refs:
         from tolqyn import models
         for name, ref in task.model_refs:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tolqyn.core.errors import ScenarioError, UnknownParamError
+import tolqyn.models  # noqa: F401  (registers the built-in models with the engine)
 from tolqyn.core.params import ParamSet
 
 LIBRARY = Path(__file__).parent / "library"

@@ -8,7 +8,7 @@ estimated arrest probability P = 1 − exp(−k · ratio(C, A)) with C cops and 
 vision; rule A: active iff G − R·P > T. Cops: arrest an active citizen in vision, who is
 jailed for a term drawn uniformly. Movement: to a random free site. Actors are activated in
 one random order per period (random sequential), each seeing the lattice as the previous actor
-left it. The whole period runs in one Numba kernel (mechanisms/epstein_kernels.py).
+left it. The whole period runs in one Numba kernel (models/epstein/kernels.py).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from tolqyn.core.module import Model, Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import Population, State
 from tolqyn.core.results import Result
-from tolqyn.mechanisms import epstein_kernels as K
+from tolqyn.models.epstein import kernels as K
 from tolqyn.space.grid import Torus, offsets, row_runs
 
 EPSTEIN = "Epstein (2002), PNAS 99 suppl. 3: 7243-7250, doi:10.1073/pnas.092080199"

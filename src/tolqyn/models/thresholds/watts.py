@@ -27,7 +27,7 @@ from tolqyn.core.errors import InvariantError, ScenarioError
 from tolqyn.core.module import Model, Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
-from tolqyn.mechanisms.threshold import refuse_setup_changes
+from tolqyn.models.thresholds.granovetter import refuse_setup_changes
 from tolqyn.space import network as nw
 
 WATTS = "Watts (2002), PNAS 99(9): 5766-5771"

@@ -39,7 +39,7 @@ from tolqyn.core.errors import InvariantError, ScenarioError
 from tolqyn.core.module import Model, Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
-from tolqyn.mechanisms.threshold import (events_pending, given_explicitly, quantile_points,
+from tolqyn.models.thresholds.granovetter import (events_pending, given_explicitly, quantile_points,
                                          refuse_setup_changes)
 from tolqyn.space import network as nw
 

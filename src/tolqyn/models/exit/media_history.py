@@ -135,7 +135,7 @@ class MediaHistory(Module):
 
     def relative_adoption(self, sim) -> float:
         from tolqyn.data.series import internet_adoption
-        from tolqyn.mechanisms.exit_hazard import _decimal_year
+        from tolqyn.models.exit.exit_hazard import _decimal_year
         year = _decimal_year(sim) if sim.t > 0 else _start_year(sim)
         ref = internet_adoption(float(sim.params["media_reference_year"]))
         return min(1.0, internet_adoption(year) / ref) if year > 0 else 1.0
@@ -158,7 +158,7 @@ class MediaHistory(Module):
         for k, d in enumerate(DIETS):
             sim.results.record(f"media_share_{d}", t, float(counts[k] / n_liv))
         from tolqyn.data.series import internet_adoption
-        from tolqyn.mechanisms.exit_hazard import _decimal_year
+        from tolqyn.models.exit.exit_hazard import _decimal_year
         year = _decimal_year(sim) if t > 0 else _start_year(sim)
         sim.results.record("internet_adoption", t, internet_adoption(year) if year > 0 else float("nan"))
         if "identity" not in pop:

@@ -90,7 +90,7 @@ class ExitEmigration(Emigration):
                           float(p["unmixing_decay_years"]))
         kin_term = np.where(self._kin, w, 0.0)
         if "dest_russia_share" in p:
-            from tolqyn.mechanisms.destinations import inclusive_value
+            from tolqyn.models.exit.destinations import inclusive_value
             if kin_term.shape[0] == len(inclusive_value(p)):
                 kin_term = kin_term + inclusive_value(p)
         efficacy = min(1.0, float(getattr(cs, "concessions", 0)) / 2.0)
