@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 100
 
-.PHONY: demo test setup setup-test browser clean
+.PHONY: demo test lint setup setup-test browser clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -23,8 +23,12 @@ demo: setup
 	$(BIN)/tolqyn run kazakhstan-2022 --scale $(SCALE) --out runs/kazakhstan-2022 --report
 	@echo "open runs/kazakhstan-2022/report.html"
 
-test: setup-test
+test: setup-test lint
 	$(BIN)/python -m pytest -n 2 --durations=15 -q
+
+lint: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf runs test-artifacts .pytest_cache

@@ -9,6 +9,7 @@ nothing is extrapolated. Writes benchmarks/results/vs_mesa.md and .json.
 
 Needs Mesa from the bench extra:  pip install -e '.[bench]'
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,12 +71,20 @@ print(json.dumps({"init_s": init_s, "loop_s": loop, "steps": steps, "agents": n,
 def _child(code: str, W: int, steps: int, warm: int, timeout: float):
     t0 = time.perf_counter()
     try:
-        p = subprocess.run([sys.executable, "-c", code, str(W), str(steps), str(warm)],
-                           capture_output=True, text=True, timeout=timeout)
+        p = subprocess.run(
+            [sys.executable, "-c", code, str(W), str(steps), str(warm)],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"did not finish within {timeout:.0f} s"}
     if p.returncode != 0:
-        return {"error": p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}"}
+        return {
+            "error": p.stderr.strip().splitlines()[-1]
+            if p.stderr.strip()
+            else f"exit {p.returncode}"
+        }
     out = json.loads(p.stdout.strip().splitlines()[-1])
     out["wall_s"] = time.perf_counter() - t0
     out["steps_per_s"] = out["steps"] / out["loop_s"]
@@ -84,18 +93,25 @@ def _child(code: str, W: int, steps: int, warm: int, timeout: float):
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sizes", type=int, nargs="+", default=[40, 200, 1000])
     ap.add_argument("--mesa-limit", type=float, default=240.0, help="seconds allowed per Mesa run")
     args = ap.parse_args(argv)
     try:
-        import mesa  # noqa: F401
         from importlib.metadata import version
+
+        import mesa  # noqa: F401
+
         mesa_version = version("mesa")
     except ImportError:
         sys.exit("Mesa is not installed: pip install -e '.[bench]' (mesa==3.3.1)")
     if mesa_version != "3.3.1":
-        print(f"warning: Mesa {mesa_version} installed; the mesa-3 preset reproduces 3.3.1", file=sys.stderr)
+        print(
+            f"warning: Mesa {mesa_version} installed; the mesa-3 preset reproduces 3.3.1",
+            file=sys.stderr,
+        )
     # compile (or load) the kernels once so that no measurement includes compilation
     _child(OURS_CHILD, 40, 1, 0, 900)
     plan = {40: (200, 20, 200, 5), 200: (20, 2, 20, 2), 1000: (2, 1, 10, 2)}
@@ -112,33 +128,53 @@ def main(argv=None):
             row["memory_ratio"] = mesa["peak_rss_mb"] / ours["peak_rss_mb"]
         rows.append(row)
         print(json.dumps(row), file=sys.stderr, flush=True)
-    meta = {"date": time.strftime("%Y-%m-%d %H:%M"), "python": platform.python_version(),
-            "machine": platform.machine(), "processor": platform.processor() or "",
-            "cpus": os.cpu_count(), "mesa": mesa_version,
-            "note": "Mesa EpsteinCivilViolence defaults (cop density 0.074, L 0.8, J 1000, vision 7) "
-                    "vs tolqyn mesa-3 preset; seed 1; steps timed after warm-up steps; each run "
-                    "in its own process; peak RSS of that process."}
+    meta = {
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "processor": platform.processor() or "",
+        "cpus": os.cpu_count(),
+        "mesa": mesa_version,
+        "note": "Mesa EpsteinCivilViolence defaults (cop density 0.074, L 0.8, J 1000, vision 7) "
+        "vs tolqyn mesa-3 preset; seed 1; steps timed after warm-up steps; each run "
+        "in its own process; peak RSS of that process.",
+    }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "vs_mesa.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    lines = ["# tolqyn vs Mesa 3.3.1: Epstein civil violence", "",
-             f"Measured {meta['date']} on {meta['cpus']} CPUs ({meta['machine']}), Python "
-             f"{meta['python']}, Mesa {meta['mesa']}. {meta['note']}", "",
-             "| lattice | agents | Mesa steps/s | tolqyn steps/s | speed ratio | Mesa agent-steps/s "
-             "| tolqyn agent-steps/s | Mesa peak RSS MB | tolqyn peak RSS MB |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "# tolqyn vs Mesa 3.3.1: Epstein civil violence",
+        "",
+        f"Measured {meta['date']} on {meta['cpus']} CPUs ({meta['machine']}), Python "
+        f"{meta['python']}, Mesa {meta['mesa']}. {meta['note']}",
+        "",
+        "| lattice | agents | Mesa steps/s | tolqyn steps/s | speed ratio | Mesa agent-steps/s "
+        "| tolqyn agent-steps/s | Mesa peak RSS MB | tolqyn peak RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         o, m = r["tolqyn"], r["mesa"]
+
         def f(d, k, fmt):
             return format(d[k], fmt) if k in d else d.get("error", "-")
-        lines.append(f"| {r['size']} | {f(o, 'agents', ',')} | {f(m, 'steps_per_s', '.3g')} | "
-                     f"{f(o, 'steps_per_s', '.4g')} | "
-                     f"{format(r['speed_ratio'], '.0f') + 'x' if 'speed_ratio' in r else '-'} | "
-                     f"{f(m, 'agent_steps_per_s', '.3g')} | {f(o, 'agent_steps_per_s', '.3g')} | "
-                     f"{f(m, 'peak_rss_mb', '.0f')} | {f(o, 'peak_rss_mb', '.0f')} |")
-    lines += ["", "Timed steps: Mesa " + ", ".join(f"{r['size']}: {r['mesa'].get('steps', '-')}" for r in rows)
-              + "; tolqyn " + ", ".join(f"{r['size']}: {r['tolqyn'].get('steps', '-')}" for r in rows) + ".",
-              "A Mesa entry with a message instead of numbers did not finish within the limit; "
-              "nothing is extrapolated.", ""]
+
+        lines.append(
+            f"| {r['size']} | {f(o, 'agents', ',')} | {f(m, 'steps_per_s', '.3g')} | "
+            f"{f(o, 'steps_per_s', '.4g')} | "
+            f"{format(r['speed_ratio'], '.0f') + 'x' if 'speed_ratio' in r else '-'} | "
+            f"{f(m, 'agent_steps_per_s', '.3g')} | {f(o, 'agent_steps_per_s', '.3g')} | "
+            f"{f(m, 'peak_rss_mb', '.0f')} | {f(o, 'peak_rss_mb', '.0f')} |"
+        )
+    lines += [
+        "",
+        "Timed steps: Mesa "
+        + ", ".join(f"{r['size']}: {r['mesa'].get('steps', '-')}" for r in rows)
+        + "; tolqyn "
+        + ", ".join(f"{r['size']}: {r['tolqyn'].get('steps', '-')}" for r in rows)
+        + ".",
+        "A Mesa entry with a message instead of numbers did not finish within the limit; "
+        "nothing is extrapolated.",
+        "",
+    ]
     (OUT / "vs_mesa.md").write_text("\n".join(lines))
     print("\n".join(lines))
 

@@ -1,5 +1,6 @@
 """A tiny real model used by the core tests: each agent turns active with probability
 p_active each step. Registered under the name "coin" by conftest.py."""
+
 import numpy as np
 
 from tolqyn.core import status as S
@@ -16,19 +17,26 @@ class Coin(Module):
 
     @classmethod
     def define_params(cls):
-        return [Param("p_active", 0.3, "probability of being active in a step", 0.0, 1.0, unit="1"),
-                Param("mode", "fair", "a switch", kind="choice", choices=("fair", "biased")),
-                Param("jail_term", 10, "an integer that may be infinite", 0, float("inf"), kind="int")]
+        return [
+            Param("p_active", 0.3, "probability of being active in a step", 0.0, 1.0, unit="1"),
+            Param("mode", "fair", "a switch", kind="choice", choices=("fair", "biased")),
+            Param("jail_term", 10, "an integer that may be infinite", 0, float("inf"), kind="int"),
+        ]
 
     def define_states(self):
         return [State("times_active", np.int32, 0, "number of steps spent active")]
 
     def define_results(self):
-        return [Result("active", "number active"), Result("quiet", "number quiet"),
-                Result("p", "current p_active", kind="value")]
+        return [
+            Result("active", "number active"),
+            Result("quiet", "number quiet"),
+            Result("p", "current p_active", kind="value"),
+        ]
 
     def init(self, sim):
-        sim.timeline.on("flip_all", lambda sim: sim.params.set("p_active", 1.0 - sim.params["p_active"]))
+        sim.timeline.on(
+            "flip_all", lambda sim: sim.params.set("p_active", 1.0 - sim.params["p_active"])
+        )
 
     def step(self, sim, phase):
         if phase == "decide":
@@ -49,8 +57,10 @@ class CoinModel(Model):
 
     @classmethod
     def define_params(cls):
-        return [Param("n_agents", 1000, "number of agents", 1, 10_000_000, kind="int"),
-                Param("scale", 1.0, "citizens per agent", 1, 1e6)]
+        return [
+            Param("n_agents", 1000, "number of agents", 1, 10_000_000, kind="int"),
+            Param("scale", 1.0, "citizens per agent", 1, 1e6),
+        ]
 
     def build(self, sim):
         return sim.params["n_agents"], []

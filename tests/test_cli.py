@@ -1,4 +1,5 @@
 """The command line, in process (Typer's runner) and once as a real subprocess."""
+
 import json
 import subprocess
 import sys
@@ -13,8 +14,22 @@ runner = CliRunner()
 
 def test_run_writes_results_and_manifest(coin_toml, tmp_path):
     out = tmp_path / "run"
-    r = runner.invoke(app, ["run", str(coin_toml), "--seed", "3", "--steps", "7", "--set", "p_active=0.5",
-                            "--out", str(out), "--quiet"])
+    r = runner.invoke(
+        app,
+        [
+            "run",
+            str(coin_toml),
+            "--seed",
+            "3",
+            "--steps",
+            "7",
+            "--set",
+            "p_active=0.5",
+            "--out",
+            str(out),
+            "--quiet",
+        ],
+    )
     assert r.exit_code == 0, r.output
     m = json.loads((out / "manifest.json").read_text())
     assert m["seed"] == 3 and m["steps"] == 7 and m["parameters"]["p_active"] == 0.5
@@ -55,9 +70,23 @@ def test_validate_and_describe(coin_toml, tmp_path):
 
 def test_compare_two_runs(coin_toml, tmp_path):
     for name, p in (("a", "0.2"), ("b", "0.6")):
-        r = runner.invoke(app, ["run", str(coin_toml), "--set", f"p_active={p}", "--out", str(tmp_path / name), "--quiet"])
+        r = runner.invoke(
+            app,
+            [
+                "run",
+                str(coin_toml),
+                "--set",
+                f"p_active={p}",
+                "--out",
+                str(tmp_path / name),
+                "--quiet",
+            ],
+        )
         assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.html")])
+    r = runner.invoke(
+        app,
+        ["compare", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(tmp_path / "c.html")],
+    )
     assert r.exit_code == 0, r.output
     html = (tmp_path / "c.html").read_text()
     assert "p_active" in html and "Parameters that differ" in html

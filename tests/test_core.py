@@ -1,6 +1,6 @@
 """Core: parameters, scenarios, random streams, timeline, results, invariants, store."""
+
 import json
-import math
 import os
 import subprocess
 import sys
@@ -57,8 +57,13 @@ def test_unknown_top_level_key_and_model():
 
 
 def test_set_options_parse_toml_scalars():
-    assert parse_set_options(["a=1", "b=0.5", "c=true", "d=floor", "e=[1, 2]"]) == \
-        {"a": 1, "b": 0.5, "c": True, "d": "floor", "e": [1, 2]}
+    assert parse_set_options(["a=1", "b=0.5", "c=true", "d=floor", "e=[1, 2]"]) == {
+        "a": 1,
+        "b": 0.5,
+        "c": True,
+        "d": "floor",
+        "e": [1, 2],
+    }
     with pytest.raises(ScenarioError):
         parse_set_options(["novalue"])
 
@@ -82,7 +87,8 @@ def test_out_of_range_names_file_and_field(tmp_path):
 
 def test_extends_and_remove_events(tmp_path):
     base = tmp_path / "base.toml"
-    base.write_text(textwrap.dedent('''
+    base.write_text(
+        textwrap.dedent("""
         model = "coin"
         steps = 10
         [params]
@@ -95,7 +101,8 @@ def test_extends_and_remove_events(tmp_path):
         id = "half"
         at = 3
         params = { p_active = 0.5 }
-    '''))
+    """)
+    )
     child = tmp_path / "child.toml"
     child.write_text('extends = "base.toml"\nremove_events = ["flip"]\n[params]\np_active = 0.1\n')
     sc = load_scenario(str(child))
@@ -114,7 +121,9 @@ def test_hash_ignores_seed_and_name_but_not_params():
     d = from_dict({"model": "coin", "seed": 1}, name="a")
     e = from_dict({"model": "coin", "seed": 1, "params": {"p_active": 0.3}}, name="a")
     assert a.hash == b.hash != c.hash
-    assert d.hash == from_dict({"model": "coin", "params": {"p_active": 0.3}}).hash  # default == explicit
+    assert (
+        d.hash == from_dict({"model": "coin", "params": {"p_active": 0.3}}).hash
+    )  # default == explicit
     assert c.hash == e.hash
 
 
@@ -138,22 +147,26 @@ def test_streams_are_counter_based():
 def test_stream_uniformity():
     """Kolmogorov–Smirnov against U(0,1) on 200,000 draws; false-failure rate 0.1% (alpha)."""
     from scipy import stats
+
     u = Stream(1, "x").uniform(0, 200_000)
     assert stats.kstest(u, "uniform").pvalue > 1e-3
     # neighbouring agents are uncorrelated (lag-1 correlation of 200,000 draws: sd ~ 0.0022)
-    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.011   # 5 sd: false-failure ~6e-7
+    assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.011  # 5 sd: false-failure ~6e-7
     p = Stream(1, "x").permutation(0, 1000)
     assert sorted(p.tolist()) == list(range(1000))
 
 
 def test_same_result_on_one_and_two_threads(tmp_path):
-    code = textwrap.dedent('''
+    code = textwrap.dedent(
+        """
         import sys, numpy as np
         sys.path.insert(0, %r)
         from tolqyn.core.random import Stream
         u = Stream(9, "t").uniform(3, 300000)
         np.save(sys.argv[1], u)
-    ''' % str(os.path.dirname(__file__)))
+    """
+        % str(os.path.dirname(__file__))
+    )
     outs = []
     for threads in ("1", "2"):
         f = tmp_path / f"u{threads}.npy"
@@ -179,26 +192,44 @@ def test_run_is_reproducible_and_seed_sensitive():
 
 
 def test_events_and_ramps_apply_at_their_step():
-    sc = from_dict({"model": "coin", "steps": 12, "params": {"p_active": 0.2},
-                    "events": [{"at": 4, "id": "flip", "action": "flip_all", "label": "flip"}],
-                    "ramps": [{"param": "p_active", "delta": 0.1, "start": 8, "every": 2, "stop": 0.95}]})
+    sc = from_dict(
+        {
+            "model": "coin",
+            "steps": 12,
+            "params": {"p_active": 0.2},
+            "events": [{"at": 4, "id": "flip", "action": "flip_all", "label": "flip"}],
+            "ramps": [{"param": "p_active", "delta": 0.1, "start": 8, "every": 2, "stop": 0.95}],
+        }
+    )
     r = run_one(sc, seed=1)
     p = r.series("p")
     assert p[3] == pytest.approx(0.2) and p[4] == pytest.approx(0.8)
-    assert p[8] == pytest.approx(0.9) and p[10] == pytest.approx(0.95) and p[12] == pytest.approx(0.95)
+    assert (
+        p[8] == pytest.approx(0.9) and p[10] == pytest.approx(0.95) and p[12] == pytest.approx(0.95)
+    )
     assert [e["id"] for e in r.manifest["events_applied"]] == ["flip"]
 
 
 def test_dates_map_to_steps():
-    sc = from_dict({"model": "coin", "steps": 10, "start_date": "2022-01-01",
-                    "events": [{"at": "2022-01-05", "params": {"p_active": 1.0}},
-                               {"at": "2022-01-05T16:30", "params": {"p_active": 1.0}}]})
+    sc = from_dict(
+        {
+            "model": "coin",
+            "steps": 10,
+            "start_date": "2022-01-01",
+            "events": [
+                {"at": "2022-01-05", "params": {"p_active": 1.0}},
+                {"at": "2022-01-05T16:30", "params": {"p_active": 1.0}},
+            ],
+        }
+    )
     r = run_one(sc, seed=1)
     dates = r.columns["date"][(r.columns["metric"] == "active")]
     assert dates[0] == "2021-12-31" and dates[1] == "2022-01-01" and dates[5] == "2022-01-05"
     assert r.series("active")[5] == 1000 and r.series("active")[4] < 1000
     with pytest.raises(ScenarioError, match="not an ISO date"):
-        from_dict({"model": "coin", "start_date": "2022-01-01", "events": [{"at": "5 Jan", "params": {}}]})
+        from_dict(
+            {"model": "coin", "start_date": "2022-01-01", "events": [{"at": "5 Jan", "params": {}}]}
+        )
     with pytest.raises(ScenarioError, match="no start_date"):
         from_dict({"model": "coin", "events": [{"at": "2022-01-05", "params": {}}]})
 
@@ -209,7 +240,9 @@ def test_unknown_event_action_is_refused():
 
 
 def test_scale_multiplies_counts_not_values():
-    r = run_one(from_dict({"model": "coin", "steps": 3, "params": {"scale": 10, "n_agents": 100}}), seed=2)
+    r = run_one(
+        from_dict({"model": "coin", "steps": 3, "params": {"scale": 10, "n_agents": 100}}), seed=2
+    )
     a = r.series("active") + r.series("quiet")
     assert np.all(a == 1000)
     assert r.series("p")[1] == pytest.approx(0.3)
@@ -218,8 +251,17 @@ def test_scale_multiplies_counts_not_values():
 def test_plan_lists_phases_in_order():
     sim = Sim(from_dict({"model": "coin"}), validate=True)
     names = [p for p, _ in sim.plan()]
-    assert names == ["start", "exogenous", "channels", "perceive", "decide", "respond",
-                     "consequences", "record", "finish"]
+    assert names == [
+        "start",
+        "exogenous",
+        "channels",
+        "perceive",
+        "decide",
+        "respond",
+        "consequences",
+        "record",
+        "finish",
+    ]
     assert "coin" in dict(sim.plan())["decide"] and "invariants" in dict(sim.plan())["finish"]
 
 
@@ -228,7 +270,9 @@ def test_step_by_step_equals_run():
     sim = Sim(sc, seed=8).init()
     for _ in range(6):
         sim.step()
-    np.testing.assert_array_equal(sim.results.series("active"), run_one(sc, seed=8).series("active"))
+    np.testing.assert_array_equal(
+        sim.results.series("active"), run_one(sc, seed=8).series("active")
+    )
 
 
 def test_validating_mode_catches_a_resurrection():
@@ -248,6 +292,7 @@ def test_manifest_contract(tmp_path):
         assert k in m
     assert m["seed"] == 11 and "loop_s" in m["timings"]
     import pyarrow.parquet as pq
+
     t = pq.read_table(tmp_path / "run" / "results.parquet")
     assert t.column_names[:4] == ["step", "region", "metric", "value"]
     assert set(t.column("region").to_pylist()) == {"ALL"}

@@ -1,21 +1,43 @@
 """The country model as a whole: invariants, results, scaling, common random numbers, the
 built-in kazakhstan-2022 scenarios and their counterfactuals."""
+
 import numba
 import numpy as np
 import pytest
+from country_fixtures import PRICE_HIKE, run_hand, total
 
-from country_fixtures import HAND_PARAMS, PRICE_HIKE, make_sim, run_hand, total
 from tolqyn.core.errors import ScenarioError, UnknownParamError
 from tolqyn.scenarios.loader import load_scenario
 
-REQUIRED = ["quiet", "active", "jailed", "emigrated", "dead", "arrests", "deaths_civilian", "deaths_security",
-            "detained_cumulative", "deaths_civilian_cumulative", "deaths_security_cumulative",
-            "participants_cumulative", "grievance_mean", "legitimacy_mean", "forces_deployed"]
-VARIANTS = ["no-shutdown", "no-troops", "early-concession", "no-price-shock", "higher-legitimacy", "policy"]
+REQUIRED = [
+    "quiet",
+    "active",
+    "jailed",
+    "emigrated",
+    "dead",
+    "arrests",
+    "deaths_civilian",
+    "deaths_security",
+    "detained_cumulative",
+    "deaths_civilian_cumulative",
+    "deaths_security_cumulative",
+    "participants_cumulative",
+    "grievance_mean",
+    "legitimacy_mean",
+    "forces_deployed",
+]
+VARIANTS = [
+    "no-shutdown",
+    "no-troops",
+    "early-concession",
+    "no-price-shock",
+    "higher-legitimacy",
+    "policy",
+]
 
 
 def test_invariants_and_required_results_by_region():
-    r = run_hand(validate=True)   # conservation, no resurrection, regions sum to ALL, every step
+    r = run_hand(validate=True)  # conservation, no resurrection, regions sum to ALL, every step
     for m in REQUIRED:
         assert m in r.metrics, m
         for g in ("ALL", "KZ-47", "KZ-75", "KZ-71"):
@@ -41,6 +63,7 @@ def test_counts_are_exported_in_citizens():
 
 def test_same_seed_same_result_on_one_or_two_threads(monkeypatch):
     from tolqyn.core import sim as core_sim
+
     monkeypatch.setattr(core_sim, "PARALLEL_MIN_AGENTS", 0)  # small runs would drop to 1 thread
     before = numba.get_num_threads()
     try:
@@ -66,17 +89,27 @@ def test_bad_event_input_names_the_problem():
     with pytest.raises(ScenarioError, match="level"):
         run_hand(events=[{"at": 1, "action": "internet", "params": {"level": 3}}], steps=2)
     with pytest.raises(ScenarioError):
-        run_hand(events=[{"at": 1, "action": "deploy_troops", "params": {"persons": 10, "regions": "ALL", "bogus": 1}}],
-                 steps=2)
+        run_hand(
+            events=[
+                {
+                    "at": 1,
+                    "action": "deploy_troops",
+                    "params": {"persons": 10, "regions": "ALL", "bogus": 1},
+                }
+            ],
+            steps=2,
+        )
 
 
 def test_bad_observed_records_are_refused_at_load(tmp_path):
     """A typo or an impossible value in [[meta.observed]] fails when the file is loaded, naming
     the record and the key, instead of inside a report or a calibration."""
     head = 'extends = "kazakhstan-2022"\n[[meta.observed]]\ntarget = "onset"\nregion = "KZ-47"\n'
-    cases = [("min_activ = 300\n", UnknownParamError, "did you mean 'min_active'"),
-             ("min_active = -1\n", ScenarioError, r"meta\.observed\[0\]\.min_active.*>= 0"),
-             ("tolerance_factor = 1.0\n", ScenarioError, r"tolerance_factor.*> 1")]
+    cases = [
+        ("min_activ = 300\n", UnknownParamError, "did you mean 'min_active'"),
+        ("min_active = -1\n", ScenarioError, r"meta\.observed\[0\]\.min_active.*>= 0"),
+        ("tolerance_factor = 1.0\n", ScenarioError, r"tolerance_factor.*> 1"),
+    ]
     for i, (line, err, pattern) in enumerate(cases):
         f = tmp_path / f"bad{i}.toml"
         f.write_text(head + line)
@@ -88,7 +121,15 @@ def test_builtin_scenarios_load_with_ids_and_counterfactuals_remove_them():
     base = load_scenario("kazakhstan-2022")
     assert base.start_date == "2022-01-01" and base.steps == 20 and base.dt == 1.0
     ids = {e.get("id") for e in base.events}
-    assert {"price-hike", "price-cut", "shutdown", "resignation", "emergency", "troops", "shoot-order"} <= ids
+    assert {
+        "price-hike",
+        "price-cut",
+        "shutdown",
+        "resignation",
+        "emergency",
+        "troops",
+        "shoot-order",
+    } <= ids
     assert all(e.get("id") for e in base.events)
     obs = {o["target"]: o for o in base.meta["observed"]}
     assert obs["detained"]["value"] == 9900 and obs["deaths"]["value"] == 225
@@ -96,7 +137,9 @@ def test_builtin_scenarios_load_with_ids_and_counterfactuals_remove_them():
     for v in VARIANTS:
         sc = load_scenario(f"kazakhstan-2022/{v}")
         assert sc.hash != base.hash, v
-    assert "shutdown" not in {e.get("id") for e in load_scenario("kazakhstan-2022/no-shutdown").events}
+    assert "shutdown" not in {
+        e.get("id") for e in load_scenario("kazakhstan-2022/no-shutdown").events
+    }
     assert "troops" not in {e.get("id") for e in load_scenario("kazakhstan-2022/no-troops").events}
 
 
@@ -104,6 +147,7 @@ def test_builtin_scenarios_load_with_ids_and_counterfactuals_remove_them():
 def coarse_runs():
     """Every kazakhstan-2022 scenario on the synthesized country at 2,000 citizens per agent."""
     import tolqyn
+
     out = {}
     for v in [None] + VARIANTS:
         name = "kazakhstan-2022" if v is None else f"kazakhstan-2022/{v}"
@@ -119,11 +163,18 @@ def test_every_counterfactual_runs_and_differs(coarse_runs):
         assert not np.array_equal(r.series("active"), base.series("active")), v
     # directions the docs explain (docs/odd/country.md, "Counterfactuals")
     assert total(coarse_runs["no-price-shock"], "arrests") < 0.2 * total(base, "arrests")
-    assert coarse_runs["early-concession"].series("detained_cumulative")[-1] < base.series("detained_cumulative")[-1]
-    assert (coarse_runs["higher-legitimacy"].series("participants_cumulative")[-1]
-            < base.series("participants_cumulative")[-1])
+    assert (
+        coarse_runs["early-concession"].series("detained_cumulative")[-1]
+        < base.series("detained_cumulative")[-1]
+    )
+    assert (
+        coarse_runs["higher-legitimacy"].series("participants_cumulative")[-1]
+        < base.series("participants_cumulative")[-1]
+    )
     # without the shutdown protest lasts longer (the distant online signal keeps thresholds low)
-    assert coarse_runs["no-shutdown"].series("active")[9:13].sum() > base.series("active")[9:13].sum()
+    assert (
+        coarse_runs["no-shutdown"].series("active")[9:13].sum() > base.series("active")[9:13].sum()
+    )
 
 
 def test_january_2022_pattern_at_scale_100():
@@ -131,15 +182,18 @@ def test_january_2022_pattern_at_scale_100():
     scenario's seed: a deterministic check of the calibration, not a statistical one (over ten
     seeds the counts stay within the factor 1.5 in all but one seed's security deaths)."""
     import tolqyn
+
     r = tolqyn.run_one("kazakhstan-2022")
     regs = sorted(set(r.columns["region"].tolist()) - {"ALL"})
     A = np.array([r.series("active", g) for g in regs])
     first = [int(np.argmax(a >= 100)) if (a >= 100).any() else 99 for a in A]
-    assert regs[int(np.argmin(first))] == "KZ-47" and min(first) == 2        # onset: Mangystau, 2 Jan
-    assert (A[:, 5] >= 100).sum() >= 15                                       # most regions by 5 Jan
+    assert regs[int(np.argmin(first))] == "KZ-47" and min(first) == 2  # onset: Mangystau, 2 Jan
+    assert (A[:, 5] >= 100).sum() >= 15  # most regions by 5 Jan
     tot = r.series("active")
-    assert int(np.argmax(tot)) == 5 and regs[int(np.argmax(A[:, 5]))] == "KZ-75"   # peak 5 Jan, Almaty
-    assert tot[12] < 0.01 * tot.max()                                         # near zero by 12 Jan
+    assert (
+        int(np.argmax(tot)) == 5 and regs[int(np.argmax(A[:, 5]))] == "KZ-75"
+    )  # peak 5 Jan, Almaty
+    assert tot[12] < 0.01 * tot.max()  # near zero by 12 Jan
     within = lambda sim, obs: obs / 1.5 <= sim <= obs * 1.5
     assert within(r.series("detained_cumulative")[11], 9900)
     dead = r.series("deaths_civilian_cumulative")[15] + r.series("deaths_security_cumulative")[15]

@@ -1,6 +1,6 @@
 """Packaged Kazakhstan data: schemas, clean tables, region bases, boundaries, assumptions."""
+
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -36,7 +36,9 @@ def _broken_copy(tmp_path, name, old, new):
 
 def test_broken_value_names_file_row_field_and_range(tmp_path):
     # Mangystau's population made negative
-    p = _broken_copy(tmp_path, "regions_population_urban_2023.csv", "2023-01-01,766956,", "2023-01-01,-766956,")
+    p = _broken_copy(
+        tmp_path, "regions_population_urban_2023.csv", "2023-01-01,766956,", "2023-01-01,-766956,"
+    )
     with pytest.raises(DataError) as e:
         loaders.read_csv("regions_population_urban_2023.csv", path=p)
     msg = str(e.value)
@@ -69,14 +71,18 @@ def test_region_populations_sum_to_national_total():
     jan = loaders.regions("jan2022")
     total = loaders.national_population()
     assert total == 19_765_004
-    assert int(cur["population"].sum()) == total          # exact: BNS units sum to the national row
+    assert int(cur["population"].sum()) == total  # exact: BNS units sum to the national row
     assert int(jan["population"].sum()) == total
     assert len(cur) == 20 and len(jan) == 17
     assert np.all(cur["urban"] + cur["rural"] == cur["population"])
     assert np.all((cur["urban_share"] >= 0) & (cur["urban_share"] <= 1))
     # context.csv reports the same national total and its urban part
     ctx = loaders.context()
-    i = [k for k, (n, d) in enumerate(zip(ctx["indicator"], ctx["year_or_date"])) if n == "population" and d == "2023-01-01"]
+    i = [
+        k
+        for k, (n, d) in enumerate(zip(ctx["indicator"], ctx["year_or_date"]))
+        if n == "population" and d == "2023-01-01"
+    ]
     assert ctx["value_num"][i[0]] == total
     assert int(cur["urban"].sum()) == 12_208_259
 
@@ -155,6 +161,7 @@ def test_regions_geojson_small_with_codes_and_attribution():
 
 def test_ethnic_matrix_raked_to_census():
     from tolqyn.data.synthesis import ethnic_share_matrix
+
     codes, S, prov = ethnic_share_matrix({})
     pop = loaders.regions()["population"].astype(float)
     census = loaders.census_2021_national()
@@ -162,15 +169,20 @@ def test_ethnic_matrix_raked_to_census():
     assert np.allclose(S.sum(axis=1), 1.0)
     assert np.allclose((S * pop[:, None]).sum(axis=0) / pop.sum(), nat / nat.sum(), atol=1e-8)
     r = dict(zip(codes, S))
-    assert r["KZ-43"][0] > 0.94            # Kyzylorda: >96 % Kazakh in the pack
-    assert r["KZ-59"][1] > r["KZ-59"][0] - 0.01  # North Kazakhstan: Russians about as many as Kazakhs
+    assert r["KZ-43"][0] > 0.94  # Kyzylorda: >96 % Kazakh in the pack
+    assert (
+        r["KZ-59"][1] > r["KZ-59"][0] - 0.01
+    )  # North Kazakhstan: Russians about as many as Kazakhs
     assert r["KZ-61"][2] > 0.12 and r["KZ-59"][2] < 0.02  # Uzbeks in the south, not the north
     raw = ethnic_share_matrix({"ethnic_rake": False})[1]
-    assert (raw * pop[:, None]).sum(axis=0)[1] / pop.sum() > nat[1] / nat.sum()  # pre-census basis overstates Russians
+    assert (raw * pop[:, None]).sum(axis=0)[1] / pop.sum() > nat[
+        1
+    ] / nat.sum()  # pre-census basis overstates Russians
 
 
 def test_assumptions_listed_and_overridable():
     from tolqyn.data.synthesis import SYNTHESIS_PARAMS
+
     names = {p.name for p in SYNTHESIS_PARAMS}
     for a in ASSUMPTIONS:
         assert a["id"] and a["text"] and a["source"] and a["param"] in names

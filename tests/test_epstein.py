@@ -1,4 +1,5 @@
 """Epstein (2002) civil violence: exact rule cases, invariants, reproducibility."""
+
 import json
 import math
 import os
@@ -23,13 +24,23 @@ def P(C, others, self_active=False, twice=False, mode=FLOOR, k=K):
 
 
 # ---------------------------------------------------------------- exact rule cases
-@pytest.mark.parametrize("C,A,floor,rnd,real", [
-    (1, 3, 0, 0, 1 / 3), (1, 2, 0, 0, 0.5), (2, 3, 0, 1, 2 / 3), (1, 1, 1, 1, 1.0),
-    (3, 2, 1, 2, 1.5), (2, 1, 2, 2, 2.0), (5, 2, 2, 2, 2.5), (7, 2, 3, 4, 3.5), (0, 4, 0, 0, 0.0),
-])
+@pytest.mark.parametrize(
+    "C,A,floor,rnd,real",
+    [
+        (1, 3, 0, 0, 1 / 3),
+        (1, 2, 0, 0, 0.5),
+        (2, 3, 0, 1, 2 / 3),
+        (1, 1, 1, 1, 1.0),
+        (3, 2, 1, 2, 1.5),
+        (2, 1, 2, 2, 2.0),
+        (5, 2, 2, 2, 2.5),
+        (7, 2, 3, 4, 3.5),
+        (0, 4, 0, 0, 0.0),
+    ],
+)
 def test_ratio_modes(C, A, floor, rnd, real):
     assert ratio_value(C, A, FLOOR) == floor
-    assert ratio_value(C, A, ROUND) == rnd == round(C / A)   # Python's round: half to even
+    assert ratio_value(C, A, ROUND) == rnd == round(C / A)  # Python's round: half to even
     assert ratio_value(C, A, REAL) == pytest.approx(real)
 
 
@@ -68,17 +79,25 @@ def _sc(params=None, steps=40, model="epstein"):
 
 def test_initial_placement_counts():
     r = tolqyn.run_one(_sc(steps=0), seed=3)
-    assert r.series("quiet")[0] == 1120 and r.series("cops")[0] == 64      # int(1600·0.7), int(1600·0.04)
+    assert (
+        r.series("quiet")[0] == 1120 and r.series("cops")[0] == 64
+    )  # int(1600·0.7), int(1600·0.04)
     r = tolqyn.run_one("epstein-2002/run-3", seed=3, steps=0)
-    assert r.series("cops")[0] == 118                                      # int(1600·0.074)
+    assert r.series("cops")[0] == 118  # int(1600·0.074)
     r = tolqyn.run_one("netlogo-rebellion", seed=3, steps=0)
     assert r.series("cops")[0] == 64 and r.series("quiet")[0] == 1120
     counts = {tolqyn.run_one("mesa-3", seed=s, steps=0).series("quiet")[0] for s in range(4)}
-    assert len(counts) > 1                                                 # binomial per cell
+    assert len(counts) > 1  # binomial per cell
 
 
-PRESETS = ["epstein-2002/run-2", "epstein-2002/run-5", "epstein-2002/run-7", "epstein-2002/run-8",
-           "netlogo-rebellion", "mesa-3"]
+PRESETS = [
+    "epstein-2002/run-2",
+    "epstein-2002/run-5",
+    "epstein-2002/run-7",
+    "epstein-2002/run-8",
+    "netlogo-rebellion",
+    "mesa-3",
+]
 
 
 @pytest.mark.parametrize("name", PRESETS)
@@ -94,12 +113,23 @@ def test_invariants_hold_every_step(name):
 
 
 def test_invariants_on_a_small_crowded_torus():
-    params = {"width": 9, "height": 9, "citizen_density": 0.9, "cop_density": 0.08,
-              "citizen_vision": 2, "cop_vision": 3, "legitimacy": 0.3,
-              "move_rule": "random_site_in_vision", "max_jail_term": 3}
-    for extra in ({}, {"jailed": "block", "cop_moves_to_arrest_site": False},
-                  {"jail_countdown": "end_of_step", "jail_term_range": "0..J-1"},
-                  {"variant": "II", "legitimacy": 0.5}):
+    params = {
+        "width": 9,
+        "height": 9,
+        "citizen_density": 0.9,
+        "cop_density": 0.08,
+        "citizen_vision": 2,
+        "cop_vision": 3,
+        "legitimacy": 0.3,
+        "move_rule": "random_site_in_vision",
+        "max_jail_term": 3,
+    }
+    for extra in (
+        {},
+        {"jailed": "block", "cop_moves_to_arrest_site": False},
+        {"jail_countdown": "end_of_step", "jail_term_range": "0..J-1"},
+        {"variant": "II", "legitimacy": 0.5},
+    ):
         tolqyn.run_one(_sc({**params, **extra}, steps=40), seed=5, validate=True)
 
 
@@ -109,20 +139,23 @@ def test_activation_orders(activation):
     with Ascape's two scapes every citizen comes before every cop (or after); in one list the
     two kinds are mixed. The runs stay valid under the invariant checks."""
     from tolqyn.core.sim import Sim
+
     sc = _sc({"width": 20, "height": 20, "cop_density": 0.06, "activation": activation}, steps=3)
     sim = Sim(sc, seed=4, validate=True)
     sim.init()
     sim.step()
     mod = sim.modules[0]
-    n_cit = int(np.count_nonzero(mod.arr["status"][:int(mod.nused[0])] != 4))
-    order = mod.actors[:n_cit + mod.n_cops]
-    assert sorted(order.tolist()) == list(range(-mod.n_cops, 0)) + sorted(order[order >= 0].tolist())
+    n_cit = int(np.count_nonzero(mod.arr["status"][: int(mod.nused[0])] != 4))
+    order = mod.actors[: n_cit + mod.n_cops]
+    assert sorted(order.tolist()) == list(range(-mod.n_cops, 0)) + sorted(
+        order[order >= 0].tolist()
+    )
     assert np.unique(order[order >= 0]).size == n_cit
     is_cop = order < 0
     if activation == "citizens_then_cops":
         assert not is_cop[:n_cit].any() and is_cop[n_cit:].all()
     elif activation == "cops_then_citizens":
-        assert is_cop[:mod.n_cops].all() and not is_cop[mod.n_cops:].any()
+        assert is_cop[: mod.n_cops].all() and not is_cop[mod.n_cops :].any()
     else:
         assert is_cop[:n_cit].any()  # 24 cops among ~300 actors: all last has odds below 1e-30
     for _ in range(2):
@@ -139,7 +172,9 @@ def test_cops_follow_schedule():
 def test_legitimacy_schedules():
     r3 = tolqyn.run_one("epstein-2002/run-3", seed=1, steps=12)
     L = r3.series("legitimacy")
-    assert L[2] == pytest.approx(0.9) and L[3] == pytest.approx(0.89) and L[6] == pytest.approx(0.88)
+    assert (
+        L[2] == pytest.approx(0.9) and L[3] == pytest.approx(0.89) and L[6] == pytest.approx(0.88)
+    )
     r4 = tolqyn.run_one("epstein-2002/run-4", seed=1, steps=80)
     L = r4.series("legitimacy")
     assert L[74] == 0.9 and L[75] == 0.65
@@ -159,8 +194,12 @@ def test_model2_cops_free_legitimacy_high_never_kills():
 
 
 def test_peacekeepers_arrive():
-    r = tolqyn.run_one("epstein-2002/run-7", seed=2, steps=60,
-                       overrides={"peacekeeper_density": 0.05, "peacekeeper_step": 50})
+    r = tolqyn.run_one(
+        "epstein-2002/run-7",
+        seed=2,
+        steps=60,
+        overrides={"peacekeeper_density": 0.05, "peacekeeper_step": 50},
+    )
     cops = r.series("cops")
     assert cops[49] == 0 and cops[50] == 80
 
@@ -203,8 +242,9 @@ def test_identical_on_one_and_two_threads():
     res = []
     for n in ("1", "2"):
         env = {**os.environ, "NUMBA_NUM_THREADS": n}
-        p = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True,
-                           timeout=300)
+        p = subprocess.run(
+            [sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=300
+        )
         assert p.returncode == 0, p.stderr[-2000:]
         res.append(json.loads(p.stdout.strip().splitlines()[-1]))
     assert res[0] == res[1]
@@ -217,7 +257,11 @@ def test_outburst_analysis_exact():
     assert waiting_times(a).tolist() == [3, 2]
     assert total_activation(a).tolist() == [130, 156, 100]
     s = summarize(a, threshold=50)
-    assert s["outbursts"] == 3 and s["waiting_mean"] == 2.5 and s["activation_mean"] == pytest.approx(386 / 3)
+    assert (
+        s["outbursts"] == 3
+        and s["waiting_mean"] == 2.5
+        and s["activation_mean"] == pytest.approx(386 / 3)
+    )
     assert summarize(np.zeros(10))["outbursts"] == 0
 
 
@@ -226,7 +270,9 @@ def test_tiles_activation_same_on_one_and_two_threads(monkeypatch):
     the same sites, so the result must be identical bit for bit on 1 and 2 threads (Models I
     and II, both jail rules, invariants checked every step)."""
     import numba
+
     from tolqyn.core import sim as core_sim
+
     monkeypatch.setattr(core_sim, "PARALLEL_MIN_AGENTS", 0)
     before = numba.get_num_threads()
     try:
@@ -234,8 +280,13 @@ def test_tiles_activation_same_on_one_and_two_threads(monkeypatch):
             series = []
             for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
                 numba.set_num_threads(threads)
-                r = tolqyn.run_one(name, seed=3, steps=25, validate=True,
-                                   overrides={"width": 160, "height": 160, "activation": "tiles"})
+                r = tolqyn.run_one(
+                    name,
+                    seed=3,
+                    steps=25,
+                    validate=True,
+                    overrides={"width": 160, "height": 160, "activation": "tiles"},
+                )
                 series.append(np.asarray(r.columns["value"], dtype=float))
             assert np.array_equal(series[0], series[1]), name
     finally:
@@ -244,8 +295,12 @@ def test_tiles_activation_same_on_one_and_two_threads(monkeypatch):
 
 def test_tiles_activation_refuses_a_lattice_too_small():
     with pytest.raises(ScenarioError, match=r"activation.*'tiles' needs a lattice at least 128"):
-        tolqyn.run_one("epstein-2002/run-2", seed=1, steps=1,
-                       overrides={"width": 80, "height": 80, "activation": "tiles"})
+        tolqyn.run_one(
+            "epstein-2002/run-2",
+            seed=1,
+            steps=1,
+            overrides={"width": 80, "height": 80, "activation": "tiles"},
+        )
 
 
 def test_tiles_activation_docks_with_the_exact_rule():
@@ -256,13 +311,23 @@ def test_tiles_activation_docks_with_the_exact_rule():
     <= 1e-3 (Bonferroni over the two statistics). Calibration (40 + 40 other seeds): actives
     325 (sd 29) vs 325 (sd 24), p = 0.97; jailed 1,474 (sd 26) vs 1,463 (sd 27), p = 0.07."""
     from scipy import stats
-    kw = {"width": 80, "height": 80, "legitimacy": 0.82, "cop_density": 0.04, "max_jail_term": 30,
-          "citizen_vision": 3, "cop_vision": 3}
+
+    kw = {
+        "width": 80,
+        "height": 80,
+        "legitimacy": 0.82,
+        "cop_density": 0.04,
+        "max_jail_term": 30,
+        "citizen_vision": 3,
+        "cop_vision": 3,
+    }
 
     def runs(activation, seeds):
         out = []
         for s in seeds:
-            r = tolqyn.run_one("mesa-3", seed=s, steps=100, overrides={**kw, "activation": activation})
+            r = tolqyn.run_one(
+                "mesa-3", seed=s, steps=100, overrides={**kw, "activation": activation}
+            )
             out.append((r.series("active")[1:].mean(), r.series("jailed")[1:].mean()))
         return np.array(out)
 

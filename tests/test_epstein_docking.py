@@ -1,15 +1,18 @@
 """Docking with Mesa 3.3.1's own Epstein example: our `mesa-3` preset and Mesa's model give the
 same distribution of outcomes on a 20 x 20 torus with the Mesa app's slider defaults (cop density
 0.04, L = 0.82, J_max = 30; von Neumann vision 7 and everything else as in Mesa's model)."""
+
 import numpy as np
 import pytest
 
 mesa_model = pytest.importorskip(
     "mesa.examples.advanced.epstein_civil_violence.model",
-    reason="needs mesa==3.3.1 (pip install -e .[test] or .[bench])")
+    reason="needs mesa==3.3.1 (pip install -e .[test] or .[bench])",
+)
+
+from scipy import stats  # noqa: E402
 
 import tolqyn  # noqa: E402
-from scipy import stats  # noqa: E402
 
 W = H = 20
 STEPS = 60
@@ -29,8 +32,12 @@ def _mesa_run(seed):
 
 
 def _our_run(seed, overrides=None):
-    r = tolqyn.run_one("mesa-3", seed=seed, steps=STEPS,
-                       overrides={"width": W, "height": H, **KW, **(overrides or {})})
+    r = tolqyn.run_one(
+        "mesa-3",
+        seed=seed,
+        steps=STEPS,
+        overrides={"width": W, "height": H, **KW, **(overrides or {})},
+    )
     return r.series("active")[1:].mean(), r.series("jailed")[1:].mean()
 
 

@@ -3,6 +3,7 @@
 Each docstring states the false-failure rate: the chance that the test fails although the
 model is correct, computed from distributions measured on independent calibration seeds
 (seeds 1-10 and 100-139, not the ones used here)."""
+
 import numpy as np
 import pytest
 
@@ -24,8 +25,10 @@ def test_punctuated_equilibrium_needs_the_floor_ratio():
     sd 2.4); reaching 51 is > 15 sd away (false-failure rate < 1e-6)."""
     seeds = range(21, 26)
     floor = [summarize(r.series("active")) for r in _runs("epstein-2002/run-2", seeds, 600)]
-    real = [summarize(r.series("active")) for r in
-            _runs("epstein-2002/run-2", seeds, 600, {"ratio": "real"})]
+    real = [
+        summarize(r.series("active"))
+        for r in _runs("epstein-2002/run-2", seeds, 600, {"ratio": "real"})
+    ]
     assert all(s["outbursts"] >= 4 for s in floor), [s["outbursts"] for s in floor]
     assert all(s["peak_active"] > 200 for s in floor)
     assert all(s["outbursts"] == 0 for s in real), [s["peak_active"] for s in real]
@@ -42,6 +45,7 @@ def test_tension_builds_up_and_collapses_at_outbursts():
     r = tolqyn.run_one("epstein-2002/run-2", seed=31, steps=600)
     a, ten = r.series("active"), r.series("tension")
     from tolqyn.analysis.outbursts import outburst_spans
+
     spans = [(s, e) for s, e in outburst_spans(a) if s >= 2 and e + 2 < a.size]
     assert len(spans) >= 4
     drops = [ten[e + 1] - ten[s - 1] for s, e in spans]
@@ -57,7 +61,7 @@ def test_salami_tactics_no_outburst_one_jump_outburst():
     (calibration: >= 270 versus <= 122 jailed at t = 300)."""
     r3 = _runs("epstein-2002/run-3", range(41, 47), 300)
     assert all(r.series("active").max() <= 50 for r in r3)
-    assert all(np.all(np.diff(r.series("jailed")) >= 0) for r in r3)   # rises smoothly
+    assert all(np.all(np.diff(r.series("jailed")) >= 0) for r in r3)  # rises smoothly
     r4 = _runs("epstein-2002/run-4", range(41, 61), 300)
     peaks = np.array([r.series("active")[76:].max() for r in r4])
     pre = np.array([r.series("active")[:75].max() for r in r4])
@@ -119,9 +123,11 @@ def test_model2_cops_delay_genocide():
     (median 80), with cops 0.08 bimodal, a sixth of the runs dying as early as without cops and
     the rest at 117-1066 (median 267); resampling 16 + 16 runs from those 120 gives a
     false-failure rate of 0.001."""
+
     def extinction(r):
         dead = np.flatnonzero((r.series("blue") == 0) | (r.series("green") == 0))
         return int(dead[0]) if dead.size else 700
+
     seeds = range(301, 317)
     none = [extinction(r) for r in _runs("epstein-2002/run-8", seeds, 700, {"cop_density": 0.0})]
     cops = [extinction(r) for r in _runs("epstein-2002/run-8", seeds, 700, {"cop_density": 0.08})]

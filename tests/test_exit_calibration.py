@@ -1,6 +1,7 @@
 """Calibration, ensembles and the exit-voice analysis of the decade scenario: the targets read
 yearly totals, the committed posterior is the one the scenario uses, a tiny ABC-SMC round runs
 end to end, and the exit-voice verdicts are exact on constructed curves."""
+
 import json
 
 import numpy as np
@@ -16,9 +17,20 @@ from tolqyn.scenarios.loader import load_scenario
 
 def test_fit_targets():
     t = {x["name"]: x for x in C.fit_targets()}
-    assert set(t) == {"total_2004", "total_2013", "total_2014", "total_2017", "total_2018", "total_2019",
-                      "russian_2019", "german_2019"}
-    assert t["russian_2019"]["metric"] == "emigrants_ytd_russian" and t["russian_2019"]["at"] == "2019-12-15"
+    assert set(t) == {
+        "total_2004",
+        "total_2013",
+        "total_2014",
+        "total_2017",
+        "total_2018",
+        "total_2019",
+        "russian_2019",
+        "german_2019",
+    }
+    assert (
+        t["russian_2019"]["metric"] == "emigrants_ytd_russian"
+        and t["russian_2019"]["at"] == "2019-12-15"
+    )
     assert t["german_2019"]["scale"] == pytest.approx(0.3 * 3100)
     assert C.ytd_metric("emigrants") == "emigrants_ytd"
 
@@ -27,8 +39,12 @@ def test_ytd_target_reads_the_year_total():
     """value_at on the year-to-date metric at 15 December = the sum of the year's steps."""
     sc = load_scenario("kazakhstan-exit", overrides={"scale": 20000.0})
     res = run_one(sc, 1, steps=14)
-    targets, _ = parse_targets({"targets": [t for t in C.fit_targets() if t["name"] == "total_2004"]}, "test",
-                               sc.start_date, sc.dt)
+    targets, _ = parse_targets(
+        {"targets": [t for t in C.fit_targets() if t["name"] == "total_2004"]},
+        "test",
+        sc.start_date,
+        sc.dt,
+    )
     v = targets[0].compute(res, sc.start_date, sc.dt)
     em = res.series("emigrants")
     assert v == pytest.approx(np.nansum(em[1:13])) and v > 0
@@ -54,31 +70,57 @@ def test_committed_posterior_matches_scenario():
 def test_tiny_abc_round(tmp_path):
     """One generation of three particles on a one-year horizon: the machinery runs end to end."""
     from tolqyn.experiments.calibration import calibrate
+
     tpath = tmp_path / "t.toml"
-    tpath.write_text('[[targets]]\nname = "total_2004"\nmetric = "emigrants_ytd"\nstat = "value_at"\n'
-                     'at = "2004-12-15"\nobserved = 65000\nscale = 9750\n\n'
-                     '[[params]]\nname = "emigration_base"\nlow = 1e-8\nhigh = 3e-7\n')
-    res = calibrate("kazakhstan-exit", tmp_path / "abc", targets_path=tpath, sets=["scale=20000"], population=3,
-                    generations=1, n_predictive=2, counterfactuals=[], steps=13, executor_kind="serial", workers=1,
-                    seed=1, log=lambda *a: None)
+    tpath.write_text(
+        '[[targets]]\nname = "total_2004"\nmetric = "emigrants_ytd"\nstat = "value_at"\n'
+        'at = "2004-12-15"\nobserved = 65000\nscale = 9750\n\n'
+        '[[params]]\nname = "emigration_base"\nlow = 1e-8\nhigh = 3e-7\n'
+    )
+    res = calibrate(
+        "kazakhstan-exit",
+        tmp_path / "abc",
+        targets_path=tpath,
+        sets=["scale=20000"],
+        population=3,
+        generations=1,
+        n_predictive=2,
+        counterfactuals=[],
+        steps=13,
+        executor_kind="serial",
+        workers=1,
+        seed=1,
+        log=lambda *a: None,
+    )
     assert res["predictive_check"][0]["target"] == "total_2004"
     assert 1e-8 <= res["parameters"]["emigration_base"]["q50"] <= 3e-7
 
 
 def _rows(cond, costs, exits, voices, noise=(0.0, 1.0, -1.0)):
-    return [{"condition": cond, "cost": c, "replicate": r, "exit": e, "voice": v + dv}
-            for c, e, v in zip(costs, exits, voices) for r, dv in enumerate(noise)]
+    return [
+        {"condition": cond, "cost": c, "replicate": r, "exit": e, "voice": v + dv}
+        for c, e, v in zip(costs, exits, voices)
+        for r, dv in enumerate(noise)
+    ]
 
 
 def test_exit_voice_verdicts_exact():
     costs = [4.0, 2.0, 0.0, -2.0, -4.0]
     exits = [1e3, 1e4, 1e5, 1e6, 1e7]
-    rows = (_rows("U", costs, exits, [10, 40, 80, 40, 10]) + _rows("down", costs, exits, [80, 60, 40, 20, 5])
-            + _rows("up", costs, exits, [5, 20, 40, 60, 80]) + _rows("flat", costs, exits, [50] * 5))
+    rows = (
+        _rows("U", costs, exits, [10, 40, 80, 40, 10])
+        + _rows("down", costs, exits, [80, 60, 40, 20, 5])
+        + _rows("up", costs, exits, [5, 20, 40, 60, 80])
+        + _rows("flat", costs, exits, [50] * 5)
+    )
     a = EV.analyse(rows)
-    assert a["U"]["inverted_u"] and not a["U"]["seesaw"] and a["U"]["verdict"].startswith("inverted U")
+    assert (
+        a["U"]["inverted_u"] and not a["U"]["seesaw"] and a["U"]["verdict"].startswith("inverted U")
+    )
     assert a["down"]["seesaw"] and not a["down"]["inverted_u"]
-    assert not a["up"]["seesaw"] and not a["up"]["inverted_u"] and "complements" in a["up"]["verdict"]
+    assert (
+        not a["up"]["seesaw"] and not a["up"]["inverted_u"] and "complements" in a["up"]["verdict"]
+    )
     assert a["flat"]["verdict"] == "no clear relation"
 
 

@@ -1,5 +1,6 @@
 """`tolqyn run kazakhstan-exit --until DATE`: exact step counts, clear errors outside the
 allowed range, and the output contract (emigrants by region and date, by group and destination)."""
+
 import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
@@ -32,17 +33,45 @@ def test_until_errors():
 
 def test_cli_until_output_contract(tmp_path):
     out = tmp_path / "run"
-    r = CliRunner().invoke(app, ["run", "kazakhstan-exit", "--until", "2004-03-31", "--scale", "20000", "--quiet",
-                                 "--out", str(out)])
+    r = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "kazakhstan-exit",
+            "--until",
+            "2004-03-31",
+            "--scale",
+            "20000",
+            "--quiet",
+            "--out",
+            str(out),
+        ],
+    )
     assert r.exit_code == 0, r.output
     t = pq.read_table(out / "results.parquet").to_pandas()
     assert t["step"].max() == 3
     em = t[t.metric == "emigrants"]
     assert set(em.region) >= {"ALL", "KZ-75", "KZ-59"}
     assert em.date.notna().all()
-    for m in ("emigrants_russian", "emigrants_kazakh", "emigrants_german", "emigrants_to_russia",
-              "emigrants_to_germany", "emigrants_to_other"):
+    for m in (
+        "emigrants_russian",
+        "emigrants_kazakh",
+        "emigrants_german",
+        "emigrants_to_russia",
+        "emigrants_to_germany",
+        "emigrants_to_other",
+    ):
         assert m in set(t.metric)
-    bad = CliRunner().invoke(app, ["run", "kazakhstan-exit", "--until", "2030-01-01", "--quiet",
-                                   "--out", str(tmp_path / "bad")])
+    bad = CliRunner().invoke(
+        app,
+        [
+            "run",
+            "kazakhstan-exit",
+            "--until",
+            "2030-01-01",
+            "--quiet",
+            "--out",
+            str(tmp_path / "bad"),
+        ],
+    )
     assert bad.exit_code == 2 and "2024-12-31" in bad.output

@@ -2,19 +2,20 @@
 test, cost of leaving), destination choice (exact probabilities, a multinomial test,
 conservation), the media diet following internet adoption, the exchange-rate series feeding
 hardship, and legitimacy drift with the corruption index."""
+
 import datetime as dt
 import math
 
 import numpy as np
 import pytest
+from exit_fixtures import make_exit_sim, run_exit
 from scipy import stats
 
-from exit_fixtures import make_exit_sim, run_exit
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.random import Stream
 from tolqyn.data import series as S
-from tolqyn.models.exit.destinations import Destinations, inclusive_value
 from tolqyn.mechanisms.emigration import emigrate_kernel
+from tolqyn.models.exit.destinations import Destinations, inclusive_value
 from tolqyn.models.exit.exit_hazard import exit_kernel, unmixing_term
 
 DEST_DEFAULTS = {p.name: p.default for p in Destinations.define_params()}
@@ -22,8 +23,13 @@ DEST_DEFAULTS = {p.name: p.default for p in Destinations.define_params()}
 
 def _inputs(n, seed=5):
     rng = np.random.default_rng(seed)
-    return (np.zeros(n, np.int8), rng.random(n).astype(np.float32), rng.random(n).astype(np.float32),
-            rng.integers(0, 2, n).astype(np.int8), rng.integers(0, 8, n).astype(np.int8))
+    return (
+        np.zeros(n, np.int8),
+        rng.random(n).astype(np.float32),
+        rng.random(n).astype(np.float32),
+        rng.integers(0, 2, n).astype(np.int8),
+        rng.integers(0, 8, n).astype(np.int8),
+    )
 
 
 def test_decade_hazard_reduces_to_mechanism_9():
@@ -34,8 +40,23 @@ def test_decade_hazard_reduces_to_mechanism_9():
     l1, l2 = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
     key = Stream(3, "emigrate").key
     emigrate_kernel(key, 4, st1, G, I, ties, 1e-3, 2.0, 1.5, 0.5, 0.0, 30.0, l1)
-    exit_kernel(key, 4, st2, G, I, ties, eth, np.zeros(8) + inclusive_value(DEST_DEFAULTS), 1e-3, 2.0, 1.5, 0.5,
-                0.0, 30.0, l2)
+    exit_kernel(
+        key,
+        4,
+        st2,
+        G,
+        I,
+        ties,
+        eth,
+        np.zeros(8) + inclusive_value(DEST_DEFAULTS),
+        1e-3,
+        2.0,
+        1.5,
+        0.5,
+        0.0,
+        30.0,
+        l2,
+    )
     assert np.array_equal(l1, l2) and np.array_equal(st1, st2) and l1.sum() > 0
 
 
@@ -52,7 +73,23 @@ def test_hazard_with_wave_and_cost_matches_binomial():
     kin = np.zeros(8)
     kin[1] = 0.8
     left = np.zeros(n, np.uint8)
-    exit_kernel(Stream(21, "emigrate").key, 1, status, G, I, ties, eth, kin, 1e-5, 2.0, 3.0, 1.0, -1.5, 30.0, left)
+    exit_kernel(
+        Stream(21, "emigrate").key,
+        1,
+        status,
+        G,
+        I,
+        ties,
+        eth,
+        kin,
+        1e-5,
+        2.0,
+        3.0,
+        1.0,
+        -1.5,
+        30.0,
+        left,
+    )
     h = 1e-5 * math.exp(2.0 * 0.3 + 3.0 * 0.6 + 1.0 + 0.8 - 1.5)
     p = 1.0 - math.exp(-h * 30.0)
     k = int(left.sum())
@@ -63,14 +100,16 @@ def test_hazard_with_wave_and_cost_matches_binomial():
 def test_unmixing_term_exact():
     assert unmixing_term(2004.0, 1.5, 2004.0, 4.0) == 1.5
     assert unmixing_term(2008.0, 1.5, 2004.0, 4.0) == pytest.approx(1.5 / math.e)
-    assert unmixing_term(2000.0, 1.5, 2004.0, 4.0) == 1.5   # held before the reference year
+    assert unmixing_term(2000.0, 1.5, 2004.0, 4.0) == 1.5  # held before the reference year
 
 
 def test_cost_of_leaving_is_monotone():
     """Directional: a higher cost of leaving never raises emigration (same seed, common draws)."""
     base = {"emigration_base": 2e-4, "protest_on": False}
-    totals = [float(np.nansum(run_exit(params={**base, "exit_cost": c}, steps=6).series("emigrants")))
-              for c in (-1.0, 0.0, 1.0, 20.0)]
+    totals = [
+        float(np.nansum(run_exit(params={**base, "exit_cost": c}, steps=6).series("emigrants")))
+        for c in (-1.0, 0.0, 1.0, 20.0)
+    ]
     assert totals[0] > totals[1] > totals[2] and totals[3] == 0.0
 
 
@@ -78,8 +117,8 @@ def test_destination_probabilities_exact():
     d = Destinations()
     P = d.probabilities(DEST_DEFAULTS)
     assert np.allclose(P.sum(axis=1), 1.0)
-    assert P[1, 0] == pytest.approx(0.97)            # ethnic Russians to Russia
-    assert P[5, 1] == pytest.approx(0.65)            # ethnic Germans to Germany
+    assert P[1, 0] == pytest.approx(0.97)  # ethnic Russians to Russia
+    assert P[5, 1] == pytest.approx(0.65)  # ethnic Germans to Germany
     assert np.allclose(inclusive_value(DEST_DEFAULTS), 0.0)
     p2 = {**DEST_DEFAULTS, "dest_germany_factor": 3.0}
     P2 = d.probabilities(p2)
@@ -94,8 +133,11 @@ def test_destinations_conserve_and_follow_probabilities():
     """All emigrants are counted once by group and once by destination (validating mode checks it
     every step), and the destinations of ethnic Russians follow the choice probabilities: a
     chi-square test over the whole run, accepted at p > 0.001 (false-failure rate 0.1 %)."""
-    r = run_exit(params={"emigration_base": 3e-4, "protest_on": False, "hand_german_share": 0.0}, steps=12,
-                 validate=True)
+    r = run_exit(
+        params={"emigration_base": 3e-4, "protest_on": False, "hand_german_share": 0.0},
+        steps=12,
+        validate=True,
+    )
     tot = np.nansum(r.series("emigrants"))
     assert tot > 200
     by_g = sum(np.nansum(r.series(f"emigrants_{g}")) for g in ("kazakh", "russian", "german"))
@@ -109,7 +151,9 @@ def test_destinations_conserve_and_follow_probabilities():
     P = Destinations().probabilities(DEST_DEFAULTS)
     nk, nr = np.nansum(r.series("emigrants_kazakh")), np.nansum(r.series("emigrants_russian"))
     exp = nk * P[0] + nr * P[1]
-    obs = np.array([np.nansum(r.series(f"emigrants_to_{d}")) for d in ("russia", "germany", "other")])
+    obs = np.array(
+        [np.nansum(r.series(f"emigrants_to_{d}")) for d in ("russia", "germany", "other")]
+    )
     keep = exp > 0
     chi = float(((obs[keep] - exp[keep]) ** 2 / exp[keep]).sum())
     assert stats.chi2.sf(chi, keep.sum() - 1) > 0.001
@@ -120,7 +164,9 @@ def test_germany_pull_raises_german_exit():
     lo = run_exit(params={**p, "dest_germany_factor": 1.0}, steps=6)
     hi = run_exit(params={**p, "dest_germany_factor": 8.0}, steps=6)
     assert np.nansum(hi.series("emigrants_german")) > np.nansum(lo.series("emigrants_german"))
-    assert np.nansum(hi.series("emigrants_to_germany")) > np.nansum(lo.series("emigrants_to_germany"))
+    assert np.nansum(hi.series("emigrants_to_germany")) > np.nansum(
+        lo.series("emigrants_to_germany")
+    )
 
 
 def test_media_diet_follows_adoption_and_freezes():
@@ -141,8 +187,12 @@ def test_media_diet_follows_adoption_and_freezes():
     res = sim.run()
     on = res.series("media_share_online")
     assert on[-1] > on[0]
-    frozen = run_exit(start_date="2004-01-01", steps=24, params={"emigration_on": False},
-                      events=[{"at": 1, "params": {"media_shift_on": False}}])
+    frozen = run_exit(
+        start_date="2004-01-01",
+        steps=24,
+        params={"emigration_on": False},
+        events=[{"at": 1, "params": {"media_shift_on": False}}],
+    )
     fo = frozen.series("media_share_online")
     assert np.allclose(fo, fo[0])
     for d in ("state_tv", "foreign_tv", "online"):
@@ -153,14 +203,23 @@ def test_media_diet_follows_adoption_and_freezes():
 
 
 def test_exchange_rate_series_feeds_hardship():
-    r = run_exit(start_date="2015-06-01", steps=6, params={"emigration_on": False, "protest_on": False})
+    r = run_exit(
+        start_date="2015-06-01", steps=6, params={"emigration_on": False, "protest_on": False}
+    )
     fx = r.series("exchange_rate")
-    dates = [dt.date(2015, 6, 1) + dt.timedelta(days=30.4375 * (s - 1) + 30.4375 / 2) for s in range(1, 7)]
+    dates = [
+        dt.date(2015, 6, 1) + dt.timedelta(days=30.4375 * (s - 1) + 30.4375 / 2)
+        for s in range(1, 7)
+    ]
     assert np.allclose(fx[1:], [S.exchange_rate().value_at(d) for d in dates])
     shock = r.series("economic_shock")
-    assert shock[1] < 0.01 and shock[4] > 0.1           # the float of 20 August 2015
-    m = run_exit(start_date="2015-06-01", steps=6, params={"emigration_on": False, "protest_on": False},
-                 events=[{"at": "2015-07-01", "params": {"fx_multiplier": 1.5}}])
+    assert shock[1] < 0.01 and shock[4] > 0.1  # the float of 20 August 2015
+    m = run_exit(
+        start_date="2015-06-01",
+        steps=6,
+        params={"emigration_on": False, "protest_on": False},
+        events=[{"at": "2015-07-01", "params": {"fx_multiplier": 1.5}}],
+    )
     assert m.series("exchange_rate")[3] == pytest.approx(1.5 * fx[3])
     assert m.series("grievance_mean")[3] > r.series("grievance_mean")[3]
 

@@ -1,6 +1,7 @@
 """Data series of the decade scenario: the pack's points are read exactly, interpolation is
 exact, schema violations name the series and the allowed range, and the emigration figures are
 split into fitted and checked ones as documented."""
+
 import datetime as dt
 import math
 
@@ -36,7 +37,7 @@ def test_every_point_is_pack_or_documented():
 
 def test_corruption_index():
     cpi = S.corruption_index()
-    assert cpi.value_at("2010-06-01") == 28.0          # A-CPI-PRE2015
+    assert cpi.value_at("2010-06-01") == 28.0  # A-CPI-PRE2015
     assert cpi.value_at("2019-06-01") == 34.0
     assert cpi.value_at("2024-12-31") == 40.0
 
@@ -48,14 +49,29 @@ def test_internet_logistic_fits_pack_points():
 
 
 def test_schema_errors_name_series_and_range():
-    bad = S.Series("fx_test", "KZT/USD", (S.Point(dt.date(2004, 1, 1), 5000.0, "pack"),), "loglinear", 50.0, 2000.0)
+    bad = S.Series(
+        "fx_test",
+        "KZT/USD",
+        (S.Point(dt.date(2004, 1, 1), 5000.0, "pack"),),
+        "loglinear",
+        50.0,
+        2000.0,
+    )
     with pytest.raises(DataError, match=r"fx_test.*allowed \[50, 2000\]"):
         bad.check()
-    undocumented = S.Series("x", "u", (S.Point(dt.date(2004, 1, 1), 1.0, "A-NOPE"),), "step", 0.0, 2.0)
+    undocumented = S.Series(
+        "x", "u", (S.Point(dt.date(2004, 1, 1), 1.0, "A-NOPE"),), "step", 0.0, 2.0
+    )
     with pytest.raises(DataError, match="documented assumption"):
         undocumented.check()
-    backwards = S.Series("y", "u", (S.Point(dt.date(2005, 1, 1), 1.0, "pack"), S.Point(dt.date(2004, 1, 1), 1.0, "pack")),
-                         "step", 0.0, 2.0)
+    backwards = S.Series(
+        "y",
+        "u",
+        (S.Point(dt.date(2005, 1, 1), 1.0, "pack"), S.Point(dt.date(2004, 1, 1), 1.0, "pack")),
+        "step",
+        0.0,
+        2.0,
+    )
     with pytest.raises(DataError, match="must not decrease"):
         backwards.check()
 
@@ -63,10 +79,20 @@ def test_schema_errors_name_series_and_range():
 def test_figures_fit_and_check_roles():
     figs = {f.name: f for f in S.emigration_figures()}
     fit = {n for n, f in figs.items() if f.role == "fit"}
-    assert fit == {"total_2004", "total_2013", "total_2014", "total_2017", "total_2018", "total_2019",
-                   "russian_2019", "german_2019"}
+    assert fit == {
+        "total_2004",
+        "total_2013",
+        "total_2014",
+        "total_2017",
+        "total_2018",
+        "total_2019",
+        "russian_2019",
+        "german_2019",
+    }
     assert figs["total_2019"].observed == 45200 and figs["russian_2019"].observed == 32800
-    assert figs["to_russia_2018_H1"].role == "check" and figs["to_russia_2018_H1"].end == "2018-07-01"
+    assert (
+        figs["to_russia_2018_H1"].role == "check" and figs["to_russia_2018_H1"].end == "2018-07-01"
+    )
     assert figs["total_2015_Jan-Oct"].end == "2015-11-01"
     # no figure after 2019 is used
     assert all(int(f.start[:4]) <= 2019 for f in figs.values())

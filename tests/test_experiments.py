@@ -1,5 +1,6 @@
 """Experiments layer: executors, designs, the resumable store, sensitivity, discovery,
 calibration and the CLI. Small runs of a real (tiny) model through the real core."""
+
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ models.MODELS.setdefault("expcoin", "test_experiments_model:ExpCoinModel")
 def one_numba_thread():
     # runs in this process are tiny: a thread team costs more than it brings
     import numba
+
     old = numba.get_num_threads()
     numba.set_num_threads(1)
     yield
@@ -26,20 +28,25 @@ def one_numba_thread():
 
 
 def scenario(**params):
-    return from_dict({"model": "expcoin", "steps": 12, "seed": 3,
-                      "params": {"n_agents": 300, **params}}, name="expcoin-test")
+    return from_dict(
+        {"model": "expcoin", "steps": 12, "seed": 3, "params": {"n_agents": 300, **params}},
+        name="expcoin-test",
+    )
 
 
 def table(out):
     from tolqyn.experiments.store import query
-    return query(out, "SELECT run_id, seed, step, metric, value FROM results "
-                      "ORDER BY run_id, metric, step").reset_index(drop=True)
+
+    return query(
+        out, "SELECT run_id, seed, step, metric, value FROM results ORDER BY run_id, metric, step"
+    ).reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ designs
 def test_designs_from_declarations():
     from tolqyn.experiments.designs import axes_for, build_design, replicate_seeds
     from tolqyn.models import all_param_specs, get_model
+
     specs = all_param_specs(get_model("expcoin"))
     axes = axes_for(specs, ["p_active=0.1:0.5", "level"])
     g = build_design("grid", axes, 3, 0)
@@ -72,6 +79,7 @@ def test_executors_agree_and_store_is_queryable(tmp_path):
     """Serial, process pool and a Dask LocalCluster give identical stored results."""
     from tolqyn.experiments.store import query
     from tolqyn.experiments.sweep import sweep
+
     sc = scenario()
     kw = dict(design="lhs", samples=3, replicates=2, params=["p_active", "dummy"], progress=False)
     reps = {}
@@ -83,7 +91,10 @@ def test_executors_agree_and_store_is_queryable(tmp_path):
     for kind in ("process", "dask"):
         pd.testing.assert_frame_equal(base, table(tmp_path / kind))
     # one catalog over several experiments
-    df = query(tmp_path, "SELECT experiment, count(DISTINCT run_id) AS n FROM results GROUP BY 1 ORDER BY 1")
+    df = query(
+        tmp_path,
+        "SELECT experiment, count(DISTINCT run_id) AS n FROM results GROUP BY 1 ORDER BY 1",
+    )
     assert df.to_dict("list") == {"experiment": ["dask", "process", "serial"], "n": [6, 6, 6]}
     man = json.loads((tmp_path / "process" / "manifest.json").read_text())
     assert man["complete"] and man["runs_ok"] == 6 and man["scenario_hash"] == sc.hash
@@ -98,11 +109,18 @@ def test_executors_agree_and_store_is_queryable(tmp_path):
 
 
 def test_failures_recorded_and_interrupt_resumes(tmp_path):
-    from tolqyn.experiments.sweep import sweep
     from tolqyn.experiments.store import query
+    from tolqyn.experiments.sweep import sweep
+
     sc = scenario(fail_above=0.6)
-    kw = dict(design="grid", samples=5, replicates=2, params=["p_active"], progress=False,
-              executor_kind="serial")
+    kw = dict(
+        design="grid",
+        samples=5,
+        replicates=2,
+        params=["p_active"],
+        progress=False,
+        executor_kind="serial",
+    )
     seen = []
 
     def stop_after_three(rec):
@@ -119,7 +137,10 @@ def test_failures_recorded_and_interrupt_resumes(tmp_path):
     # p_active levels 0, .25, .5, .75, 1: the last two points (4 runs) fail, the others go on
     assert rep.failed == 4
     runs = query(tmp_path / "x", "SELECT point_id, status, error FROM runs ORDER BY run_id")
-    assert (runs.status == "error").sum() == 4 and set(runs[runs.status == "error"].point_id) == {3, 4}
+    assert (runs.status == "error").sum() == 4 and set(runs[runs.status == "error"].point_id) == {
+        3,
+        4,
+    }
     assert runs.error[runs.status == "error"].str.contains("deliberate test failure").all()
     # the resumed store equals an uninterrupted one
     sweep(sc, tmp_path / "y", **kw)
@@ -129,16 +150,21 @@ def test_failures_recorded_and_interrupt_resumes(tmp_path):
 def test_worker_killed_loses_nothing(tmp_path):
     from tolqyn.experiments.executors import ProcessExecutor
     from tolqyn.experiments.sweep import sweep
-    sc = from_dict({"model": "expcoin", "steps": 60, "seed": 3, "params": {"n_agents": 10000}},
-                   name="expcoin-kill")
+
+    sc = from_dict(
+        {"model": "expcoin", "steps": 60, "seed": 3, "params": {"n_agents": 10000}},
+        name="expcoin-kill",
+    )
     kw = dict(design="lhs", samples=5, replicates=2, params=["p_active"], progress=False)
     killed = []
     with ProcessExecutor(2) as ex:
+
         def kill_one(rec):
             if not killed:
                 pid = ex.worker_pids()[0]
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
+
         rep = sweep(sc, tmp_path / "k", executor=ex, on_outcome=kill_one, **kw)
         assert killed and ex.restarts >= 1
     assert rep.failed == 0 and rep.ran == 10
@@ -154,8 +180,17 @@ def test_sobol_finds_the_parameter_that_matters(tmp_path):
     and the seeds are fixed, so the test is deterministic)."""
     from tolqyn.experiments import sensitivity as sens
     from tolqyn.experiments.sweep import sweep
-    sweep(scenario(), tmp_path / "sob", design="sobol", samples=32, replicates=1,
-          params=["p_active", "dummy"], executor_kind="serial", progress=False)
+
+    sweep(
+        scenario(),
+        tmp_path / "sob",
+        design="sobol",
+        samples=32,
+        replicates=1,
+        params=["p_active", "dummy"],
+        executor_kind="serial",
+        progress=False,
+    )
     res = sens.analyze(tmp_path / "sob", ["share:mean"], num_resamples=200)
     idx = {r["parameter"]: r for r in res["outputs"]["share_mean"]["indices"]}
     assert idx["p_active"]["S1"] > 0.9 and idx["p_active"]["ST"] > 0.9
@@ -164,18 +199,39 @@ def test_sobol_finds_the_parameter_that_matters(tmp_path):
     assert (tmp_path / "sob" / "sensitivity_share_mean.png").stat().st_size > 1000
     assert "p_active" in sens.summary_text(res)
     # Morris screening ranks them the same way
-    sweep(scenario(), tmp_path / "mor", design="morris", samples=6, replicates=1,
-          params=["p_active", "dummy"], executor_kind="serial", progress=False)
-    m = {r["parameter"]: r for r in sens.analyze(tmp_path / "mor", ["share:mean"], num_resamples=100,
-                                                  plots=False)["outputs"]["share_mean"]["indices"]}
+    sweep(
+        scenario(),
+        tmp_path / "mor",
+        design="morris",
+        samples=6,
+        replicates=1,
+        params=["p_active", "dummy"],
+        executor_kind="serial",
+        progress=False,
+    )
+    m = {
+        r["parameter"]: r
+        for r in sens.analyze(tmp_path / "mor", ["share:mean"], num_resamples=100, plots=False)[
+            "outputs"
+        ]["share_mean"]["indices"]
+    }
     assert m["p_active"]["mu_star"] > 0.5 and m["dummy"]["mu_star"] < 0.05
 
 
 def test_discovery_finds_the_threshold(tmp_path):
     from tolqyn.experiments import discovery as disc
     from tolqyn.experiments.sweep import sweep
-    sweep(scenario(), tmp_path / "d", design="lhs", samples=60, replicates=1,
-          params=["p_active", "dummy"], executor_kind="serial", progress=False)
+
+    sweep(
+        scenario(),
+        tmp_path / "d",
+        design="lhs",
+        samples=60,
+        replicates=1,
+        params=["p_active", "dummy"],
+        executor_kind="serial",
+        progress=False,
+    )
     res = disc.discover(tmp_path / "d", ["share:mean"], "share_mean > 0.6")
     top = res["cart"]["leaves"][0]
     assert top["share"] == 1.0 and "p_active >" in top["rule"] and "dummy" not in top["rule"]
@@ -192,19 +248,32 @@ def test_calibration_recovers_a_known_parameter(tmp_path):
     ~0.026); ABC-SMC must put 0.3 inside the posterior 90 % interval and shrink the prior.
     Seeds are fixed (serial sampler seeded), so the test is deterministic."""
     from tolqyn.experiments import calibration as cal
+
     tfile = tmp_path / "targets.toml"
-    tfile.write_text('[[targets]]\nname = "share_at_6"\nmetric = "share"\nstat = "value_at"\nat = 6\n'
-                     'observed = 0.3\nscale = 0.03\n\n[[targets]]\nname = "active_final"\n'
-                     'metric = "active"\nstat = "final"\nobserved = 90\nscale = 9\n\n'
-                     '[[params]]\nname = "p_active"\nlow = 0.0\nhigh = 0.8\n')
+    tfile.write_text(
+        '[[targets]]\nname = "share_at_6"\nmetric = "share"\nstat = "value_at"\nat = 6\n'
+        'observed = 0.3\nscale = 0.03\n\n[[targets]]\nname = "active_final"\n'
+        'metric = "active"\nstat = "final"\nobserved = 90\nscale = 9\n\n'
+        '[[params]]\nname = "p_active"\nlow = 0.0\nhigh = 0.8\n'
+    )
     cf = tmp_path / "half.toml"
     cf.write_text('model = "expcoin"\nsteps = 12\nseed = 3\n[params]\nn_agents = 150\n')
     # a counterfactual that sets the calibrated parameter itself: +0.2 on each posterior draw
     plus = tmp_path / "plus.toml"
-    plus.write_text('model = "expcoin"\nsteps = 12\nseed = 3\n[params]\nn_agents = 300\np_active = 0.5\n')
-    res = cal.calibrate(scenario(), tmp_path / "cal", targets_path=tfile, population=40,
-                        generations=3, n_predictive=30, counterfactuals=[str(cf), str(plus)],
-                        executor_kind="serial", seed=1)
+    plus.write_text(
+        'model = "expcoin"\nsteps = 12\nseed = 3\n[params]\nn_agents = 300\np_active = 0.5\n'
+    )
+    res = cal.calibrate(
+        scenario(),
+        tmp_path / "cal",
+        targets_path=tfile,
+        population=40,
+        generations=3,
+        n_predictive=30,
+        counterfactuals=[str(cf), str(plus)],
+        executor_kind="serial",
+        seed=1,
+    )
     p = res["parameters"]["p_active"]
     assert p["q05"] < 0.3 < p["q95"] and p["q95"] - p["q05"] < 0.4
     post = pd.read_parquet(tmp_path / "cal" / "posterior.parquet")
@@ -214,7 +283,9 @@ def test_calibration_recovers_a_known_parameter(tmp_path):
     assert "half: active_final" in text and "90% interval" in text and "observed" in text
     cfs = {(r["counterfactual"], r["target"]): r for r in res["counterfactuals"]}
     half = cfs[("half", "active_final")]
-    assert half["diff_q95"] < 0 and half["median"] < 60  # half the agents: about half as many active
+    assert (
+        half["diff_q95"] < 0 and half["median"] < 60
+    )  # half the agents: about half as many active
     # p_active ~0.3 + 0.2: about 150 of 300 active (sd ~9), not the replay's ~90
     up = cfs[("plus", "active_final")]
     assert res["counterfactual_shifts"]["plus"]["p_active"] == pytest.approx(0.2)
@@ -225,8 +296,11 @@ def test_calibration_recovers_a_known_parameter(tmp_path):
 
 def test_targets_errors_are_clear(tmp_path):
     from tolqyn.experiments import calibration as cal
+
     with pytest.raises(UnknownParamError, match="did you mean 'value_at'"):
-        cal.parse_targets({"targets": [{"metric": "a", "stat": "value_a", "observed": 1}]}, "t.toml")
+        cal.parse_targets(
+            {"targets": [{"metric": "a", "stat": "value_a", "observed": 1}]}, "t.toml"
+        )
     with pytest.raises(ScenarioError, match="missing 'observed'"):
         cal.parse_targets({"targets": [{"metric": "a"}]}, "t.toml")
     with pytest.raises(TolqynError, match="no calibration targets"):
@@ -236,30 +310,59 @@ def test_targets_errors_are_clear(tmp_path):
 # ------------------------------------------------------------------ CLI
 def test_cli_sweep_query_sensitivity(tmp_path):
     from typer.testing import CliRunner
+
     from tolqyn.cli import app
+
     sc = tmp_path / "exp.toml"
     sc.write_text('model = "expcoin"\nsteps = 10\nseed = 2\n[params]\nn_agents = 200\n')
     out = tmp_path / "sw"
-    r = CliRunner().invoke(app, ["sweep", str(sc), "--design", "grid", "--samples", "3",
-                                 "--replicates", "2", "--param", "p_active", "--set", "dummy=0.1",
-                                 "--out", str(out), "--serial", "--quiet"])
+    r = CliRunner().invoke(
+        app,
+        [
+            "sweep",
+            str(sc),
+            "--design",
+            "grid",
+            "--samples",
+            "3",
+            "--replicates",
+            "2",
+            "--param",
+            "p_active",
+            "--set",
+            "dummy=0.1",
+            "--out",
+            str(out),
+            "--serial",
+            "--quiet",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "6 runs" in r.output
-    r = CliRunner().invoke(app, ["query", str(out), "SELECT count(DISTINCT run_id) AS n FROM results", "--csv"])
+    r = CliRunner().invoke(
+        app, ["query", str(out), "SELECT count(DISTINCT run_id) AS n FROM results", "--csv"]
+    )
     assert r.exit_code == 0 and r.output.strip().splitlines() == ["n", "6"]
     r = CliRunner().invoke(app, ["query", str(out), "SELECT nope FROM results"])
     assert r.exit_code == 2 and "query failed" in r.output
-    r = CliRunner().invoke(app, ["sweep", str(sc), "--param", "p_activ", "--out", str(tmp_path / "bad"), "--serial"])
+    r = CliRunner().invoke(
+        app, ["sweep", str(sc), "--param", "p_activ", "--out", str(tmp_path / "bad"), "--serial"]
+    )
     assert r.exit_code == 2 and "did you mean 'p_active'" in r.output
-    r = CliRunner().invoke(app, ["discover", str(out), "--output", "share:mean", "--condition", "share_mean > 0.4"])
+    r = CliRunner().invoke(
+        app, ["discover", str(out), "--output", "share:mean", "--condition", "share_mean > 0.4"]
+    )
     assert r.exit_code == 0 and "CART" in r.output, r.output
 
 
 def test_heavy_imports_are_lazy():
     import subprocess
     import sys
-    code = ("import sys, tolqyn, tolqyn.experiments, tolqyn.experiments.commands; "
-            "bad = [m for m in ('dask', 'distributed', 'SALib', 'pyabc', 'duckdb', 'sklearn') if m in sys.modules]; "
-            "print(bad); sys.exit(1 if bad else 0)")
+
+    code = (
+        "import sys, tolqyn, tolqyn.experiments, tolqyn.experiments.commands; "
+        "bad = [m for m in ('dask', 'distributed', 'SALib', 'pyabc', 'duckdb', 'sklearn') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr

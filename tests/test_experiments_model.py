@@ -3,6 +3,7 @@ with probability p_active; `dummy` has no effect at all (a known-zero sensitivit
 `fail_above` makes a run raise when p_active exceeds it (a failing run inside a sweep).
 Registered by test_experiments*.py under the name "expcoin"; worker processes find it
 through the model reference that the sweep hands them."""
+
 import numpy as np
 
 from tolqyn.core import status as S
@@ -19,10 +20,12 @@ class ExpCoin(Module):
 
     @classmethod
     def define_params(cls):
-        return [Param("p_active", 0.3, "probability of being active in a step", 0.0, 1.0, unit="1"),
-                Param("dummy", 0.5, "has no effect (sensitivity control)", 0.0, 1.0),
-                Param("level", 2, "an integer parameter", 0, 4, kind="int"),
-                Param("fail_above", 1.0, "runs with p_active above this raise", 0.0, 1.0)]
+        return [
+            Param("p_active", 0.3, "probability of being active in a step", 0.0, 1.0, unit="1"),
+            Param("dummy", 0.5, "has no effect (sensitivity control)", 0.0, 1.0),
+            Param("level", 2, "an integer parameter", 0, 4, kind="int"),
+            Param("fail_above", 1.0, "runs with p_active above this raise", 0.0, 1.0),
+        ]
 
     def define_results(self):
         return [Result("active", "number active"), Result("share", "share active", kind="value")]
@@ -45,7 +48,9 @@ class ExpCoinModel(Model):
 
     @classmethod
     def define_params(cls):
-        return [Param("n_agents", 400, "number of agents", 1, 1_000_000, kind="int", sweepable=False)]
+        return [
+            Param("n_agents", 400, "number of agents", 1, 1_000_000, kind="int", sweepable=False)
+        ]
 
     def build(self, sim):
         return sim.params["n_agents"], []

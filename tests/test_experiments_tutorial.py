@@ -1,10 +1,10 @@
 """Runs every `$ tolqyn ...` command of docs/tutorials/experiments.md, in order, in a
 temporary directory, and checks that each succeeds and says something sensible."""
+
 import re
 import shlex
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "tutorials" / "experiments.md"
@@ -17,7 +17,9 @@ def blocks():
 
 def test_tutorial_commands_run(tmp_path, monkeypatch):
     import numba
+
     from tolqyn.cli import app
+
     monkeypatch.chdir(tmp_path)
     old = numba.get_num_threads()
     numba.set_num_threads(1)
@@ -33,7 +35,7 @@ def test_tutorial_commands_run(tmp_path, monkeypatch):
             for line in body.splitlines():
                 if not line.startswith("$ tolqyn "):
                     continue
-                args = shlex.split(line[len("$ tolqyn "):])
+                args = shlex.split(line[len("$ tolqyn ") :])
                 r = CliRunner().invoke(app, args)
                 assert r.exit_code == 0, f"{line}\n{r.output}\n{r.exception!r}"
                 outputs.append((args[0], r.output))

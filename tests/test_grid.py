@@ -1,15 +1,24 @@
 """Torus lattice and vision shapes (exact cases)."""
+
 import numpy as np
 import pytest
 
 from tolqyn.space.grid import Torus, offsets
 
 
-@pytest.mark.parametrize("shape,radius,size", [
-    ("euclidean", 1.7, 8), ("euclidean", 1.0, 4), ("euclidean", 7, 148),
-    ("von_neumann", 7, 112), ("moore", 7, 224), ("moore", 1, 8), ("von_neumann", 1, 4),
-    ("euclidean", 0.5, 0),
-])
+@pytest.mark.parametrize(
+    "shape,radius,size",
+    [
+        ("euclidean", 1.7, 8),
+        ("euclidean", 1.0, 4),
+        ("euclidean", 7, 148),
+        ("von_neumann", 7, 112),
+        ("moore", 7, 224),
+        ("moore", 1, 8),
+        ("von_neumann", 1, 4),
+        ("euclidean", 0.5, 0),
+    ],
+)
 def test_neighbourhood_sizes(shape, radius, size):
     assert len(offsets(shape, radius)) == size
 
@@ -41,7 +50,7 @@ def test_shapes_are_symmetric():
 def test_torus_wrap():
     t = Torus(10, 6)
     o = offsets("moore", 1)
-    nb = set(t.neighbours(0, o).tolist())   # corner (0, 0)
+    nb = set(t.neighbours(0, o).tolist())  # corner (0, 0)
     assert nb == {t.site(x, y) for x in (-1, 0, 1) for y in (-1, 0, 1) if (x, y) != (0, 0)}
     assert t.site(9, 5) in nb and t.site(-1, -1) == 59
     assert t.fits(offsets("euclidean", 2.5)) and not t.fits(offsets("euclidean", 3))
@@ -65,8 +74,9 @@ def test_bad_shape_and_radius():
         offsets("moore", float("nan"))
 
 
-@pytest.mark.parametrize("shape,radius", [("euclidean", 1.7), ("euclidean", 7), ("von_neumann", 7),
-                                          ("moore", 3)])
+@pytest.mark.parametrize(
+    "shape,radius", [("euclidean", 1.7), ("euclidean", 7), ("von_neumann", 7), ("moore", 3)]
+)
 def test_row_runs_cover_the_shape_and_update_fields_like_a_recount(shape, radius):
     """The kernel updates its count fields run by run; the runs must hold each offset exactly
     once, and adding a few marked sites (edges and corners included, so the wrapped path runs)

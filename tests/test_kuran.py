@@ -1,12 +1,16 @@
 """Kuran's preference falsification: the ten-person example, the threshold derivation,
 the thaw/freeze hysteresis, network range (Makowsky & Rubin 2013), CRN and input errors."""
+
 import numpy as np
 import pytest
 
 from tolqyn import run_one
 from tolqyn.core.errors import ScenarioError, UnknownParamError
-from tolqyn.models.thresholds.kuran import (kuran_equilibrium, preferences_from_thresholds,
-                                             thresholds_from_preferences)
+from tolqyn.models.thresholds.kuran import (
+    kuran_equilibrium,
+    preferences_from_thresholds,
+    thresholds_from_preferences,
+)
 from tolqyn.scenarios.loader import from_dict, load_scenario
 
 TEN = [0.0, 0.2, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1.0]
@@ -57,10 +61,12 @@ def test_derived_thresholds_follow_the_payoffs():
     assert np.all(thresholds_from_preferences(x, 0.4, 0.5) >= t), "repression raises thresholds"
     assert t.min() == 0.0
     # integrity + reputation - punishment = 0 exactly at S = T for interior thresholds
-    inner = (t > 0)
+    inner = t > 0
     lhs = (2 * x[inner] - 1) + 0.5 * (2 * t[inner] - 1) - 0.2
     np.testing.assert_allclose(lhs, 0.0, atol=1e-12)
-    np.testing.assert_allclose(preferences_from_thresholds(t[inner], 0.2, 0.5), x[inner], atol=1e-12)
+    np.testing.assert_allclose(
+        preferences_from_thresholds(t[inner], 0.2, 0.5), x[inner], atol=1e-12
+    )
 
 
 def test_thaw_freeze_crackdown_shows_falsification_and_hysteresis():
@@ -84,8 +90,20 @@ def test_repression_tipping_is_sharp():
     """Lowering repression in equal steps: the equilibrium public share moves little, then
     jumps (Kuran's 'unanticipated revolution')."""
     rhos = np.round(np.arange(0.05, 0.31, 0.025), 3)
-    shares = np.array([run_one(from_dict({"model": "kuran", "steps": 500, "params": {
-        "n_agents": 5000, "repression": float(rho)}})).series("public_share")[-1] for rho in rhos])
+    shares = np.array(
+        [
+            run_one(
+                from_dict(
+                    {
+                        "model": "kuran",
+                        "steps": 500,
+                        "params": {"n_agents": 5000, "repression": float(rho)},
+                    }
+                )
+            ).series("public_share")[-1]
+            for rho in rhos
+        ]
+    )
     assert np.all(np.diff(shares) <= 1e-12), "more repression never raises public dissent"
     assert np.max(-np.diff(shares)) > 0.8, "one small step of repression flips the outcome"
 
@@ -97,10 +115,17 @@ def test_network_range_reduces_falsification():
     seeds (10-15) the per-seed results of neighbouring ranges never overlapped (ring range 1:
     1713-1945, range 5: 2823-3305, range 20: 6459-8351, national share: 9907 of 10,000),
     the closest pair being 878 people apart."""
+
     def public(**net):
-        sc = from_dict({"model": "kuran", "steps": 2000, "params": {
-            "n_agents": 10_000, "repression": 0.1, **net}})
+        sc = from_dict(
+            {
+                "model": "kuran",
+                "steps": 2000,
+                "params": {"n_agents": 10_000, "repression": 0.1, **net},
+            }
+        )
         return np.mean([run_one(sc, seed=s).series("public_opposition")[-1] for s in (0, 1)])
+
     ring1 = public(network="ring", network_range=1)
     ring5 = public(network="ring", network_range=5)
     ring20 = public(network="ring", network_range=20)
@@ -111,7 +136,9 @@ def test_network_range_reduces_falsification():
 
 def test_broadcast_weight_one_equals_national_share():
     base = {"n_agents": 2000, "repression": 0.12, "network": "erdos_renyi", "mean_degree": 4.0}
-    net = run_one(from_dict({"model": "kuran", "params": {**base, "broadcast_weight": 1.0}}), seed=2)
+    net = run_one(
+        from_dict({"model": "kuran", "params": {**base, "broadcast_weight": 1.0}}), seed=2
+    )
     nat = run_one(from_dict({"model": "kuran", "params": {**base, "network": "none"}}), seed=2)
     np.testing.assert_array_equal(net.series("public_opposition"), nat.series("public_opposition"))
 
@@ -135,10 +162,19 @@ def test_bad_input_is_refused_clearly():
     with pytest.raises(UnknownParamError, match="did you mean 'repression'"):
         from_dict({"model": "kuran", "params": {"represion": 0.1}})
     with pytest.raises(ScenarioError, match="'preferences' has 3 entries but 'thresholds' has 10"):
-        run_one(from_dict({"model": "kuran", "params": {"thresholds": TEN,
-                                                        "preferences": [0.1, 0.2, 0.3]}}))
+        run_one(
+            from_dict(
+                {"model": "kuran", "params": {"thresholds": TEN, "preferences": [0.1, 0.2, 0.3]}}
+            )
+        )
     with pytest.raises(ScenarioError, match="network_range = 6 needs more than 12 people"):
-        run_one(from_dict({"model": "kuran", "params": {"thresholds": TEN, "network": "ring",
-                                                        "network_range": 6}}))
+        run_one(
+            from_dict(
+                {
+                    "model": "kuran",
+                    "params": {"thresholds": TEN, "network": "ring", "network_range": 6},
+                }
+            )
+        )
     with pytest.raises(ScenarioError, match="'network' sets up the initial population"):
         run_one(from_dict({"model": "kuran", "events": [{"at": 2, "params": {"network": "ring"}}]}))

@@ -1,8 +1,9 @@
 """Mechanism 3 (Granovetter/Kuran thresholds): the threshold rule exactly, and its
 directions (thresholds fall with grievance, rise with repression)."""
-import numpy as np
 
+import numpy as np
 from country_fixtures import run_hand, total
+
 from tolqyn.core.random import Stream
 from tolqyn.mechanisms.bandwagon import tau_init_kernel, voice_willing_kernel
 
@@ -11,9 +12,22 @@ def _voice(G, risk, seen, a_g=0.3, a_r=0.25, tau0=0.35, exit_signal=0.0):
     n = len(G)
     out = np.zeros(n, np.uint8)
     willing = np.zeros(1, np.int64)
-    voice_willing_kernel(np.zeros(n, np.int8), np.full(n, tau0, np.float32), np.asarray(G, np.float32),
-                         np.zeros(n, np.int32), np.array([risk]), np.zeros(n, np.int16), np.array([exit_signal]),
-                         np.asarray(seen, np.float32), a_g, a_r, True, 0.1, out, willing)
+    voice_willing_kernel(
+        np.zeros(n, np.int8),
+        np.full(n, tau0, np.float32),
+        np.asarray(G, np.float32),
+        np.zeros(n, np.int32),
+        np.array([risk]),
+        np.zeros(n, np.int16),
+        np.array([exit_signal]),
+        np.asarray(seen, np.float32),
+        a_g,
+        a_r,
+        True,
+        0.1,
+        out,
+        willing,
+    )
     # willing: those who would dissent and whose grievance exceeds T = 0.1
     assert willing[0] == int(np.sum(out.astype(bool) & (np.asarray(G) > 0.1)))
     return out
@@ -21,11 +35,11 @@ def _voice(G, risk, seen, a_g=0.3, a_r=0.25, tau0=0.35, exit_signal=0.0):
 
 def test_threshold_rule_exact():
     # tau = 0.35 - 0.3 G + 0.25 risk; seen share must reach it
-    assert _voice([0.5], 0.0, [0.21]).tolist() == [1]     # tau = 0.20
+    assert _voice([0.5], 0.0, [0.21]).tolist() == [1]  # tau = 0.20
     assert _voice([0.5], 0.0, [0.19]).tolist() == [0]
-    assert _voice([0.5], 0.4, [0.21]).tolist() == [0]     # repression raises tau to 0.30
-    assert _voice([1.0], 0.0, [0.06]).tolist() == [1]     # grievance lowers it to 0.05
-    assert _voice([0.5], 0.0, [0.0], exit_signal=0.3).tolist() == [1]   # visible exit lowers it
+    assert _voice([0.5], 0.4, [0.21]).tolist() == [0]  # repression raises tau to 0.30
+    assert _voice([1.0], 0.0, [0.06]).tolist() == [1]  # grievance lowers it to 0.05
+    assert _voice([0.5], 0.0, [0.0], exit_signal=0.3).tolist() == [1]  # visible exit lowers it
 
 
 def test_threshold_distribution_moments():
@@ -44,4 +58,7 @@ def test_higher_thresholds_fewer_protesters():
     assert total(hi, "participants_cumulative") < total(lo, "participants_cumulative")
     # without the gate, private dissent is enough: at least as many protest
     off = run_hand(params={"bandwagon_on": False})
-    assert off.series("participants_cumulative")[-1] >= run_hand().series("participants_cumulative")[-1]
+    assert (
+        off.series("participants_cumulative")[-1]
+        >= run_hand().series("participants_cumulative")[-1]
+    )

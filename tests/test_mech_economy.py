@@ -1,8 +1,8 @@
 """Mechanism 11: the price shock and its adaptation half-life, exactly."""
+
 import math
 
 import numpy as np
-
 from country_fixtures import PRICE_HIKE, run_hand
 
 
@@ -16,21 +16,32 @@ def test_shock_and_adaptation_exact():
     for t in range(1, 11):
         assert math.isclose(s[t], w * math.log(p / ref), rel_tol=1e-9), t
         ref += (p - ref) * a
-    assert r.series("economic_shock", "KZ-75")[1:].max() == 0.0   # no shock elsewhere
+    assert r.series("economic_shock", "KZ-75")[1:].max() == 0.0  # no shock elsewhere
 
 
 def test_price_cut_below_reference_removes_the_shock():
-    ev = [PRICE_HIKE, {"id": "cut", "at": 3, "action": "fuel_price", "params": {"price": 50.0, "regions": ["KZ-47"]}}]
+    ev = [
+        PRICE_HIKE,
+        {
+            "id": "cut",
+            "at": 3,
+            "action": "fuel_price",
+            "params": {"price": 50.0, "regions": ["KZ-47"]},
+        },
+    ]
     r = run_hand(events=ev, steps=5)
     s = r.series("economic_shock", "KZ-47")
     assert s[2] > 0 and s[3] == 0 and s[4] == 0
 
 
 def test_exchange_rate_and_inflation_shocks():
-    r = run_hand(events=[{"id": "fx", "at": 2, "action": "set", "params": {"exchange_rate": 863.6}}],
-                 params={"fx_weight": 0.5, "inflation_annual": 0.184, "inflation_weight": 1.0}, steps=3)
+    r = run_hand(
+        events=[{"id": "fx", "at": 2, "action": "set", "params": {"exchange_rate": 863.6}}],
+        params={"fx_weight": 0.5, "inflation_annual": 0.184, "inflation_weight": 1.0},
+        steps=3,
+    )
     s = r.series("economic_shock", "KZ-75")
-    assert math.isclose(s[1], 0.1, rel_tol=1e-9)                          # inflation 10 points above reference
-    assert math.isclose(s[2], 0.1 + 0.5 * math.log(2.0), rel_tol=1e-9)     # tenge halves
+    assert math.isclose(s[1], 0.1, rel_tol=1e-9)  # inflation 10 points above reference
+    assert math.isclose(s[2], 0.1 + 0.5 * math.log(2.0), rel_tol=1e-9)  # tenge halves
     off = run_hand(params={"economy_on": False}, steps=3)
     assert np.nanmax(off.series("economic_shock")) == 0.0

@@ -1,11 +1,12 @@
 """Mechanism 9: the emigration hazard (a statistical test with its false-failure rate),
 closed borders, and the identity and ties terms."""
+
 import math
 
 import numpy as np
+from country_fixtures import run_hand, total
 from scipy import stats
 
-from country_fixtures import run_hand, total
 from tolqyn.core.random import Stream
 from tolqyn.mechanisms.emigration import emigrate_kernel
 
@@ -21,7 +22,9 @@ def test_hazard_matches_binomial():
     ties = np.ones(n, np.int8)
     left = np.zeros(n, np.uint8)
     h0, bg, bi, bt = 1e-3, 2.0, 1.5, 0.5
-    emigrate_kernel(Stream(11, "emigrate").key, 1, status, G, I, ties, h0, bg, bi, bt, 0.0, 1.0, left)
+    emigrate_kernel(
+        Stream(11, "emigrate").key, 1, status, G, I, ties, h0, bg, bi, bt, 0.0, 1.0, left
+    )
     h = h0 * math.exp(bg * 0.4 + bi * 0.5 + bt)
     p = 1 - math.exp(-h)
     k = int(left.sum())

@@ -1,4 +1,5 @@
 """Mechanism 10: exit drains voice and visible exit signals weakness."""
+
 from country_fixtures import run_hand, total
 
 
@@ -21,9 +22,21 @@ def test_pfaff_inverted_u_and_hirschman_seesaw():
     """Validation target 17 (LITERATURE.md): with the signal and drain channels on, voice
     (protester-days, mean over two fixed seeds) first rises with the exit rate, then falls; with
     the signal channel off, exit only drains voice (Hirschman's 1970 seesaw)."""
+
     def voice(eb, **p):
-        return sum(total(run_hand(params={"emigration_base": eb, "exit_signal_weight": 0.3, **p}, seed=s), "active")
-                   for s in (1, 2)) / 2
+        return (
+            sum(
+                total(
+                    run_hand(
+                        params={"emigration_base": eb, "exit_signal_weight": 0.3, **p}, seed=s
+                    ),
+                    "active",
+                )
+                for s in (1, 2)
+            )
+            / 2
+        )
+
     low, mid, high = voice(0.0), voice(0.03), voice(0.15)
     assert mid > low and mid > high
     assert voice(0.03, exit_voice_on=False) < voice(0.0, exit_voice_on=False)

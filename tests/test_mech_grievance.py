@@ -1,13 +1,16 @@
 """Mechanism 1: G = H(1 − L) with relative deprivation and the economic shock, exactly."""
-import numpy as np
 
-from country_fixtures import PRICE_HIKE, make_sim, HAND_PARAMS
+from country_fixtures import HAND_PARAMS, PRICE_HIKE, make_sim
+
 from tolqyn.core.random import Stream, draw_u01
 
 
 def test_grievance_formula_exact():
-    sim = make_sim(params={**HAND_PARAMS, "hardship_own": 0.5, "hardship_rd": 0.4, "fuel_weight": 0.3},
-                   events=[PRICE_HIKE], steps=1)
+    sim = make_sim(
+        params={**HAND_PARAMS, "hardship_own": 0.5, "hardship_rd": 0.4, "fuel_weight": 0.3},
+        events=[PRICE_HIKE],
+        steps=1,
+    )
     sim.init()
     sim.step()
     pop = sim.pop

@@ -1,8 +1,8 @@
 """Mechanism 6: online visibility carries protest beyond the locality; a shutdown disperses
 protest (Hassanpour 2014): a smaller share at the regions' focal sites and more localities
 per protester."""
-import numpy as np
 
+import numpy as np
 from country_fixtures import PRICE_HIKE, run_hand, total
 
 
@@ -22,7 +22,9 @@ def test_shutdown_disperses_protest():
     b = run_hand(params=p, events=shut)
     days = slice(4, 9)
     assert b.series("focal_share")[days].mean() < a.series("focal_share")[days].mean()
-    spread = lambda r: (r.series("sites_active")[days] / np.maximum(r.series("active")[days], 1)).mean()
+    spread = lambda r: (
+        r.series("sites_active")[days] / np.maximum(r.series("active")[days], 1)
+    ).mean()
     assert spread(b) > spread(a)
 
 

@@ -1,8 +1,8 @@
 """Mechanism 7: concessions raise legitimacy, repression seen nearby lowers it, higher
 legitimacy means fewer participants."""
-import numpy as np
 
-from country_fixtures import PRICE_HIKE, run_hand, total
+import numpy as np
+from country_fixtures import PRICE_HIKE, run_hand
 
 
 def test_concession_raises_and_injustice_lowers_legitimacy():

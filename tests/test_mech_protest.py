@@ -1,21 +1,26 @@
 """Mechanism 2 (Epstein's rule A on localities): exact arrest probabilities and the
 direction of the police effect."""
+
 import math
 
 import numpy as np
-
 from country_fixtures import run_hand, total
+
 from tolqyn.mechanisms.protest import arrest_probability, decide_kernel
 
 
 def test_arrest_probability_exact_values():
     k = 2.3
     # one officer, nobody else active: A = 1 -> P = 1 - e^-2.3 ~ 0.90 (Epstein/NetLogo)
-    assert math.isclose(arrest_probability(np.array([1.0]), np.array([0.0]), k, True)[0], 1 - math.exp(-2.3))
+    assert math.isclose(
+        arrest_probability(np.array([1.0]), np.array([0.0]), k, True)[0], 1 - math.exp(-2.3)
+    )
     # floor variant: P = 0 whenever protesters (incl. oneself) outnumber the forces
     assert arrest_probability(np.array([3.0]), np.array([3.0]), k, True)[0] == 0.0
     # continuous variant keeps a positive risk
-    assert math.isclose(arrest_probability(np.array([3.0]), np.array([3.0]), k, False)[0], 1 - math.exp(-k * 0.75))
+    assert math.isclose(
+        arrest_probability(np.array([3.0]), np.array([3.0]), k, False)[0], 1 - math.exp(-k * 0.75)
+    )
 
 
 def test_decision_rule_exact():
@@ -58,14 +63,28 @@ def test_revision_rate():
 
 def test_finer_time_step_runs_and_keeps_the_calendar():
     """dt = 0.5 day: events land on the right half-day step and the invariants hold."""
-    from country_fixtures import PRICE_HIKE, make_sim
-    ev = [dict(PRICE_HIKE, at="2022-01-01"), {"id": "s", "at": "2022-01-03T12:00", "action": "internet",
-                                               "params": {"level": 0.0}}]
-    from tolqyn.scenarios.loader import from_dict
+    from country_fixtures import PRICE_HIKE
+
+    ev = [
+        dict(PRICE_HIKE, at="2022-01-01"),
+        {"id": "s", "at": "2022-01-03T12:00", "action": "internet", "params": {"level": 0.0}},
+    ]
     from tolqyn.core.sim import Sim
-    sc = from_dict({"model": "country-hand", "steps": 10, "seed": 3, "dt": 0.5, "start_date": "2022-01-01",
-                    "params": {"online_half": 100.0}, "events": ev}, name="hand-dt")
+    from tolqyn.scenarios.loader import from_dict
+
+    sc = from_dict(
+        {
+            "model": "country-hand",
+            "steps": 10,
+            "seed": 3,
+            "dt": 0.5,
+            "start_date": "2022-01-01",
+            "params": {"online_half": 100.0},
+            "events": ev,
+        },
+        name="hand-dt",
+    )
     r = Sim(sc, validate=True).run()
     on = r.series("online")
-    assert on[5] == 1.0 and on[6] == 0.0     # 3 Jan 12:00 is the start of step 6
+    assert on[5] == 1.0 and on[6] == 0.0  # 3 Jan 12:00 is the start of step 6
     assert r.series("economic_shock", "KZ-47")[1] > 0

@@ -1,7 +1,8 @@
 """Mechanism 4: scheduled release, arrest capacity, sweeps, and deaths under a shoot order."""
-import numpy as np
 
+import numpy as np
 from country_fixtures import PRICE_HIKE, run_hand, total
+
 from tolqyn.core.random import Stream
 from tolqyn.mechanisms.repression import release_arrest_kernel, release_kernel
 
@@ -19,9 +20,23 @@ def test_arrest_terms_within_bounds_and_probability_one_takes_all():
     rel = np.zeros(n, np.int32)
     arrested = np.zeros(n, np.uint8)
     by_region, by_site = np.zeros(1, np.int64), np.zeros(1, np.int64)
-    release_arrest_kernel(Stream(1, "arrest").key, 7, status, np.zeros(n, np.int32), np.zeros(n, np.int16),
-                          np.zeros(n, np.uint8), np.array([1.0]), np.array([0.0]),
-                          2.0, 15.0, 1.0, rel, arrested, by_region, by_site)
+    release_arrest_kernel(
+        Stream(1, "arrest").key,
+        7,
+        status,
+        np.zeros(n, np.int32),
+        np.zeros(n, np.int16),
+        np.zeros(n, np.uint8),
+        np.array([1.0]),
+        np.array([0.0]),
+        2.0,
+        15.0,
+        1.0,
+        rel,
+        arrested,
+        by_region,
+        by_site,
+    )
     assert (status == 2).all() and arrested.all()
     assert rel.min() >= 7 + 2 and rel.max() <= 7 + 15
     assert by_region[0] == n and by_site[0] == n
@@ -31,7 +46,11 @@ def test_arrests_within_capacity_and_off_switch():
     r = run_hand(params={"arrest_rate": 0.5, "sweep_rate": 0.0})
     assert total(r, "arrests") > 0
     off = run_hand(params={"repression_on": False})
-    assert total(off, "arrests") == 0 and total(off, "deaths_civilian") == 0 and total(off, "dead") == 0
+    assert (
+        total(off, "arrests") == 0
+        and total(off, "deaths_civilian") == 0
+        and total(off, "dead") == 0
+    )
 
 
 def test_shoot_order_kills_more():
@@ -39,7 +58,10 @@ def test_shoot_order_kills_more():
     p = {"death_rate_civilian": 0.01, "death_rate_shoot": 0.2}
     calm = run_hand(params=p)
     shoot = run_hand(params=p, events=ev)
-    assert shoot.series("deaths_civilian_cumulative")[-1] > calm.series("deaths_civilian_cumulative")[-1]
+    assert (
+        shoot.series("deaths_civilian_cumulative")[-1]
+        > calm.series("deaths_civilian_cumulative")[-1]
+    )
 
 
 def test_sweeps_detain_past_participants_under_emergency():

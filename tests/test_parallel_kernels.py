@@ -3,6 +3,7 @@ bit, in fresh processes (NUMBA_NUM_THREADS is read once, at start-up; small runs
 one thread, TOLQYN_PARALLEL_MIN_AGENTS=0 keeps both). The population is
 large enough for several chunks, so the fixed-order reduction of the per-chunk rows is
 exercised; a whole country run is compared too. Exact test: no false-failure rate."""
+
 import json
 import os
 import subprocess
@@ -66,7 +67,9 @@ def test_chunked_kernels_and_country_run_same_on_1_and_2_threads():
     res = []
     for n in ("1", "2"):
         env = {**os.environ, "NUMBA_NUM_THREADS": n, "TOLQYN_PARALLEL_MIN_AGENTS": "0"}
-        p = subprocess.run([sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=600)
+        p = subprocess.run(
+            [sys.executable, "-c", _CHILD], env=env, capture_output=True, text=True, timeout=600
+        )
         assert p.returncode == 0, p.stderr[-3000:]
         res.append(json.loads(p.stdout.strip().splitlines()[-1]))
     for k in res[0]:

@@ -1,4 +1,5 @@
 """Population synthesis: counts, sorting, composition, network structure, reproducibility."""
+
 import numba
 import numpy as np
 import pytest
@@ -7,8 +8,13 @@ from scipy import stats
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.random import Stream
 from tolqyn.data import loaders
-from tolqyn.data.synthesis import (AGENT_COLUMNS, SYNTHESIS_PARAMS, agents_per_region, apportion,
-                                   synthesize_country)
+from tolqyn.data.synthesis import (
+    AGENT_COLUMNS,
+    SYNTHESIS_PARAMS,
+    agents_per_region,
+    apportion,
+    synthesize_country,
+)
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +31,16 @@ def test_contract_columns_and_dtypes(space):
     assert space.locality_urban.dtype == bool and space.region_start.dtype == np.int64
     assert space.region_population.dtype == np.int64 and space.region_centroid.shape == (20, 2)
     assert len(space.locality_name) == space.n_localities == len(space.locality_population)
-    assert space.ethnic_groups == ["kazakh", "russian", "uzbek", "ukrainian", "uyghur", "german", "tatar", "other"]
+    assert space.ethnic_groups == [
+        "kazakh",
+        "russian",
+        "uzbek",
+        "ukrainian",
+        "uyghur",
+        "german",
+        "tatar",
+        "other",
+    ]
     assert "KZ-47" in space.region_codes and "KZ-75" in space.region_codes
     assert space.network.indices.dtype == np.int32
     assert {a["id"] for a in space.assumptions} >= {"A-ETH-FILL", "A-LOC-RURAL", "A-NET-LOCAL"}
@@ -34,7 +49,7 @@ def test_contract_columns_and_dtypes(space):
 def test_agents_per_region_follow_rounding_rule(space):
     pop = loaders.regions()["population"]
     assert np.array_equal(space.region_sizes(), np.floor(pop / 100 + 0.5).astype(np.int64))
-    assert np.array_equal(agents_per_region(pop, 1), pop)        # one agent per citizen: exact
+    assert np.array_equal(agents_per_region(pop, 1), pop)  # one agent per citizen: exact
     assert space.region_population.sum() == loaders.national_population()
 
 
@@ -44,7 +59,9 @@ def test_localities_partition_each_region(space):
         m = space.locality_region == r
         assert loc_pop[m].sum() == space.region_population[r]
         urban = loc_pop[m & space.locality_urban].sum()
-        assert urban == pytest.approx(space.region_urban_share[r] * space.region_population[r], abs=1)
+        assert urban == pytest.approx(
+            space.region_urban_share[r] * space.region_population[r], abs=1
+        )
         sizes = space.locality_sizes()[m]
         assert sizes.sum() == space.region_sizes()[r]
         quota = loc_pop[m] / loc_pop[m].sum() * space.region_sizes()[r]
@@ -64,11 +81,13 @@ def test_sorted_by_region_and_locality(space):
     assert np.all(np.diff(a["region"]) >= 0)
     assert np.all(np.diff(a["locality"]) >= 0)
     assert np.array_equal(space.locality_region[a["locality"]], a["region"])
-    assert np.array_equal(np.repeat(space.locality_urban, space.locality_sizes()).astype(np.int8), a["urban"])
+    assert np.array_equal(
+        np.repeat(space.locality_urban, space.locality_sizes()).astype(np.int8), a["urban"]
+    )
     for r in range(space.n_regions):
         assert np.all(a["region"][space.region_agents(r)] == r)
     s = space.locality_agents(5)
-    assert np.all(np.diff(a["ethnicity"][s]) >= 0)                   # group blocks inside a locality
+    assert np.all(np.diff(a["ethnicity"][s]) >= 0)  # group blocks inside a locality
 
 
 def test_income_is_rank_within_locality(space):
@@ -89,8 +108,8 @@ def test_network_symmetric_no_self_loops_no_duplicates(space):
     assert not np.any(src == dst)
     code = src * net.n + dst
     fwd = np.sort(code)
-    assert np.all(np.diff(fwd) > 0)                                # no multi-edges
-    assert np.array_equal(fwd, np.sort(dst * net.n + src))          # symmetric
+    assert np.all(np.diff(fwd) > 0)  # no multi-edges
+    assert np.array_equal(fwd, np.sort(dst * net.n + src))  # symmetric
 
 
 def test_network_mostly_local(space):
@@ -134,13 +153,20 @@ def test_ethnic_shares_match_inputs_statistically():
 
 def test_attribute_shares_follow_params():
     """Binomial z-tests at |z| < 4.5 (two-sided 7e-6 each, 12 tests: false-failure rate < 1e-4)."""
-    sp = synthesize_country({"media_online_share_urban": 0.6, "media_online_share_rural": 0.1,
-                             "ties_abroad_prob": [0.1, 0.9, 0.3, 0.4, 0.2, 0.7, 0.35, 0.25]},
-                            Stream(11, "synthesis"), 200)
+    sp = synthesize_country(
+        {
+            "media_online_share_urban": 0.6,
+            "media_online_share_rural": 0.1,
+            "ties_abroad_prob": [0.1, 0.9, 0.3, 0.4, 0.2, 0.7, 0.35, 0.25],
+        },
+        Stream(11, "synthesis"),
+        200,
+    )
     a = sp.agents
 
     def z(hits, p):
         return (hits.mean() - p) * np.sqrt(len(hits)) / np.sqrt(p * (1 - p))
+
     for urban, p in ((1, 0.6), (0, 0.1)):
         m = a["urban"] == urban
         assert abs(z(a["media_diet"][m] == 2, p)) < 4.5
@@ -183,17 +209,24 @@ def test_same_result_on_one_and_two_threads():
 
 def test_assumptions_override_changes_population():
     base = synthesize_country({}, Stream(1, "synthesis"), 500)
-    big = synthesize_country({"rural_locality_size": 20000, "town_size": 100000}, Stream(1, "synthesis"), 500)
+    big = synthesize_country(
+        {"rural_locality_size": 20000, "town_size": 100000}, Stream(1, "synthesis"), 500
+    )
     assert big.n_localities < base.n_localities
     split = synthesize_country({"max_locality_size": 300000}, Stream(1, "synthesis"), 500)
     assert split.locality_population.max() <= 300000 and "Almaty district 1" in split.locality_name
-    iso = synthesize_country({"ties_national": 0.0, "ties_regional": 0.0}, Stream(1, "synthesis"), 500)
+    iso = synthesize_country(
+        {"ties_national": 0.0, "ties_regional": 0.0}, Stream(1, "synthesis"), 500
+    )
     net = iso.network
     src = np.repeat(np.arange(net.n), net.degree())
     reg = iso.agents["region"]
     assert np.all(reg[src] == reg[net.indices])
-    only = synthesize_country({"ethnic_shares_kz10": [100, 0, 0, 0, 0, 0, 0, 0], "ethnic_rake": False},
-                              Stream(1, "synthesis"), 500)
+    only = synthesize_country(
+        {"ethnic_shares_kz10": [100, 0, 0, 0, 0, 0, 0, 0], "ethnic_rake": False},
+        Stream(1, "synthesis"),
+        500,
+    )
     r = only.region_index("KZ-10")
     assert np.all(only.agents["ethnicity"][only.region_agents(r)] == 0)
     d = {a["param"]: a for a in only.assumptions}
@@ -201,7 +234,9 @@ def test_assumptions_override_changes_population():
 
 
 def test_jan2022_basis_and_population_total():
-    sp = synthesize_country({"region_basis": "jan2022", "population_total": 19_186_015}, Stream(1, "synthesis"), 100)
+    sp = synthesize_country(
+        {"region_basis": "jan2022", "population_total": 19_186_015}, Stream(1, "synthesis"), 100
+    )
     assert sp.n_regions == 17 and "KZ-10" not in sp.region_codes
     assert sp.region_population.sum() == 19_186_015
     assert sp.n_agents == np.floor(sp.region_population / 100 + 0.5).sum()

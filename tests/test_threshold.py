@@ -1,5 +1,6 @@
 """Granovetter (1978) threshold model: exact riot cases, the normal-threshold tipping point,
 timeline shocks, common random numbers and input errors."""
+
 import numpy as np
 import pytest
 
@@ -48,9 +49,17 @@ def test_builtin_riot_one_change_stops_at_one():
 def test_model_agrees_with_pure_function_on_random_populations():
     for seed in range(5):
         r = run_one("granovetter-1978/normal-random", seed=seed)
-        sc = from_dict({"model": "granovetter", "params": {"n_agents": 1000, **_normal(
-            125.0, threshold_mean=250.0, sampling="random")}})
+        sc = from_dict(
+            {
+                "model": "granovetter",
+                "params": {
+                    "n_agents": 1000,
+                    **_normal(125.0, threshold_mean=250.0, sampling="random"),
+                },
+            }
+        )
         from tolqyn.core.sim import Sim
+
         sim = Sim(sc, seed=seed).init()
         assert r.series("active")[-1] == granovetter_equilibrium(sim.pop.threshold)
 
@@ -62,8 +71,14 @@ def test_normal_thresholds_jump_at_a_critical_sd():
     (The continuous map r = 100·Phi((r-25)/sd) jumps at sd = 12.22;
     this 100-person population jumps at sd = 12.549, from 6 to 100 rioters.)"""
     sds = np.round(np.arange(6.0, 20.01, 0.25), 2)
-    eq = np.array([run_one("granovetter-1978/normal-sd12", overrides={"threshold_sd": float(s)})
-                   .series("active")[-1] for s in sds])
+    eq = np.array(
+        [
+            run_one("granovetter-1978/normal-sd12", overrides={"threshold_sd": float(s)}).series(
+                "active"
+            )[-1]
+            for s in sds
+        ]
+    )
     assert np.all(np.diff(eq) >= 0), "more spread never lowers this equilibrium"
     jump = int(np.argmax(np.diff(eq)))
     sd_c = (sds[jump] + sds[jump + 1]) / 2
@@ -81,10 +96,16 @@ def test_normal_thresholds_random_draws_directional():
     sd = 20; the 95 % Clopper-Pearson bounds are p8 <= 0.00184 and p20 >= 0.9915, so the
     false-failure rate is at most P(Bin(40, 0.00184) >= 3) + P(Bin(40, 0.0085) >= 5)
     = 5.9e-5 + 2.3e-5 < 1e-4 (scipy.stats.binom)."""
+
     def big(sd):
-        return sum(run_one("granovetter-1978/riot-uniform", seed=s,
-                           overrides=_normal(sd, sampling="random")).series("active")[-1] >= 90
-                   for s in range(40))
+        return sum(
+            run_one(
+                "granovetter-1978/riot-uniform", seed=s, overrides=_normal(sd, sampling="random")
+            ).series("active")[-1]
+            >= 90
+            for s in range(40)
+        )
+
     assert big(8) <= 2
     assert big(20) >= 36
 
@@ -93,8 +114,13 @@ def test_normal_thresholds_random_draws_directional():
 def test_threshold_shift_event_stops_the_riot():
     """A shock at step 50 raises every threshold by one person: step 50 already decides
     with tau + 1 <= r_49 = 49, so 49 take part and that is the new fixed point."""
-    sc = from_dict({"model": "granovetter", "steps": 500,
-                    "events": [{"at": 50, "params": {"threshold_shift": 1.0}}]})
+    sc = from_dict(
+        {
+            "model": "granovetter",
+            "steps": 500,
+            "events": [{"at": 50, "params": {"threshold_shift": 1.0}}],
+        }
+    )
     r = run_one(sc)
     active = r.series("active")
     np.testing.assert_array_equal(active[:50], np.arange(50))
@@ -104,9 +130,14 @@ def test_threshold_shift_event_stops_the_riot():
 def test_run_waits_for_pending_events_before_stopping():
     # the one-change crowd is at its fixed point at step 1, but a later shock lowers
     # thresholds by one person: the riot then spreads to everyone
-    sc = from_dict({"model": "granovetter", "steps": 500,
-                    "params": {"threshold_dist": "list", "thresholds": ONE_CHANGE},
-                    "events": [{"at": 10, "params": {"threshold_shift": -1.0}}]})
+    sc = from_dict(
+        {
+            "model": "granovetter",
+            "steps": 500,
+            "params": {"threshold_dist": "list", "thresholds": ONE_CHANGE},
+            "events": [{"at": 10, "params": {"threshold_shift": -1.0}}],
+        }
+    )
     active = run_one(sc).series("active")
     assert active[9] == 1
     assert active[-1] == 100
@@ -118,7 +149,9 @@ def test_same_seed_same_result_and_seeds_matter():
     b = run_one("granovetter-1978/normal-random", seed=7)
     for k in ("step", "value"):
         np.testing.assert_array_equal(a.columns[k], b.columns[k])
-    finals = {run_one("granovetter-1978/normal-random", seed=s).series("active")[-1] for s in range(8)}
+    finals = {
+        run_one("granovetter-1978/normal-random", seed=s).series("active")[-1] for s in range(8)
+    }
     assert len(finals) > 1, "random thresholds must depend on the seed"
 
 
@@ -136,12 +169,23 @@ def test_unknown_param_and_conflicts():
     with pytest.raises(UnknownParamError, match="did you mean 'threshold_sd'"):
         from_dict({"model": "granovetter", "params": {"threshold_sdd": 3}})
     with pytest.raises(ScenarioError, match="threshold_dist = 'normal'"):
-        run_one(from_dict({"model": "granovetter", "params": {"threshold_dist": "normal",
-                                                              "thresholds": [0, 1]}}))
+        run_one(
+            from_dict(
+                {
+                    "model": "granovetter",
+                    "params": {"threshold_dist": "normal", "thresholds": [0, 1]},
+                }
+            )
+        )
     with pytest.raises(ScenarioError, match="needs a non-empty 'thresholds'"):
         run_one(from_dict({"model": "granovetter", "params": {"threshold_dist": "list"}}))
     with pytest.raises(ScenarioError, match="n_agents = 5 but the threshold list has 2"):
-        run_one(from_dict({"model": "granovetter", "params": {"n_agents": 5, "thresholds": [0, 1]}}))
+        run_one(
+            from_dict({"model": "granovetter", "params": {"n_agents": 5, "thresholds": [0, 1]}})
+        )
     with pytest.raises(ScenarioError, match="'threshold_sd' sets up the initial population"):
-        run_one(from_dict({"model": "granovetter",
-                           "events": [{"at": 3, "params": {"threshold_sd": 2.0}}]}))
+        run_one(
+            from_dict(
+                {"model": "granovetter", "events": [{"at": 3, "params": {"threshold_sd": 2.0}}]}
+            )
+        )

@@ -1,4 +1,5 @@
 """Every ```python block of docs/tutorials/*.md runs, in order, in a fresh namespace per file."""
+
 import re
 from pathlib import Path
 

@@ -1,5 +1,6 @@
 """Watts (2002) cascades: exact small cases, the frontier kernel against a full synchronous
 scan, the cascade window on Erdos-Renyi graphs (statistical), CRN and input errors."""
+
 import numba
 import numpy as np
 import pytest
@@ -18,8 +19,13 @@ def _finals(z, seeds, n=10_000):
 
 # ------------------------------------------------------------------ exact cases
 def test_ring_with_half_threshold_spreads_one_node_per_step_each_way():
-    sc = from_dict({"model": "watts", "steps": 100,
-                    "params": {"n_agents": 20, "network": "ring", "mean_degree": 2, "phi": 0.5}})
+    sc = from_dict(
+        {
+            "model": "watts",
+            "steps": 100,
+            "params": {"n_agents": 20, "network": "ring", "mean_degree": 2, "phi": 0.5},
+        }
+    )
     r = run_one(sc, seed=3)
     # seed at step 0, then two new adopters per step until the fronts meet after 10 steps
     np.testing.assert_array_equal(r.series("adopters"), [1] + [3, 5, 7, 9, 11, 13, 15, 17, 19, 20])
@@ -29,8 +35,13 @@ def test_ring_with_half_threshold_spreads_one_node_per_step_each_way():
 
 
 def test_ring_with_threshold_above_half_never_spreads():
-    sc = from_dict({"model": "watts", "steps": 100,
-                    "params": {"n_agents": 20, "network": "ring", "mean_degree": 2, "phi": 0.51}})
+    sc = from_dict(
+        {
+            "model": "watts",
+            "steps": 100,
+            "params": {"n_agents": 20, "network": "ring", "mean_degree": 2, "phi": 0.51},
+        }
+    )
     r = run_one(sc)
     np.testing.assert_array_equal(r.series("adopters"), [1])
     assert r.series("global_cascade")[-1] == 0.0
@@ -67,7 +78,7 @@ def test_frontier_kernel_matches_full_synchronous_scan():
         n = 3000
         net = erdos_renyi(n, rng.uniform(1.0, 7.0), rng)
         phi = np.clip(rng.normal(0.2, 0.1, n), 0.0, 1.0)
-        phi[rng.random(n) < 0.002] = 0.0          # a few spontaneous adopters
+        phi[rng.random(n) < 0.002] = 0.0  # a few spontaneous adopters
         seeds = rng.choice(n, size=3, replace=False)
         want, want_adopted = _reference_run(net, phi, seeds)
         # frontier version, as the module drives it
@@ -80,13 +91,25 @@ def test_frontier_kernel_matches_full_synchronous_scan():
         next_adopters(net.indptr, net.indices, adopted, phi, flags)
         pending = np.zeros(n, np.int64)
         first = np.flatnonzero(flags)
-        pending[:first.size] = first
+        pending[: first.size] = first
         n_pending, out = first.size, np.zeros(n, np.int64)
         status = np.zeros(n, np.int8)
         got = [int(adopted.sum())]
         while n_pending:
-            k = advance(net.indptr, net.indices, phi, adopted, m, pending, n_pending,
-                        np.zeros(n, np.uint8), np.zeros(n, np.int64), status, 1, out)
+            k = advance(
+                net.indptr,
+                net.indices,
+                phi,
+                adopted,
+                m,
+                pending,
+                n_pending,
+                np.zeros(n, np.uint8),
+                np.zeros(n, np.int64),
+                status,
+                1,
+                out,
+            )
             pending, out, n_pending = out, pending, k
             got.append(int(adopted.sum()))
         assert got == want, f"trial {trial}"
@@ -176,5 +199,8 @@ def test_bad_input_is_refused_clearly():
     with pytest.raises(ScenarioError, match="'phi' sets up the initial population"):
         run_one(from_dict({"model": "watts", "events": [{"at": 2, "params": {"phi": 0.3}}]}))
     with pytest.raises(ScenarioError, match="too large for a ring"):
-        run_one(from_dict({"model": "watts", "params": {"n_agents": 10, "network": "ring",
-                                                        "mean_degree": 12}}))
+        run_one(
+            from_dict(
+                {"model": "watts", "params": {"n_agents": 10, "network": "ring", "mean_degree": 12}}
+            )
+        )

@@ -1,5 +1,6 @@
 """Network generators added for the threshold models: ring lattice, small world and the
 erased configuration model."""
+
 import numpy as np
 import pytest
 
@@ -47,7 +48,7 @@ def test_configuration_model_matches_degrees_up_to_erasure():
     net = configuration_model(deg, rng)
     got = net.degree()
     assert np.all(got <= deg)
-    assert abs(got.sum() - deg.sum()) / deg.sum() < 0.005   # self-loops/multi-ties are rare
+    assert abs(got.sum() - deg.sum()) / deg.sum() < 0.005  # self-loops/multi-ties are rare
     assert _symmetric(configuration_model(rng.poisson(3, 300), rng))
 
 

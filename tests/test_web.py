@@ -1,5 +1,6 @@
 """Dashboard server without a browser: live runs, event injection, limits, boundaries,
 experiments, and the per-page WebSocket sessions (isolation, clean-up, bad input)."""
+
 from __future__ import annotations
 
 import json
@@ -92,7 +93,7 @@ def test_lattice_frame_matches_recorded_counts(catalog):
     assert [r[0] for r in first["active"]] == [0]
     run.step(20)
     rows = run.new_rows()
-    assert [r[0] for r in rows["active"]] == list(range(1, 21))     # only the new rows
+    assert [r[0] for r in rows["active"]] == list(range(1, 21))  # only the new rows
     assert run.new_rows() == {}
     w, h, data = lattice_frame(run.sim)
     codes = np.frombuffer(data, dtype=np.uint8) & 15
@@ -133,7 +134,7 @@ def test_country_run_injects_regime_action(catalog):
     assert len(info["regions"]) == 20 and info["dates"][1] == "2022-01-01"
     actions = {a["action"]: a for a in info["actions"]}
     first_cut = next(e for e in run.sim.scenario.events if e.get("action") == "internet")
-    assert actions["internet"]["params"] == first_cut["params"]   # template from the scenario
+    assert actions["internet"]["params"] == first_cut["params"]  # template from the scenario
     run.step(1)
     run.inject("deploy_troops", {"persons": 1000, "regions": ["KZ-75"]}, label="troops now")
     with pytest.raises(ScenarioError, match="internet"):
@@ -157,6 +158,7 @@ def test_limits_refuse_politely(catalog):
 
 def test_geometry_matches_iso_and_alternative_codes():
     from tolqyn.web.geo import find_geometry
+
     iso = find_geometry(["KZ-47", "KZ-75", "KZ-99"])
     assert iso["property"] == "iso_3166_2" and iso["matched"] == ["KZ-47", "KZ-75"]
     assert iso["unmatched"] == ["KZ-99"] and "CC BY" in iso["attribution"]
@@ -168,15 +170,37 @@ def test_geometry_matches_iso_and_alternative_codes():
 def test_experiments_browse_plot_download(tmp_path, catalog):
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     from tolqyn.experiments.sweep import sweep
     from tolqyn.web import experiments as ex
+
     root = tmp_path / "experiments"
     sc = catalog.load("mine/rebellion")
-    sweep(sc, root / "legit", design="grid", samples=2, replicates=1, params=["legitimacy"], steps=10,
-          executor_kind="serial", progress=False)
-    pq.write_table(pa.table({"parameter": ["legitimacy", "cop_density"], "S1": [0.6, 0.2],
-                             "ST": [0.7, 0.3], "S1_conf": [0.05, 0.04]}), root / "legit" / "sensitivity.parquet")
-    pq.write_table(pa.table({"legitimacy": [0.7, 0.75, 0.8, 0.82]}), root / "legit" / "posterior.parquet")
+    sweep(
+        sc,
+        root / "legit",
+        design="grid",
+        samples=2,
+        replicates=1,
+        params=["legitimacy"],
+        steps=10,
+        executor_kind="serial",
+        progress=False,
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "parameter": ["legitimacy", "cop_density"],
+                "S1": [0.6, 0.2],
+                "ST": [0.7, 0.3],
+                "S1_conf": [0.05, 0.04],
+            }
+        ),
+        root / "legit" / "sensitivity.parquet",
+    )
+    pq.write_table(
+        pa.table({"legitimacy": [0.7, 0.75, 0.8, 0.82]}), root / "legit" / "posterior.parquet"
+    )
     listing = ex.list_experiments(root)
     assert [e["id"] for e in listing["experiments"]] == ["legit"]
     d = ex.experiment_detail(root, "legit")
@@ -185,7 +209,9 @@ def test_experiments_browse_plot_download(tmp_path, catalog):
     assert any(p["type"] == "line" for p in d["plots"])
     data, media, name = ex.download(root, "legit", "results (all runs)", "csv")
     header = data.decode().splitlines()[0]
-    assert media == "text/csv" and "metric" in header and "value" in header and name == "results.csv"
+    assert (
+        media == "text/csv" and "metric" in header and "value" in header and name == "results.csv"
+    )
     assert data.decode().count("\n") > 10
     with pytest.raises(Exception, match="outside the experiments folder"):
         ex.experiment_detail(root, "../..")
@@ -196,12 +222,14 @@ def test_experiments_browse_plot_download(tmp_path, catalog):
 def server(scen_dir, tmp_path_factory):
     sys.path.insert(0, str(Path(__file__).parent))
     from web_support import LiveServer
+
     with LiveServer(Limits(max_agents=200_000), tmp_path_factory.mktemp("exps"), [scen_dir]) as srv:
         yield srv
 
 
 def _ws(server):
     import websocket
+
     ws = websocket.create_connection(f"ws://127.0.0.1:{server.port}/ws", timeout=60)
     assert json.loads(ws.recv())["type"] == "hello"
     return ws
@@ -236,22 +264,39 @@ def test_sessions_isolated_and_stopped_on_close(server):
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and (len(server.sessions) != 1 or not task.done()):
         time.sleep(0.05)
-    assert len(server.sessions) == 1 and task.done()     # a's runs stopped, b still served
+    assert len(server.sessions) == 1 and task.done()  # a's runs stopped, b still served
     b.close()
 
 
 def test_bad_input_keeps_server_up(server):
     import urllib.request
+
     ws = _ws(server)
     try:
         ws.send("{not json")
         assert "malformed" in _until(ws, {"error"})["message"]
-        ws.send(json.dumps({"op": "setup", "view": "classic", "scenario": "mine/rebellion",
-                            "params": {"legitimacy": 7}}))
+        ws.send(
+            json.dumps(
+                {
+                    "op": "setup",
+                    "view": "classic",
+                    "scenario": "mine/rebellion",
+                    "params": {"legitimacy": 7},
+                }
+            )
+        )
         err = _until(ws, {"error"})
         assert "above the maximum" in err["message"] and err["field"] == "legitimacy"
-        ws.send(json.dumps({"op": "setup", "view": "country", "scenario": "mine/kz-small",
-                            "params": {"scale": 10.0}}))
+        ws.send(
+            json.dumps(
+                {
+                    "op": "setup",
+                    "view": "country",
+                    "scenario": "mine/kz-small",
+                    "params": {"scale": 10.0},
+                }
+            )
+        )
         assert "200,000 per run" in _until(ws, {"refused"})["message"]
         ws.send(json.dumps({"op": "speed", "view": "classic", "value": 3}))
         assert "speed must be one of" in _until(ws, {"error"})["message"]
@@ -260,6 +305,7 @@ def test_bad_input_keeps_server_up(server):
     with urllib.request.urlopen(server.url + "api/health") as r:
         assert json.load(r)["ok"] is True
     import urllib.error
+
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(server.url + "api/scenario?name=..%2F..%2Fetc%2Fpasswd")
     assert e.value.code == 400 and "unknown scenario" in json.load(e.value)["error"]
@@ -268,12 +314,21 @@ def test_bad_input_keeps_server_up(server):
 def test_calibration_directory_is_listed_with_its_posterior(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     from tolqyn.web import experiments as ex
+
     d = tmp_path / "calib"
     d.mkdir()
-    (d / "calibration.json").write_text(json.dumps({"scenario": "kazakhstan-2022", "generations": 3}))
-    pq.write_table(pa.table({"legitimacy": [0.5, 0.6, 0.62], "weight": [0.2, 0.3, 0.5]}), d / "posterior.parquet")
-    (d / "sensitivity.csv").write_text("output,parameter,mu_star,mu_star_conf,sigma\nactive,legitimacy,3.0,0.5,1.0\n")
+    (d / "calibration.json").write_text(
+        json.dumps({"scenario": "kazakhstan-2022", "generations": 3})
+    )
+    pq.write_table(
+        pa.table({"legitimacy": [0.5, 0.6, 0.62], "weight": [0.2, 0.3, 0.5]}),
+        d / "posterior.parquet",
+    )
+    (d / "sensitivity.csv").write_text(
+        "output,parameter,mu_star,mu_star_conf,sigma\nactive,legitimacy,3.0,0.5,1.0\n"
+    )
     assert ex.list_experiments(tmp_path)["experiments"][0]["kind"] == "calibration"
     det = ex.experiment_detail(tmp_path, "calib")
     titles = [p["title"] for p in det["plots"]]

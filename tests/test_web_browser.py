@@ -1,6 +1,7 @@
 """The dashboard in a real headless Chromium (Debian's chromium + chromium-driver, Selenium).
 
 Screenshots go to test-artifacts/. Skipped only when Chromium is not installed."""
+
 from __future__ import annotations
 
 import sys
@@ -9,13 +10,15 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from web_support import (LiveServer, have_chromium, make_driver, quit_driver, screenshot,  # noqa: E402
-                         wait_for)
+from web_support import LiveServer, have_chromium, make_driver, quit_driver, screenshot, wait_for  # noqa: E402
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not have_chromium(), reason="chromium and chromium-driver are not installed "
-                       "(apt-get install -y chromium chromium-driver)"),
+    pytest.mark.skipif(
+        not have_chromium(),
+        reason="chromium and chromium-driver are not installed "
+        "(apt-get install -y chromium chromium-driver)",
+    ),
 ]
 pytest.importorskip("selenium")
 pytest.importorskip("starlette")
@@ -56,22 +59,31 @@ def open_tab(d, name):
 
 
 def choose(d, select_id, value):
-    wait_for(lambda: any(o.get_attribute("value") == value
-                         for o in by_id(d, select_id).find_elements(By.TAG_NAME, "option")),
-             what=f"option {value}")
+    wait_for(
+        lambda: any(
+            o.get_attribute("value") == value
+            for o in by_id(d, select_id).find_elements(By.TAG_NAME, "option")
+        ),
+        what=f"option {value}",
+    )
     Select(by_id(d, select_id)).select_by_value(value)
 
 
 def region_fills(d, slot):
     return d.execute_script(
-        f"return [...document.querySelectorAll('#country-map-{slot} path')].map(p => p.getAttribute('fill'))")
+        f"return [...document.querySelectorAll('#country-map-{slot} path')].map(p => p.getAttribute('fill'))"
+    )
 
 
 def setup_country(d):
     open_tab(d, "country")
     choose(d, "country-scenario", "mine/kz-small")
-    wait_for(lambda: "one agent per 4,000" in d.find_element(By.CSS_SELECTOR, "#view-country .desc").text,
-             what="scenario description")
+    wait_for(
+        lambda: (
+            "one agent per 4,000" in d.find_element(By.CSS_SELECTOR, "#view-country .desc").text
+        ),
+        what="scenario description",
+    )
     by_id(d, "country-setup").click()
     wait_for(lambda: "step 0 of 5" in text(d, "country-status"), timeout=120, what="country set-up")
     wait_for(lambda: len(region_fills(d, "base")) >= 20, what="map drawn")
@@ -81,20 +93,30 @@ def test_classic_lattice_plays_and_takes_live_parameters(driver):
     d = driver
     open_tab(d, "classic")
     choose(d, "classic-scenario", "mine/rebellion")
-    wait_for(lambda: by_id(d, "classic-params").find_elements(By.CSS_SELECTOR, '[data-param="legitimacy"]'),
-             what="parameter widgets")
+    wait_for(
+        lambda: by_id(d, "classic-params").find_elements(
+            By.CSS_SELECTOR, '[data-param="legitimacy"]'
+        ),
+        what="parameter widgets",
+    )
     # widgets come from the declarations: bounds and docs
     leg = d.find_element(By.CSS_SELECTOR, '#classic-params [data-param="legitimacy"]')
     rng = leg.find_element(By.CSS_SELECTOR, "input[type=range]")
     assert (rng.get_attribute("min"), rng.get_attribute("max")) == ("0", "1")
     assert "regime legitimacy" in leg.find_element(By.CSS_SELECTOR, ".info").get_attribute("title")
     by_id(d, "classic-setup").click()
-    wait_for(lambda: "step 0 of 40" in text(d, "classic-status"), timeout=120, what="classic set-up")
-    counts0 = wait_for(lambda: by_id(d, "classic-lattice").get_attribute("data-counts"), what="lattice")
+    wait_for(
+        lambda: "step 0 of 40" in text(d, "classic-status"), timeout=120, what="classic set-up"
+    )
+    counts0 = wait_for(
+        lambda: by_id(d, "classic-lattice").get_attribute("data-counts"), what="lattice"
+    )
     assert sum(map(int, counts0.split(","))) == 1600
     Select(by_id(d, "classic-speed")).select_by_value("5")
     by_id(d, "classic-play").click()
-    wait_for(lambda: int(by_id(d, "classic-lattice").get_attribute("data-t") or 0) >= 3, what="steps")
+    wait_for(
+        lambda: int(by_id(d, "classic-lattice").get_attribute("data-t") or 0) >= 3, what="steps"
+    )
     # change legitimacy while it runs: applied from the next step and drawn as an event
     box = leg.find_element(By.CSS_SELECTOR, "input.pvalue")
     box.clear()
@@ -118,15 +140,22 @@ def test_country_play_changes_map_and_charts(driver):
     assert region_fills(d, "base") != fills0
     # the day slider goes back in time and the map follows
     last = region_fills(d, "base")
-    d.execute_script("const s = document.getElementById('country-day'); s.value = 0;"
-                     "s.dispatchEvent(new Event('input'));")
+    d.execute_script(
+        "const s = document.getElementById('country-day'); s.value = 0;"
+        "s.dispatchEvent(new Event('input'));"
+    )
     wait_for(lambda: region_fills(d, "base") != last, what="map at day 0")
     assert "2021-12-31" in text(d, "country-day-label")
     # choosing another map metric repaints; clicking a region selects it for the region chart
     choose(d, "country-map-metric", "arrests")
     d.find_element(By.CSS_SELECTOR, '#country-map-base path[data-region="KZ-47"]').click()
-    wait_for(lambda: "Mangystau" in d.execute_script("return window.App.panels.country.maps.base.names['KZ-47']"),
-             what="region names")
+    wait_for(
+        lambda: (
+            "Mangystau"
+            in d.execute_script("return window.App.panels.country.maps.base.names['KZ-47']")
+        ),
+        what="region names",
+    )
     by_id(d, "country-follow").click()
     screenshot(d, "country-played")
 
@@ -158,13 +187,16 @@ def test_country_compare_and_inject(driver):
     assert "[counterfactual]" in text(d, "country-eventlog")
     # look at the active share on the last day (5 Jan), as a user would with the day slider
     choose(d, "country-map-metric", "@active_share")
-    d.execute_script("const s = document.getElementById('country-day'); s.value = s.max;"
-                     "s.dispatchEvent(new Event('input'));")
+    d.execute_script(
+        "const s = document.getElementById('country-day'); s.value = s.max;"
+        "s.dispatchEvent(new Event('input'));"
+    )
     wait_for(lambda: "2022-01-05" in text(d, "country-day-label"), what="day slider at the end")
     assert region_fills(d, "alt") != region_fills(d, "base")
     troops = d.execute_script(
         "const s = window.App.panels.country.slots;"
-        "return [s.base.rows.troops[5][1], s.alt.rows.troops[5][1]]")
+        "return [s.base.rows.troops[5][1], s.alt.rows.troops[5][1]]"
+    )
     assert troops[0] > troops[1]
     screenshot(d, "country-compare")
 
@@ -173,15 +205,22 @@ def test_input_errors_are_readable(driver, server):
     d = driver
     open_tab(d, "country")
     choose(d, "country-scenario", "mine/kz-small")
-    wait_for(lambda: d.find_elements(By.CSS_SELECTOR, '#country-params [data-param="scale"]'), what="widgets")
+    wait_for(
+        lambda: d.find_elements(By.CSS_SELECTOR, '#country-params [data-param="scale"]'),
+        what="widgets",
+    )
     box = d.find_element(By.CSS_SELECTOR, '#country-params [data-param="scale"] input.pvalue')
     box.clear()
     box.send_keys("-3\n")
     by_id(d, "country-setup").click()
-    err = wait_for(lambda: by_id(d, "country-error").is_displayed() and text(d, "country-error"),
-                   what="error message")
+    err = wait_for(
+        lambda: by_id(d, "country-error").is_displayed() and text(d, "country-error"),
+        what="error message",
+    )
     assert "scale" in err and "below the minimum" in err
-    assert "invalid" in d.find_element(By.CSS_SELECTOR, '#country-params [data-param="scale"]').get_attribute("class")
+    assert "invalid" in d.find_element(
+        By.CSS_SELECTOR, '#country-params [data-param="scale"]'
+    ).get_attribute("class")
     by_id(d, "country-steps").clear()
     by_id(d, "country-steps").send_keys("99999999")
     box.clear()
@@ -210,35 +249,67 @@ def test_closing_the_page_ends_its_session(server):
     try:
         d.get(server.url + "#classic")
         choose(d, "classic-scenario", "mine/rebellion")
-        wait_for(lambda: len(server.sessions) > before, timeout=120, what="a session for the new page")
+        wait_for(
+            lambda: len(server.sessions) > before, timeout=120, what="a session for the new page"
+        )
     finally:
         quit_driver(d)
-    wait_for(lambda: len(server.sessions) == before, timeout=20, what="session closed with its page")
+    wait_for(
+        lambda: len(server.sessions) == before, timeout=20, what="session closed with its page"
+    )
 
 
 def test_experiments_view_plots_and_downloads(driver, server):
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     from tolqyn.experiments.sweep import sweep
     from tolqyn.web.runs import Catalog
+
     sc = Catalog([server.scenario_dir]).load("mine/rebellion")
     root = server.experiments_dir / "legitimacy-sweep"
-    sweep(sc, root, design="grid", samples=3, replicates=1, params=["legitimacy"], steps=15,
-          executor_kind="serial", progress=False)
-    pq.write_table(pa.table({"output": ["active_max"] * 2, "parameter": ["legitimacy", "cop_density"],
-                             "S1": [0.55, 0.25], "S1_conf": [0.05, 0.04], "ST": [0.62, 0.31]}),
-                   root / "sensitivity.parquet")
+    sweep(
+        sc,
+        root,
+        design="grid",
+        samples=3,
+        replicates=1,
+        params=["legitimacy"],
+        steps=15,
+        executor_kind="serial",
+        progress=False,
+    )
+    pq.write_table(
+        pa.table(
+            {
+                "output": ["active_max"] * 2,
+                "parameter": ["legitimacy", "cop_density"],
+                "S1": [0.55, 0.25],
+                "S1_conf": [0.05, 0.04],
+                "ST": [0.62, 0.31],
+            }
+        ),
+        root / "sensitivity.parquet",
+    )
     d = driver
     open_tab(d, "experiments")
-    row = wait_for(lambda: d.find_element(By.CSS_SELECTOR, '#exp-list .exp[data-id="legitimacy-sweep"]'),
-                   what="experiment listed")
+    row = wait_for(
+        lambda: d.find_element(By.CSS_SELECTOR, '#exp-list .exp[data-id="legitimacy-sweep"]'),
+        what="experiment listed",
+    )
     row.click()
-    wait_for(lambda: len(d.find_elements(By.CSS_SELECTOR, "#exp-detail canvas.chart")) >= 3, what="plots")
-    kinds = d.execute_script("return [...document.querySelectorAll('#exp-detail canvas.chart')]"
-                             ".map(c => c.dataset.points)")
+    wait_for(
+        lambda: len(d.find_elements(By.CSS_SELECTOR, "#exp-detail canvas.chart")) >= 3, what="plots"
+    )
+    kinds = d.execute_script(
+        "return [...document.querySelectorAll('#exp-detail canvas.chart')]"
+        ".map(c => c.dataset.points)"
+    )
     assert all(int(k) > 0 for k in kinds)
     links = [a.get_attribute("href") for a in d.find_elements(By.CSS_SELECTOR, "#exp-detail a.dl")]
     csv_link = [h for h in links if "results" in h and h.endswith("format=csv")][0]
-    head = d.execute_script("return fetch(arguments[0]).then(r => r.text()).then(t => t.split('\\n')[0])", csv_link)
+    head = d.execute_script(
+        "return fetch(arguments[0]).then(r => r.text()).then(t => t.split('\\n')[0])", csv_link
+    )
     assert "metric" in head and "value" in head
     screenshot(d, "experiments")

@@ -1,5 +1,6 @@
 """Helpers for the dashboard tests: an in-process server on a free loopback port and a
 headless Chromium driven by Selenium."""
+
 from __future__ import annotations
 
 import shutil
@@ -25,12 +26,20 @@ class LiveServer:
 
     def __init__(self, limits=None, experiments_dir=None, scenario_dirs=()):
         import uvicorn
+
         from tolqyn.web.app import create_app
+
         self.app = create_app(limits, experiments_dir, scenario_dirs)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        cfg = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                             ws_ping_interval=5, ws_ping_timeout=5)
+        cfg = uvicorn.Config(
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            ws_ping_interval=5,
+            ws_ping_timeout=5,
+        )
         self.server = uvicorn.Server(cfg)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -59,13 +68,23 @@ def have_chromium() -> bool:
 def make_driver(width=1500, height=950):
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
     profile = tempfile.mkdtemp(prefix="tolqyn-chromium-")
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage", f"--user-data-dir={profile}",
-                 f"--window-size={width},{height}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+        f"--window-size={width},{height}",
+    ):
         opts.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
     driver._tolqyn_profile = profile
@@ -90,7 +109,9 @@ def wait_for(fn, timeout=30.0, what="condition", poll=0.1):
         except Exception as e:  # the page may be mid-update
             last = e
         time.sleep(poll)
-    raise AssertionError(f"timed out waiting for {what}" + (f" (last error: {last})" if last else ""))
+    raise AssertionError(
+        f"timed out waiting for {what}" + (f" (last error: {last})" if last else "")
+    )
 
 
 def screenshot(driver, name: str) -> Path:

@@ -3,6 +3,7 @@
 The core import is light: NumPy and Numba only. The names below load on first use, so that
 `import tolqyn.core` does not pull in the scenario loader or any model; plotting, the web
 server, Dask and calibration libraries are imported lazily by the outer layers."""
+
 from __future__ import annotations
 
 import importlib
@@ -12,10 +13,14 @@ from tolqyn.core.registry import package_version
 __version__ = package_version()
 
 _LAZY = {
-    "TolqynError": "tolqyn.core.errors", "ScenarioError": "tolqyn.core.errors",
+    "TolqynError": "tolqyn.core.errors",
+    "ScenarioError": "tolqyn.core.errors",
     "UnknownParamError": "tolqyn.core.errors",
-    "load_scenario": "tolqyn.scenarios.loader", "Scenario": "tolqyn.scenarios.loader",
-    "Sim": "tolqyn.core.sim", "run_one": "tolqyn.api", "RunResult": "tolqyn.core.sim",
+    "load_scenario": "tolqyn.scenarios.loader",
+    "Scenario": "tolqyn.scenarios.loader",
+    "Sim": "tolqyn.core.sim",
+    "run_one": "tolqyn.api",
+    "RunResult": "tolqyn.core.sim",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -4,6 +4,7 @@ A report is one self-contained HTML file (figures embedded as PNG), readable off
 What it shows depends on what the run recorded: national time series always; outburst
 analysis for lattice models; regions by day, a map and simulated-vs-observed figures for
 country scenarios."""
+
 from __future__ import annotations
 
 import base64
@@ -15,12 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from tolqyn.core.errors import TolqynError
 from tolqyn.core.store import read_run_dir
 
 STATUS = ("quiet", "active", "jailed", "emigrated", "dead")
-COLORS = {"quiet": "#4c78a8", "active": "#e45756", "jailed": "#333333", "emigrated": "#f58518",
-          "dead": "#7f3c8d", "arrests": "#9d755d"}
+COLORS = {
+    "quiet": "#4c78a8",
+    "active": "#e45756",
+    "jailed": "#333333",
+    "emigrated": "#f58518",
+    "dead": "#7f3c8d",
+    "arrests": "#9d755d",
+}
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
@@ -51,8 +57,10 @@ class RunData:
         self._cache: dict = {}
 
     # totals that targets name but models record in parts
-    DERIVED = {"deaths_total_cumulative": ("deaths_civilian_cumulative", "deaths_security_cumulative"),
-               "deaths_total": ("deaths_civilian", "deaths_security")}
+    DERIVED = {
+        "deaths_total_cumulative": ("deaths_civilian_cumulative", "deaths_security_cumulative"),
+        "deaths_total": ("deaths_civilian", "deaths_security"),
+    }
 
     def series(self, metric: str, region: str = "ALL") -> np.ndarray:
         key = (metric, region)
@@ -100,8 +108,10 @@ class RunData:
 # ------------------------------------------------------------------ figures
 def _mpl():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     return plt
 
 
@@ -109,7 +119,11 @@ def _png(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
     _mpl().close(fig)
-    return '<img alt="figure" src="data:image/png;base64,' + base64.b64encode(buf.getvalue()).decode() + '">'
+    return (
+        '<img alt="figure" src="data:image/png;base64,'
+        + base64.b64encode(buf.getvalue()).decode()
+        + '">'
+    )
 
 
 def _xaxis(ax, run: RunData):
@@ -139,15 +153,25 @@ def _events(ax, run: RunData, labels: bool = True):
         ax.axvline(s, color="#aaa", lw=0.7, ls="--", zorder=0)
         if labels:
             text = ", ".join(names)
-            ax.annotate(text if len(text) <= 40 else text[:37] + "...", (s, 1.0),
-                        xycoords=("data", "axes fraction"), rotation=90, va="bottom", ha="center",
-                        fontsize=6.5, color="#555", annotation_clip=False)
+            ax.annotate(
+                text if len(text) <= 40 else text[:37] + "...",
+                (s, 1.0),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                va="bottom",
+                ha="center",
+                fontsize=6.5,
+                color="#555",
+                annotation_clip=False,
+            )
 
 
 def _title_y(run: RunData, n_panels: int) -> float:
     """Leave room above the first panel for event labels when there are any."""
-    labelled = any(not (e.get("action") == "set" and not e.get("label"))
-                   for e in run.manifest.get("events_applied", []))
+    labelled = any(
+        not (e.get("action") == "set" and not e.get("label"))
+        for e in run.manifest.get("events_applied", [])
+    )
     return 1.0 + (0.5 / n_panels if labelled else 0.0)
 
 
@@ -161,18 +185,23 @@ def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -
     for ax, m in zip(axes, shown):
         ax.plot(run.x, run.series(m), color=COLORS.get(m), lw=1.3, label=labels[0] if runs_b else m)
         if runs_b is not None and runs_b.has(m):
-            ax.plot(runs_b.x, runs_b.series(m), color=COLORS.get(m), lw=1.3, ls="--", label=labels[1])
+            ax.plot(
+                runs_b.x, runs_b.series(m), color=COLORS.get(m), lw=1.3, ls="--", label=labels[1]
+            )
             ax.legend(fontsize=8, loc="upper right")
         ax.set_ylabel(m)
-        ax.grid(alpha=.3)
+        ax.grid(alpha=0.3)
         _events(ax, run, labels=ax is axes[0])
     _xaxis(axes[-1], run)
-    fig.suptitle("National status counts" if run.regions else "Status counts", y=_title_y(run, len(shown)))
+    fig.suptitle(
+        "National status counts" if run.regions else "Status counts", y=_title_y(run, len(shown))
+    )
     return _png(fig)
 
 
-def fig_metrics(run: RunData, metrics: list[str], title: str, runs_b: RunData | None = None,
-                labels=("A", "B")) -> str:
+def fig_metrics(
+    run: RunData, metrics: list[str], title: str, runs_b: RunData | None = None, labels=("A", "B")
+) -> str:
     plt = _mpl()
     metrics = [m for m in metrics if run.has(m)]
     if not metrics:
@@ -185,7 +214,7 @@ def fig_metrics(run: RunData, metrics: list[str], title: str, runs_b: RunData | 
             ax.plot(runs_b.x, runs_b.series(m), lw=1.3, ls="--", label=labels[1])
             ax.legend(fontsize=8, loc="upper right")
         ax.set_ylabel(m, fontsize=8)
-        ax.grid(alpha=.3)
+        ax.grid(alpha=0.3)
         _events(ax, run, labels=ax is axes[0])
     _xaxis(axes[-1], run)
     fig.suptitle(title, y=_title_y(run, len(metrics)))
@@ -202,8 +231,10 @@ def fig_outbursts(run: RunData, threshold: float) -> str:
     ax.axhline(threshold, color="#999", ls=":", label=f"outburst threshold ({threshold:g})")
     ax.set_xlabel("step")
     ax.legend(fontsize=8, loc="upper right")
-    ax.grid(alpha=.3)
-    ax.set_title("Actives over time: long quiet stretches broken by outbursts = punctuated equilibrium")
+    ax.grid(alpha=0.3)
+    ax.set_title(
+        "Actives over time: long quiet stretches broken by outbursts = punctuated equilibrium"
+    )
     return _png(fig)
 
 
@@ -233,6 +264,7 @@ def fig_region_heatmap(run: RunData, metric: str, per_capita_of: str | None = No
 def _region_names(run: RunData) -> dict:
     try:
         from tolqyn.data.loaders import region_names
+
         return region_names()
     except Exception:  # noqa: BLE001 — names are decoration; codes are always shown
         return {}
@@ -269,11 +301,17 @@ def _map_days(run: RunData, n: int, k: int = 8) -> list[int]:
         if len(days) >= k:
             break
         days.add(int(round(d)))
-    return sorted(days)[:k] if len(days) <= k else sorted(days - {1})[:k - 1] + [n - 1]
+    return sorted(days)[:k] if len(days) <= k else sorted(days - {1})[: k - 1] + [n - 1]
 
 
-def fig_map_days(run: RunData, metric: str = "active", days: list[int] | None = None,
-                 title: str | None = None, share: bool = True, diff_with: RunData | None = None) -> str:
+def fig_map_days(
+    run: RunData,
+    metric: str = "active",
+    days: list[int] | None = None,
+    title: str | None = None,
+    share: bool = True,
+    diff_with: RunData | None = None,
+) -> str:
     gj = _boundaries()
     data = run.by_region(metric)
     if gj is None or data is None:
@@ -285,8 +323,9 @@ def fig_map_days(run: RunData, metric: str = "active", days: list[int] | None = 
         n = min(len(data), len(other))
         data = data[:n] - other[:n]
     plt = _mpl()
-    from matplotlib.collections import PolyCollection
     from matplotlib import cm, colors
+    from matplotlib.collections import PolyCollection
+
     if share and diff_with is None:
         denom = sum(np.nan_to_num(run.by_region(s)) for s in STATUS if run.by_region(s) is not None)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -314,7 +353,10 @@ def fig_map_days(run: RunData, metric: str = "active", days: list[int] | None = 
         lim = max(1e-9, np.nanmax(np.abs(finite)) if finite.size else 1)
         norm, cmap = colors.TwoSlopeNorm(0, -lim, lim), cm.RdBu_r
     else:
-        norm, cmap = colors.Normalize(0, max(1e-9, np.nanmax(finite) if finite.size else 1)), cm.magma_r
+        norm, cmap = (
+            colors.Normalize(0, max(1e-9, np.nanmax(finite) if finite.size else 1)),
+            cm.magma_r,
+        )
     cols = 4
     rows = math.ceil(len(days) / cols)
     fig, axes = plt.subplots(rows, cols, figsize=(12, 2.6 * rows))
@@ -327,11 +369,16 @@ def fig_map_days(run: RunData, metric: str = "active", days: list[int] | None = 
         ax.set_aspect(1.5)
         ax.set_axis_off()
         ax.set_title(dates[d] if dates else f"step {d}", fontsize=9)
-    for ax in axes[len(days):]:
+    for ax in axes[len(days) :]:
         ax.set_axis_off()
     sm = cm.ScalarMappable(norm=norm, cmap=cmap)
     unit = "% of population" if share and diff_with is None else "citizens"
-    fig.colorbar(sm, ax=list(axes), shrink=0.6, label=f"{metric} ({unit})" + (" — A minus B" if diff_with else ""))
+    fig.colorbar(
+        sm,
+        ax=list(axes),
+        shrink=0.6,
+        label=f"{metric} ({unit})" + (" — A minus B" if diff_with else ""),
+    )
     fig.suptitle(title or f"{metric} by region and day", y=1.0)
     return _png(fig)
 
@@ -340,9 +387,14 @@ def fig_map_days(run: RunData, metric: str = "active", days: list[int] | None = 
 def _table(rows: list[list], header: list[str], num_cols=()) -> str:
     out = ["<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in header) + "</tr>"]
     for r in rows:
-        out.append("<tr>" + "".join(
-            f'<td class="{"num" if i in num_cols else ""}">{c if isinstance(c, _Raw) else html.escape(str(c))}</td>'
-            for i, c in enumerate(r)) + "</tr>")
+        out.append(
+            "<tr>"
+            + "".join(
+                f'<td class="{"num" if i in num_cols else ""}">{c if isinstance(c, _Raw) else html.escape(str(c))}</td>'
+                for i, c in enumerate(r)
+            )
+            + "</tr>"
+        )
     out.append("</table>")
     return "\n".join(out)
 
@@ -368,26 +420,37 @@ def _pattern_check(run: RunData, t: dict, dates: list[str]):
     if act is None or not dates:
         return None, "–"
     nat = run.series("active")
+
     def ok(flag, text):
-        return text, _Raw(f'<span class="{"ok" if flag else "miss"}">{"matches" if flag else "differs"}</span>')
+        return text, _Raw(
+            f'<span class="{"ok" if flag else "miss"}">{"matches" if flag else "differs"}</span>'
+        )
+
     # a region "has protest" once its crowd reaches min_active persons (the record's crowd
     # size, e.g. the few hundred a chronology reports as a rally); without it, anyone active
     floor = float(t.get("min_active", 0.0))
     crowd = f" of ≥{floor:,.0f} persons" if floor > 0 else ""
     if kind == "onset":
-        firsts = {c: next((dates[i] for i in range(1, len(dates)) if act[i, j] > 0 and act[i, j] >= floor), None)
-                  for j, c in enumerate(run.regions)}
+        firsts = {
+            c: next(
+                (dates[i] for i in range(1, len(dates)) if act[i, j] > 0 and act[i, j] >= floor),
+                None,
+            )
+            for j, c in enumerate(run.regions)
+        }
         started = [d for d in firsts.values() if d]
         first_day = min(started) if started else None
         leaders = sorted(c for c, d in firsts.items() if d == first_day)
         mine = firsts.get(region)
-        return ok(mine == when and region in leaders,
-                  f"{region} first protest{crowd} {mine or 'never'}; first region(s): {', '.join(leaders) or '–'} on {first_day or '–'}")
+        return ok(
+            mine == when and region in leaders,
+            f"{region} first protest{crowd} {mine or 'never'}; first region(s): {', '.join(leaders) or '–'} on {first_day or '–'}",
+        )
     if kind == "spread":
         if when not in dates:
             return None, "–"
         i = dates.index(when)
-        top = np.nanmax(act[1:i + 1], axis=0)
+        top = np.nanmax(act[1 : i + 1], axis=0)
         n = int(np.sum((top > 0) & (top >= floor)))
         obs = t.get("value")
         flag = isinstance(obs, (int, float)) and abs(n - obs) <= max(2, 0.2 * obs)
@@ -395,15 +458,19 @@ def _pattern_check(run: RunData, t: dict, dates: list[str]):
     if kind == "peak":
         i = int(np.nanargmax(nat))
         j = int(np.nanargmax(act[i]))
-        return ok(dates[i] == when and run.regions[j] == region,
-                  f"national peak {dates[i]}; largest region that day {run.regions[j]}")
+        return ok(
+            dates[i] == when and run.regions[j] == region,
+            f"national peak {dates[i]}; largest region that day {run.regions[j]}",
+        )
     if kind == "end":
         if when not in dates:
             return None, "–"
         i = dates.index(when)
         peak = np.nanmax(nat)
         share = nat[i] / peak if peak > 0 else 0.0
-        return ok(share <= 0.05, f"{_fmt(nat[i])} active on {when} ({100 * share:.1f}% of the peak)")
+        return ok(
+            share <= 0.05, f"{_fmt(nat[i])} active on {when} ({100 * share:.1f}% of the peak)"
+        )
     return None, "–"
 
 
@@ -439,14 +506,26 @@ def observed_rows(run: RunData) -> list[list]:
         factor = float(t.get("tolerance_factor", 1.5))
         if numeric and sim is not None and np.isfinite(sim) and sim > 0 and obs > 0:
             within = max(sim / obs, obs / sim) <= factor
-            verdict = _Raw(f'<span class="ok">within ×{factor:g}</span>' if within
-                           else f'<span class="miss">outside ×{factor:g}</span>')
+            verdict = _Raw(
+                f'<span class="ok">within ×{factor:g}</span>'
+                if within
+                else f'<span class="miss">outside ×{factor:g}</span>'
+            )
         elif numeric and sim is not None and np.isfinite(sim):
             verdict = _Raw('<span class="miss">outside</span>') if obs else "–"
         else:
             verdict = "not simulated" if sim is None else "–"
-        rows.append([label, region, when, _fmt(sim), _fmt(obs) if numeric else str(obs), verdict,
-                     t.get("source", "")])
+        rows.append(
+            [
+                label,
+                region,
+                when,
+                _fmt(sim),
+                _fmt(obs) if numeric else str(obs),
+                verdict,
+                t.get("source", ""),
+            ]
+        )
     return rows
 
 
@@ -454,44 +533,82 @@ def observed_rows(run: RunData) -> list[list]:
 def _header(run: RunData, title: str) -> str:
     m = run.manifest
     tm = m.get("timings", {})
-    return (f"<h1>{html.escape(title)}</h1>"
-            f'<p class="meta">scenario <b>{html.escape(str(m.get("scenario")))}</b> · hash <code>{m.get("scenario_hash")}</code>'
-            f' · seed {m.get("seed")} · tolqyn {m.get("version")} · {m.get("steps")} steps'
-            + (f' of {m.get("dt_days"):g} day(s) from {m.get("start_date")}' if m.get("start_date") else "")
-            + f' · {m.get("n_agents", 0):,} agents, one per {_fmt(m.get("scale", 1))} citizen(s)'
-            f' · set-up {tm.get("init_s", 0):.2f}s, loop {tm.get("loop_s", 0):.2f}s</p>'
-            + (f"<p>{html.escape(m.get('scenario_description') or '')}</p>" if m.get("scenario_description") else ""))
+    return (
+        f"<h1>{html.escape(title)}</h1>"
+        f'<p class="meta">scenario <b>{html.escape(str(m.get("scenario")))}</b> · hash <code>{m.get("scenario_hash")}</code>'
+        f" · seed {m.get('seed')} · tolqyn {m.get('version')} · {m.get('steps')} steps"
+        + (
+            f" of {m.get('dt_days'):g} day(s) from {m.get('start_date')}"
+            if m.get("start_date")
+            else ""
+        )
+        + f" · {m.get('n_agents', 0):,} agents, one per {_fmt(m.get('scale', 1))} citizen(s)"
+        f" · set-up {tm.get('init_s', 0):.2f}s, loop {tm.get('loop_s', 0):.2f}s</p>"
+        + (
+            f"<p>{html.escape(m.get('scenario_description') or '')}</p>"
+            if m.get("scenario_description")
+            else ""
+        )
+    )
 
 
 def _params_section(run: RunData) -> str:
     params = run.manifest.get("parameters", {})
     rows = [[k, v] for k, v in params.items()]
-    return ("<details><summary>All parameters (" + str(len(rows)) + ")</summary>"
-            + _table(rows, ["parameter", "value"]) + "</details>")
+    return (
+        "<details><summary>All parameters ("
+        + str(len(rows))
+        + ")</summary>"
+        + _table(rows, ["parameter", "value"])
+        + "</details>"
+    )
 
 
 def _events_section(run: RunData) -> str:
     evs = run.manifest.get("events_applied", [])
     if not evs:
         return ""
-    rows = [[e.get("date") or e["step"], e.get("id", ""), e.get("action"), e.get("label", ""),
-             json.dumps(e.get("params", {}))] for e in evs]
-    return "<h2>Timeline of events applied</h2>" + _table(rows, ["when", "id", "action", "label", "parameters"])
+    rows = [
+        [
+            e.get("date") or e["step"],
+            e.get("id", ""),
+            e.get("action"),
+            e.get("label", ""),
+            json.dumps(e.get("params", {})),
+        ]
+        for e in evs
+    ]
+    return "<h2>Timeline of events applied</h2>" + _table(
+        rows, ["when", "id", "action", "label", "parameters"]
+    )
 
 
 def _assumptions_section(run: RunData) -> str:
-    assumptions = run.manifest.get("assumptions") or (run.manifest.get("scenario_meta") or {}).get("assumptions")
+    assumptions = run.manifest.get("assumptions") or (run.manifest.get("scenario_meta") or {}).get(
+        "assumptions"
+    )
     if not assumptions:
         return ""
-    rows = [[a.get("id", ""), a.get("text", ""), a.get("value", ""), a.get("source", a.get("basis", ""))]
-            for a in assumptions]
-    return ("<h2>Assumptions where the data have gaps</h2><p>Each can be overridden in the scenario file.</p>"
-            + _table(rows, ["id", "assumption", "value", "basis"]))
+    rows = [
+        [
+            a.get("id", ""),
+            a.get("text", ""),
+            a.get("value", ""),
+            a.get("source", a.get("basis", "")),
+        ]
+        for a in assumptions
+    ]
+    return (
+        "<h2>Assumptions where the data have gaps</h2><p>Each can be overridden in the scenario file.</p>"
+        + _table(rows, ["id", "assumption", "value", "basis"])
+    )
 
 
 def build_report_html(run: RunData) -> str:
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>tolqyn report — "
-             f"{html.escape(str(run.manifest.get('scenario')))}</title><style>{CSS}</style></head><body>"]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>tolqyn report — "
+        f"{html.escape(str(run.manifest.get('scenario')))}</title><style>{CSS}</style></head><body>"
+    ]
     parts.append(_header(run, f"tolqyn report: {run.manifest.get('scenario')}"))
     if run.regions:
         parts.append(_country_sections(run))
@@ -500,23 +617,42 @@ def build_report_html(run: RunData) -> str:
     parts.append(_events_section(run))
     parts.append(_assumptions_section(run))
     parts.append("<h2>Run</h2>" + _params_section(run))
-    parts.append(f"<details><summary>Manifest</summary><pre>{html.escape(json.dumps(run.manifest, indent=1, default=str))}</pre></details>")
+    parts.append(
+        f"<details><summary>Manifest</summary><pre>{html.escape(json.dumps(run.manifest, indent=1, default=str))}</pre></details>"
+    )
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
 
 
 def _lattice_sections(run: RunData) -> str:
     out = ["<h2>Time series</h2>", fig_status(run)]
-    extra = [m for m in ("arrests", "legitimacy", "cops", "tension", "blue", "green", "killed",
-                         "adopters", "public_opposition", "private_opposition", "falsifiers")
-             if run.has(m)]
+    extra = [
+        m
+        for m in (
+            "arrests",
+            "legitimacy",
+            "cops",
+            "tension",
+            "blue",
+            "green",
+            "killed",
+            "adopters",
+            "public_opposition",
+            "private_opposition",
+            "falsifiers",
+        )
+        if run.has(m)
+    ]
     const = [m for m in extra if np.nanmin(run.series(m)) == np.nanmax(run.series(m))]
     varying = [m for m in extra if m not in const]
     if varying:
         out.append(fig_metrics(run, varying, "Other series"))
     if const:
-        out.append("<p>Constant over the run: " + ", ".join(
-            f"{html.escape(m)} = {_fmt(run.series(m)[0])}" for m in const) + ".</p>")
+        out.append(
+            "<p>Constant over the run: "
+            + ", ".join(f"{html.escape(m)} = {_fmt(run.series(m)[0])}" for m in const)
+            + ".</p>"
+        )
     if run.has("active") and run.n_rows > 50 and run.manifest.get("model") == "epstein":
         out.append(_outburst_section(run))
     return "\n".join(out)
@@ -524,40 +660,84 @@ def _lattice_sections(run: RunData) -> str:
 
 def _outburst_section(run: RunData, threshold: float = 50.0) -> str:
     from tolqyn.analysis.outbursts import summarize
+
     a = run.series("active")
     s = summarize(np.nan_to_num(a), threshold=threshold)
-    names = {"threshold": "outburst threshold (actives)", "steps": "steps", "outbursts": "outbursts",
-             "waiting_mean": "mean waiting time between outbursts", "waiting_sd": "s.d. of waiting times",
-             "waiting_n": "waiting times measured", "activation_mean": "mean total activation per outburst",
-             "activation_sd": "s.d. of total activation", "peak_active": "largest number of actives",
-             "share_of_steps_in_outburst": "share of steps in an outburst"}
-    rows = [[names.get(k, k), _fmt(v) if isinstance(v, (int, float, np.integer, np.floating)) else v]
-            for k, v in s.items() if not isinstance(v, (list, np.ndarray, dict))]
+    names = {
+        "threshold": "outburst threshold (actives)",
+        "steps": "steps",
+        "outbursts": "outbursts",
+        "waiting_mean": "mean waiting time between outbursts",
+        "waiting_sd": "s.d. of waiting times",
+        "waiting_n": "waiting times measured",
+        "activation_mean": "mean total activation per outburst",
+        "activation_sd": "s.d. of total activation",
+        "peak_active": "largest number of actives",
+        "share_of_steps_in_outburst": "share of steps in an outburst",
+    }
+    rows = [
+        [names.get(k, k), _fmt(v) if isinstance(v, (int, float, np.integer, np.floating)) else v]
+        for k, v in s.items()
+        if not isinstance(v, (list, np.ndarray, dict))
+    ]
     n = int(s.get("outbursts", 0))
-    verdict = ("Punctuated equilibrium: long quiet periods interrupted by "
-               f"{n} outbursts of more than {threshold:g} actives." if n and n >= 2 else
-               f"No repeated outbursts above {threshold:g} actives in this run.")
-    return ("<h2>Outbursts (Epstein 2002, Figs. 3–7)</h2>" + f"<p><b>{verdict}</b> Epstein reports for Run 2 a mean "
-            "waiting time of about 60 periods (s.d. about 55) and a mean total activation per outburst of about 708.</p>"
-            + fig_outbursts(run, threshold) + _table(rows, ["statistic", "value"], num_cols=(1,)))
+    verdict = (
+        "Punctuated equilibrium: long quiet periods interrupted by "
+        f"{n} outbursts of more than {threshold:g} actives."
+        if n and n >= 2
+        else f"No repeated outbursts above {threshold:g} actives in this run."
+    )
+    return (
+        "<h2>Outbursts (Epstein 2002, Figs. 3–7)</h2>"
+        + f"<p><b>{verdict}</b> Epstein reports for Run 2 a mean "
+        "waiting time of about 60 periods (s.d. about 55) and a mean total activation per outburst of about 708.</p>"
+        + fig_outbursts(run, threshold)
+        + _table(rows, ["statistic", "value"], num_cols=(1,))
+    )
 
 
 def _country_sections(run: RunData) -> str:
     out = []
     obs = observed_rows(run)
     if obs:
-        out.append("<h2>Simulated vs observed</h2><p>Simulated figures are in citizens (agents × scale). "
-                   "The observed figure's source is given on each row.</p>")
-        out.append(_table(obs, ["target", "region", "date", "simulated", "observed", "verdict", "source"],
-                          num_cols=(3, 4)))
+        out.append(
+            "<h2>Simulated vs observed</h2><p>Simulated figures are in citizens (agents × scale). "
+            "The observed figure's source is given on each row.</p>"
+        )
+        out.append(
+            _table(
+                obs,
+                ["target", "region", "date", "simulated", "observed", "verdict", "source"],
+                num_cols=(3, 4),
+            )
+        )
     out.append("<h2>National time series</h2>")
     out.append(fig_status(run))
-    out.append(fig_metrics(run, ["arrests", "detained_cumulative", "deaths_civilian_cumulative",
-                                 "deaths_security_cumulative", "participants_cumulative", "emigrants"],
-                           "Flows and cumulative totals"))
-    out.append(fig_metrics(run, ["grievance_mean", "legitimacy_mean", "forces_deployed"], "Grievance, legitimacy, forces"))
+    out.append(
+        fig_metrics(
+            run,
+            [
+                "arrests",
+                "detained_cumulative",
+                "deaths_civilian_cumulative",
+                "deaths_security_cumulative",
+                "participants_cumulative",
+                "emigrants",
+            ],
+            "Flows and cumulative totals",
+        )
+    )
+    out.append(
+        fig_metrics(
+            run,
+            ["grievance_mean", "legitimacy_mean", "forces_deployed"],
+            "Grievance, legitimacy, forces",
+        )
+    )
     out.append("<h2>Regions by day</h2>")
-    out.append(fig_map_days(run, "active", title="Active protesters, % of each region's population"))
+    out.append(
+        fig_map_days(run, "active", title="Active protesters, % of each region's population")
+    )
     out.append(fig_region_heatmap(run, "active", per_capita_of="status"))
     if run.has("arrests"):
         out.append(fig_region_heatmap(run, "arrests"))
@@ -574,19 +754,44 @@ def _region_table(run: RunData) -> str:
         return ""
     for j, code in enumerate(run.regions):
         col = act[:, j]
-        peak_step = int(np.nanargmax(col)) if np.isfinite(col).any() and np.nanmax(col) > 0 else None
+        peak_step = (
+            int(np.nanargmax(col)) if np.isfinite(col).any() and np.nanmax(col) > 0 else None
+        )
         first = next((i for i, v in enumerate(col) if v > 0), None)
+
         def last_of(metric):
             d = run.by_region(metric)
             return None if d is None else d[-1, j]
-        rows.append([code, names.get(code, ""),
-                     (dates[first] if dates and first is not None else first) or "–",
-                     (dates[peak_step] if dates and peak_step is not None else peak_step) or "–",
-                     _fmt(np.nanmax(col)), _fmt(last_of("detained_cumulative")),
-                     _fmt((last_of("deaths_civilian_cumulative") or 0) + (last_of("deaths_security_cumulative") or 0))
-                     if run.has("deaths_civilian_cumulative") else "–"])
-    return _table(rows, ["region", "name", "first protest", "peak day", "peak active", "detained (end)", "dead (end)"],
-                  num_cols=(4, 5, 6))
+
+        rows.append(
+            [
+                code,
+                names.get(code, ""),
+                (dates[first] if dates and first is not None else first) or "–",
+                (dates[peak_step] if dates and peak_step is not None else peak_step) or "–",
+                _fmt(np.nanmax(col)),
+                _fmt(last_of("detained_cumulative")),
+                _fmt(
+                    (last_of("deaths_civilian_cumulative") or 0)
+                    + (last_of("deaths_security_cumulative") or 0)
+                )
+                if run.has("deaths_civilian_cumulative")
+                else "–",
+            ]
+        )
+    return _table(
+        rows,
+        [
+            "region",
+            "name",
+            "first protest",
+            "peak day",
+            "peak active",
+            "detained (end)",
+            "dead (end)",
+        ],
+        num_cols=(4, 5, 6),
+    )
 
 
 def write_report(run_dir, out=None) -> Path:
@@ -617,21 +822,35 @@ def _peak(run: RunData, metric: str) -> float | None:
 
 def build_compare_html(a: RunData, b: RunData, labels=("A", "B")) -> str:
     la, lb = labels
-    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>tolqyn comparison</title><style>{CSS}</style></head><body>",
-             f"<h1>Comparison: {html.escape(la)} vs {html.escape(lb)}</h1>",
-             f"<p class='meta'>A = {html.escape(str(a.manifest.get('scenario')))} (hash {a.manifest.get('scenario_hash')}, seed {a.manifest.get('seed')}) · "
-             f"B = {html.escape(str(b.manifest.get('scenario')))} (hash {b.manifest.get('scenario_hash')}, seed {b.manifest.get('seed')})</p>"]
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>tolqyn comparison</title><style>{CSS}</style></head><body>",
+        f"<h1>Comparison: {html.escape(la)} vs {html.escape(lb)}</h1>",
+        f"<p class='meta'>A = {html.escape(str(a.manifest.get('scenario')))} (hash {a.manifest.get('scenario_hash')}, seed {a.manifest.get('seed')}) · "
+        f"B = {html.escape(str(b.manifest.get('scenario')))} (hash {b.manifest.get('scenario_hash')}, seed {b.manifest.get('seed')})</p>",
+    ]
     if a.manifest.get("seed") == b.manifest.get("seed"):
-        parts.append("<p>Both runs use the same seed: with common random numbers, differences come from the "
-                     "mechanisms, not from noise.</p>")
+        parts.append(
+            "<p>Both runs use the same seed: with common random numbers, differences come from the "
+            "mechanisms, not from noise.</p>"
+        )
     else:
-        parts.append("<p class='note'>The runs use different seeds: part of any difference is noise. "
-                     "Use the same seed, or an ensemble, to separate mechanism from chance.</p>")
+        parts.append(
+            "<p class='note'>The runs use different seeds: part of any difference is noise. "
+            "Use the same seed, or an ensemble, to separate mechanism from chance.</p>"
+        )
     rows = []
-    for metric, how in (("detained_cumulative", "final"), ("deaths_civilian_cumulative", "final"),
-                        ("deaths_security_cumulative", "final"), ("participants_cumulative", "final"),
-                        ("active", "peak"), ("jailed", "final"), ("dead", "final"), ("emigrated", "final"),
-                        ("arrests", "peak"), ("legitimacy_mean", "final")):
+    for metric, how in (
+        ("detained_cumulative", "final"),
+        ("deaths_civilian_cumulative", "final"),
+        ("deaths_security_cumulative", "final"),
+        ("participants_cumulative", "final"),
+        ("active", "peak"),
+        ("jailed", "final"),
+        ("dead", "final"),
+        ("emigrated", "final"),
+        ("arrests", "peak"),
+        ("legitimacy_mean", "final"),
+    ):
         fa = _final(a, metric) if how == "final" else _peak(a, metric)
         fb = _final(b, metric) if how == "final" else _peak(b, metric)
         if fa is None and fb is None:
@@ -639,7 +858,10 @@ def build_compare_html(a: RunData, b: RunData, labels=("A", "B")) -> str:
         diff = (fa - fb) if fa is not None and fb is not None else None
         rel = f"{100 * diff / fb:+.0f}%" if diff is not None and fb else "–"
         rows.append([f"{metric} ({how})", _fmt(fa), _fmt(fb), _fmt(diff), rel])
-    parts.append("<h2>Key figures</h2>" + _table(rows, ["figure", la, lb, f"{la} − {lb}", "relative"], num_cols=(1, 2, 3, 4)))
+    parts.append(
+        "<h2>Key figures</h2>"
+        + _table(rows, ["figure", la, lb, f"{la} − {lb}", "relative"], num_cols=(1, 2, 3, 4))
+    )
     # differing parameters and events
     pa, pb = a.manifest.get("parameters", {}), b.manifest.get("parameters", {})
     drows = [[k, pa.get(k), pb.get(k)] for k in sorted(set(pa) | set(pb)) if pa.get(k) != pb.get(k)]
@@ -648,19 +870,36 @@ def build_compare_html(a: RunData, b: RunData, labels=("A", "B")) -> str:
     ea = {(e.get("id"), e.get("step")) for e in a.manifest.get("events_applied", [])}
     eb = {(e.get("id"), e.get("step")) for e in b.manifest.get("events_applied", [])}
     if ea != eb:
-        erows = [[i or "–", s, "yes" if (i, s) in ea else "", "yes" if (i, s) in eb else ""]
-                 for i, s in sorted(ea ^ eb, key=lambda x: (x[1], str(x[0])))]
+        erows = [
+            [i or "–", s, "yes" if (i, s) in ea else "", "yes" if (i, s) in eb else ""]
+            for i, s in sorted(ea ^ eb, key=lambda x: (x[1], str(x[0])))
+        ]
         parts.append("<h2>Events that differ</h2>" + _table(erows, ["event id", "step", la, lb]))
     parts.append("<h2>Time series</h2>")
     parts.append(fig_status(a, b, labels))
-    parts.append(fig_metrics(a, ["arrests", "detained_cumulative", "deaths_civilian_cumulative",
-                                 "deaths_security_cumulative", "participants_cumulative", "legitimacy_mean"],
-                             "Flows, totals and legitimacy (solid A, dashed B)", b, labels))
+    parts.append(
+        fig_metrics(
+            a,
+            [
+                "arrests",
+                "detained_cumulative",
+                "deaths_civilian_cumulative",
+                "deaths_security_cumulative",
+                "participants_cumulative",
+                "legitimacy_mean",
+            ],
+            "Flows, totals and legitimacy (solid A, dashed B)",
+            b,
+            labels,
+        )
+    )
     if a.regions and b.regions:
         parts.append("<h2>Maps</h2>")
         parts.append(fig_map_days(a, "active", title=f"{la}: active, % of population"))
         parts.append(fig_map_days(b, "active", title=f"{lb}: active, % of population"))
-        parts.append(fig_map_days(a, "active", diff_with=b, title=f"Active protesters: {la} minus {lb}"))
+        parts.append(
+            fig_map_days(a, "active", diff_with=b, title=f"Active protesters: {la} minus {lb}")
+        )
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
 
@@ -670,7 +909,11 @@ def write_compare(run_a, run_b, out=None, labels=None) -> Path:
     labels = labels or (str(a.manifest.get("scenario")), str(b.manifest.get("scenario")))
     if labels[0] == labels[1]:
         labels = (f"{labels[0]} (A)", f"{labels[1]} (B)")
-    out = Path(out) if out else Path(run_a).parent / f"compare_{Path(run_a).name}_vs_{Path(run_b).name}.html"
+    out = (
+        Path(out)
+        if out
+        else Path(run_a).parent / f"compare_{Path(run_a).name}_vs_{Path(run_b).name}.html"
+    )
     text = build_compare_html(a, b, labels)
     tmp = out.with_suffix(".html.tmp")
     tmp.write_text(text, encoding="utf-8")

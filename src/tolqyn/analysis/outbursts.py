@@ -4,6 +4,7 @@ An outburst is a maximal run of consecutive steps with more than `threshold` act
 (Epstein's threshold is 50). The waiting time between two outbursts is the number of steps
 from the end of one to the start of the next; the total activation of an outburst is the sum
 of actives over its steps."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -49,7 +50,9 @@ def summarize(active: np.ndarray, threshold=50) -> dict:
         "activation_mean": float(tot.mean()) if tot.size else nan,
         "activation_sd": float(tot.std(ddof=1)) if tot.size > 1 else nan,
         "peak_active": float(a.max()) if a.size else nan,
-        "share_of_steps_in_outburst": float(sum(e - s for s, e in spans) / a.size) if a.size else nan,
+        "share_of_steps_in_outburst": float(sum(e - s for s, e in spans) / a.size)
+        if a.size
+        else nan,
     }
 
 

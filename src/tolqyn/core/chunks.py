@@ -5,12 +5,13 @@ would give results that depend on the thread count (floating-point sums in anoth
 Instead the agents are cut into a number of contiguous chunks that depends only on the
 population size, each chunk sums into its own row, and the rows are added in a fixed order:
 the same result on 1 or N threads, bit for bit."""
+
 from __future__ import annotations
 
 import numpy as np
 from numba import njit, prange
 
-CHUNK_AGENTS = 1 << 18   # a chunk is at least this many agents, so small runs use few rows
+CHUNK_AGENTS = 1 << 18  # a chunk is at least this many agents, so small runs use few rows
 MAX_CHUNKS = 32
 
 

@@ -1,4 +1,5 @@
 """One clock per Sim with one time step `dt` (in days). Rates are converted once at init."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -27,9 +28,12 @@ class Clock:
         d = self.datetime_at(step)
         return None if d is None else d.date().isoformat()
 
-    def step_of(self, when: str | int | float, source: str | None = None, field: str | None = None) -> int:
+    def step_of(
+        self, when: str | int | float, source: str | None = None, field: str | None = None
+    ) -> int:
         """The first step at or after a date (ISO string) or an explicit step number."""
         from tolqyn.core.errors import ScenarioError
+
         if isinstance(when, bool):
             raise ScenarioError(f"{when!r} is not a step or a date", source=source, field=field)
         if isinstance(when, (int, float)):
@@ -37,19 +41,27 @@ class Clock:
         if isinstance(when, (_dt.date, _dt.datetime)):
             when = when.isoformat()
         if self.start is None:
-            raise ScenarioError(f"date {when!r} given but the scenario has no start_date",
-                                source=source, field=field)
+            raise ScenarioError(
+                f"date {when!r} given but the scenario has no start_date",
+                source=source,
+                field=field,
+            )
         try:
             moment = _dt.datetime.fromisoformat(str(when))
         except ValueError:
-            raise ScenarioError(f"{when!r} is not an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
-                                source=source, field=field) from None
+            raise ScenarioError(
+                f"{when!r} is not an ISO date (YYYY-MM-DD or YYYY-MM-DDTHH:MM)",
+                source=source,
+                field=field,
+            ) from None
         days = (moment - self.start).total_seconds() / 86400.0
         # the event is applied at the start of the step whose interval contains it
         import math
+
         return max(0, int(math.floor(days / self.dt + 1e-9)) + 1)
 
     def rate_to_prob(self, rate_per_day: float) -> float:
         """Convert a daily hazard rate into a per-step probability (exact for constant hazards)."""
         import math
+
         return 1.0 - math.exp(-rate_per_day * self.dt)

@@ -1,4 +1,5 @@
 """Errors that say what went wrong, where, and what to do about it."""
+
 from __future__ import annotations
 
 import difflib
@@ -27,8 +28,9 @@ class ScenarioError(TolqynError):
 class UnknownParamError(ScenarioError):
     """A parameter name that no module declares."""
 
-    def __init__(self, name: str, valid: Iterable[str], *, source: str | None = None,
-                 what: str = "parameter"):
+    def __init__(
+        self, name: str, valid: Iterable[str], *, source: str | None = None, what: str = "parameter"
+    ):
         valid = sorted(set(valid))
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
         hint = f" — did you mean '{close[0]}'?" if close else ""

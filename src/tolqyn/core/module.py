@@ -9,18 +9,28 @@ Hooks (all optional, never renamed):
     check(sim)        invariants, called every step in validating mode
     finalize(sim)     after the last step
 """
+
 from __future__ import annotations
 
 from typing import ClassVar
 
-PHASES = ("start", "exogenous", "channels", "perceive", "decide", "respond",
-          "consequences", "record", "finish")
+PHASES = (
+    "start",
+    "exogenous",
+    "channels",
+    "perceive",
+    "decide",
+    "respond",
+    "consequences",
+    "record",
+    "finish",
+)
 
 
 class Module:
     name: ClassVar[str] = "module"
     phases: ClassVar[tuple[str, ...]] = ()
-    actions: ClassVar[tuple[str, ...]] = ()   # timeline event actions this module handles
+    actions: ClassVar[tuple[str, ...]] = ()  # timeline event actions this module handles
     doc: ClassVar[str] = ""
 
     @classmethod

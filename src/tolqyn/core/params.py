@@ -1,10 +1,11 @@
 """Parameters are declared once — name, default, bounds, unit, doc, citation — and
 validation, CLI help, dashboard widgets, sweep ranges and calibration priors all derive
 from that single declaration."""
+
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from tolqyn.core.errors import ScenarioError, UnknownParamError
@@ -19,10 +20,10 @@ class Param:
     high: float | None = None
     unit: str = ""
     citation: str = ""
-    kind: str = "float"            # float | int | bool | choice | str | list
+    kind: str = "float"  # float | int | bool | choice | str | list
     choices: tuple = ()
-    sweepable: bool = True          # False for switches that make no sense as a sweep axis
-    module: str = ""               # filled in by the registry
+    sweepable: bool = True  # False for switches that make no sense as a sweep axis
+    module: str = ""  # filled in by the registry
 
     def __post_init__(self):
         if self.kind not in ("float", "int", "bool", "choice", "str", "list"):
@@ -43,15 +44,28 @@ class Param:
     def coerce(self, value: Any, source: str | None = None) -> Any:
         """Return the value in the declared kind, or raise a ScenarioError that names the
         parameter, the value and the allowed range."""
+
         def bad(msg: str):
-            return ScenarioError(f"{msg}; allowed: {self.bounds_text}"
-                                 + (f" ({self.unit})" if self.unit else ""),
-                                 source=source, field=self.name)
+            return ScenarioError(
+                f"{msg}; allowed: {self.bounds_text}" + (f" ({self.unit})" if self.unit else ""),
+                source=source,
+                field=self.name,
+            )
+
         k = self.kind
         if k == "bool":
             if isinstance(value, bool):
                 return value
-            if isinstance(value, str) and value.lower() in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+            if isinstance(value, str) and value.lower() in (
+                "true",
+                "false",
+                "1",
+                "0",
+                "yes",
+                "no",
+                "on",
+                "off",
+            ):
                 return value.lower() in ("true", "1", "yes", "on")
             raise bad(f"{value!r} is not a boolean")
         if k == "choice":
@@ -105,10 +119,19 @@ class Param:
             raise bad(f"{value!r} is above the maximum")
 
     def describe(self) -> dict:
-        return {"name": self.name, "module": self.module, "default": self.default,
-                "kind": self.kind, "low": self.low, "high": self.high,
-                "choices": list(self.choices), "unit": self.unit, "doc": self.doc,
-                "citation": self.citation, "sweepable": self.sweepable}
+        return {
+            "name": self.name,
+            "module": self.module,
+            "default": self.default,
+            "kind": self.kind,
+            "low": self.low,
+            "high": self.high,
+            "choices": list(self.choices),
+            "unit": self.unit,
+            "doc": self.doc,
+            "citation": self.citation,
+            "sweepable": self.sweepable,
+        }
 
 
 def _parse_int(text: str):
@@ -126,8 +149,12 @@ class ParamSet:
 
     Values may change during a run (timeline events); `initial` keeps what the run started with."""
 
-    def __init__(self, specs: Mapping[str, Param], values: Mapping[str, Any] | None = None,
-                 source: str | None = None):
+    def __init__(
+        self,
+        specs: Mapping[str, Param],
+        values: Mapping[str, Any] | None = None,
+        source: str | None = None,
+    ):
         self.specs = dict(specs)
         self._values = {n: p.default for n, p in self.specs.items()}
         for name, value in (values or {}).items():
@@ -157,7 +184,11 @@ def collect_specs(module_classes: Iterable[type]) -> dict[str, Param]:
     specs: dict[str, Param] = {}
     for cls in module_classes:
         for p in cls.define_params():
-            if p.name in specs and specs[p.name] != p.__class__(**{**p.__dict__, "module": specs[p.name].module}):
-                raise ValueError(f"parameter '{p.name}' declared by both {specs[p.name].module} and {cls.name}")
+            if p.name in specs and specs[p.name] != p.__class__(
+                **{**p.__dict__, "module": specs[p.name].module}
+            ):
+                raise ValueError(
+                    f"parameter '{p.name}' declared by both {specs[p.name].module} and {cls.name}"
+                )
             specs.setdefault(p.name, Param(**{**p.__dict__, "module": cls.name}))
     return specs

@@ -2,6 +2,7 @@
 
 Modules declare their columns with `State`; the population owns the arrays. There is never
 one Python object per agent."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,8 +68,10 @@ class Population:
 
     def memory_table(self) -> list[tuple[str, str, int, str]]:
         """(column, dtype, bytes per agent, doc) — the memory budget, column by column."""
-        return [(n, str(a.dtype), a.dtype.itemsize, self._docs.get(n, ""))
-                for n, a in self._cols.items()]
+        return [
+            (n, str(a.dtype), a.dtype.itemsize, self._docs.get(n, ""))
+            for n, a in self._cols.items()
+        ]
 
     @property
     def nbytes(self) -> int:

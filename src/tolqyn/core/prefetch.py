@@ -2,6 +2,7 @@
 few iterations ahead (random sequential activation: the shuffled actor list says who acts
 next). It asks the CPU to start loading a cache line without waiting for it, so several
 misses overlap instead of one after another. A hint never changes a result."""
+
 from __future__ import annotations
 
 from llvmlite import ir
@@ -25,8 +26,15 @@ def _prefetch(typingctx, arr, idx):
         fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
         # read access, high temporal locality, data cache
-        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3),
-                          ir.Constant(i32, 1)])
+        builder.call(
+            fn,
+            [
+                builder.bitcast(ptr, i8p),
+                ir.Constant(i32, 0),
+                ir.Constant(i32, 3),
+                ir.Constant(i32, 1),
+            ],
+        )
         return context.get_dummy_value()
 
     return sig, codegen

@@ -9,6 +9,7 @@ BigCrush when used as a counter-based generator (Steele, Lea & Flood 2014).
 Never touch global `np.random` or `random` state: every stochastic choice in tolqyn goes
 through a `Stream`.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -2,6 +2,7 @@
 (`tolqyn.models`) registers its built-ins here, and a user's package can register its own
 with `register_model`. Entries are "module:Class" strings, imported on first use, so that
 listing scenarios stays fast and a model's dependencies load only when it runs."""
+
 from __future__ import annotations
 
 import importlib
@@ -45,6 +46,9 @@ def all_param_specs(model_cls) -> dict:
     class _Own:
         name = model_cls.name
         define_params = model_cls.define_params
+
     specs = collect_specs([_Own])
-    specs.update({k: v for k, v in collect_specs(model_cls.module_classes()).items() if k not in specs})
+    specs.update(
+        {k: v for k, v in collect_specs(model_cls.module_classes()).items() if k not in specs}
+    )
     return specs

@@ -2,6 +2,7 @@
 as a tidy long table: step, region, metric, value (+ date when the scenario has a calendar).
 
 Count metrics are multiplied by the population scale (one agent per k citizens) once, at export."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import numpy as np
 class Result:
     name: str
     doc: str
-    kind: str = "count"      # count (scaled by k at export) | value (not scaled)
+    kind: str = "count"  # count (scaled by k at export) | value (not scaled)
     by_region: bool = False  # one column per region in addition to ALL
 
 
@@ -54,7 +55,9 @@ class Results:
         for k in self.arrays:
             self.arrays[k] = self.arrays[k][:n_rows]
 
-    def to_columns(self, scale: float = 1.0, dates: list[str] | None = None) -> dict[str, np.ndarray]:
+    def to_columns(
+        self, scale: float = 1.0, dates: list[str] | None = None
+    ) -> dict[str, np.ndarray]:
         """Tidy long columns: step, region, metric, value (, date)."""
         steps, regions, metrics, values, date_col = [], [], [], [], []
         step_idx = np.arange(self.n_rows, dtype=np.int64)

@@ -1,17 +1,17 @@
 """The Sim owns the loop. Each step runs the fixed phases in order; every module joins the
 phases it declares; every (phase, module) call is timed; the plan can be printed and one
 step can be run at a time."""
+
 from __future__ import annotations
 
 import os
 import platform
 import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from tolqyn.core.registry import all_param_specs, get_model, package_version
 from tolqyn.core import status as S
 from tolqyn.core.clock import Clock
 from tolqyn.core.errors import InvariantError, ScenarioError, UnknownParamError
@@ -19,13 +19,15 @@ from tolqyn.core.module import PHASES
 from tolqyn.core.params import ParamSet
 from tolqyn.core.population import Population, State
 from tolqyn.core.random import Streams
+from tolqyn.core.registry import all_param_specs, get_model, package_version
 from tolqyn.core.results import Results
 from tolqyn.core.timeline import Event, Timeline, expand_ramp
 
 
 class Sim:
-    def __init__(self, scenario, seed: int | None = None, steps: int | None = None,
-                 validate: bool = False):
+    def __init__(
+        self, scenario, seed: int | None = None, steps: int | None = None, validate: bool = False
+    ):
 
         self.scenario = scenario
         self.seed = int(scenario.seed if seed is None else seed)
@@ -33,7 +35,9 @@ class Sim:
             raise ScenarioError("seed must be >= 0", source=scenario.source, field="seed")
         self.model_cls = get_model(scenario.model, source=scenario.source)
         self.model = self.model_cls()
-        self.params = ParamSet(all_param_specs(self.model_cls), scenario.params, source=scenario.source)
+        self.params = ParamSet(
+            all_param_specs(self.model_cls), scenario.params, source=scenario.source
+        )
         self.n_steps = int(scenario.steps if steps is None else steps)
         if self.n_steps < 0:
             raise ScenarioError("steps must be >= 0", source=scenario.source, field="steps")
@@ -66,7 +70,9 @@ class Sim:
         return out
 
     def plan_text(self) -> str:
-        return "\n".join(f"{i}. {p:<13} {', '.join(n) if n else '-'}" for i, (p, n) in enumerate(self.plan()))
+        return "\n".join(
+            f"{i}. {p:<13} {', '.join(n) if n else '-'}" for i, (p, n) in enumerate(self.plan())
+        )
 
     # ---------------------------------------------------------------- set-up
     def init(self) -> "Sim":
@@ -105,21 +111,33 @@ class Sim:
             ev = dict(ev)
             at = ev.pop("at", None)
             if at is None:
-                raise ScenarioError("each event needs 'at' (a step number or a date)", source=src, field="events")
+                raise ScenarioError(
+                    "each event needs 'at' (a step number or a date)", source=src, field="events"
+                )
             action = ev.pop("action", "set")
             eid = ev.pop("id", "")
             label = ev.pop("label", "")
             params = ev.pop("params", {})
             if ev:
-                raise UnknownParamError(next(iter(ev)), ["at", "action", "id", "label", "params"],
-                                        source=src, what="event key")
+                raise UnknownParamError(
+                    next(iter(ev)),
+                    ["at", "action", "id", "label", "params"],
+                    source=src,
+                    what="event key",
+                )
             step = self.clock.step_of(at, source=src, field=f"events[{eid or action}].at")
             if action == "set":
                 for k, v in params.items():
                     self.params.specs.get(k) or _raise_unknown(k, self.params.specs, src)
                     self.params.specs[k].coerce(v, source=src)
-            event = Event(step=step, action=action, params=tuple(sorted(params.items())),
-                          id=eid, label=label, at=at)
+            event = Event(
+                step=step,
+                action=action,
+                params=tuple(sorted(params.items())),
+                id=eid,
+                label=label,
+                at=at,
+            )
             self.timeline.schedule(event, source=src)
         for ramp in self.scenario.ramps:
             if ramp.get("param") not in self.params.specs:
@@ -192,7 +210,9 @@ class Sim:
             raise InvariantError(f"step {self.t}: statuses do not sum to the population")
         dead = st == S.DEAD
         # a population may grow (births): compare the agents that existed before
-        if self._dead_before is not None and np.any(self._dead_before & ~dead[:self._dead_before.size]):
+        if self._dead_before is not None and np.any(
+            self._dead_before & ~dead[: self._dead_before.size]
+        ):
             raise InvariantError(f"step {self.t}: an agent returned from the dead")
         self._dead_before = dead
         if self.results is not None:
@@ -200,7 +220,9 @@ class Sim:
                 spec = self.results.specs[name]
                 if spec.by_region and spec.kind == "count" and not np.isnan(arr[self.t, 0]):
                     if not np.isclose(arr[self.t, 1:].sum(), arr[self.t, 0], rtol=1e-9, atol=1e-6):
-                        raise InvariantError(f"step {self.t}: '{name}' by region does not sum to ALL")
+                        raise InvariantError(
+                            f"step {self.t}: '{name}' by region does not sum to ALL"
+                        )
         for m in self.modules:
             m.check(self)
 
@@ -224,6 +246,7 @@ def _cap_threads(n_agents: int, model_min: int | None = None):
     if n_agents >= bar:
         return None
     import numba
+
     before = numba.get_num_threads()
     if before > 1:
         numba.set_num_threads(1)
@@ -233,6 +256,7 @@ def _cap_threads(n_agents: int, model_min: int | None = None):
 def _restore_threads(before) -> None:
     if before is not None and before > 1:
         import numba
+
         numba.set_num_threads(before)
 
 
@@ -263,6 +287,7 @@ def _ramp_step(sim: Sim, param: str, delta: float, k: int, base=None, stop=None)
 @dataclass
 class RunResult:
     """What a run returns: the tidy result columns and the manifest. Small and picklable."""
+
     columns: dict
     manifest: dict
 
@@ -282,25 +307,43 @@ class RunResult:
             "scale": sim.scale,
             "n_agents": sim.pop.n,
             "parameters": _jsonable(sim.params.initial),
-            "events_applied": [{"step": s, "date": sim.clock.date_at(s), "action": e.action,
-                                "id": e.id, "label": e.label, "params": _jsonable(e.kwargs)}
-                               for s, e in sim.timeline.log if e.action != "ramp_step"],
+            "events_applied": [
+                {
+                    "step": s,
+                    "date": sim.clock.date_at(s),
+                    "action": e.action,
+                    "id": e.id,
+                    "label": e.label,
+                    "params": _jsonable(e.kwargs),
+                }
+                for s, e in sim.timeline.log
+                if e.action != "ramp_step"
+            ],
             "scenario_description": sim.scenario.description,
             "scenario_meta": _jsonable(sim.scenario.meta),
             "regions": list(sim.results.regions),
             "version": package_version(),
-            "timings": {"init_s": timings.get("init_s", 0.0), "loop_s": timings.get("loop_s", 0.0),
-                        "total_s": timings.get("total_s", 0.0),
-                        "detail": {k: v for k, v in timings.items()
-                                   if k not in ("init_s", "loop_s", "total_s")}},
+            "timings": {
+                "init_s": timings.get("init_s", 0.0),
+                "loop_s": timings.get("loop_s", 0.0),
+                "total_s": timings.get("total_s", 0.0),
+                "detail": {
+                    k: v for k, v in timings.items() if k not in ("init_s", "loop_s", "total_s")
+                },
+            },
             "validated": sim.validate,
-            "host": {"python": platform.python_version(), "numpy": np.__version__,
-                     "machine": platform.machine(), "node": platform.node()},
+            "host": {
+                "python": platform.python_version(),
+                "numpy": np.__version__,
+                "machine": platform.machine(),
+                "node": platform.node(),
+            },
         }
         return cls(columns=cols, manifest=manifest)
 
     def to_arrow(self):
         import pyarrow as pa
+
         cols = self.columns
         arrays = {
             "step": pa.array(cols["step"], type=pa.int64()),
@@ -311,10 +354,12 @@ class RunResult:
         if "date" in cols:
             arrays["date"] = pa.array(cols["date"].tolist(), type=pa.string())
         table = pa.table(arrays)
-        meta = {b"tolqyn.scenario": str(self.manifest["scenario"]).encode(),
-                b"tolqyn.scenario_hash": str(self.manifest["scenario_hash"]).encode(),
-                b"tolqyn.seed": str(self.manifest["seed"]).encode(),
-                b"tolqyn.version": str(self.manifest["version"]).encode()}
+        meta = {
+            b"tolqyn.scenario": str(self.manifest["scenario"]).encode(),
+            b"tolqyn.scenario_hash": str(self.manifest["scenario_hash"]).encode(),
+            b"tolqyn.seed": str(self.manifest["seed"]).encode(),
+            b"tolqyn.version": str(self.manifest["version"]).encode(),
+        }
         return table.replace_schema_metadata(meta)
 
     def series(self, metric: str, region: str = "ALL") -> np.ndarray:
@@ -331,11 +376,13 @@ class RunResult:
         """Write results.parquet and manifest.json atomically: into a temporary sibling
         directory first, then renamed, so an interrupted write leaves nothing half-done."""
         from tolqyn.core.store import write_run_dir
+
         write_run_dir(self, out_dir)
 
 
 def _jsonable(d):
     import math
+
     out = {}
     for k, v in d.items():
         if isinstance(v, float) and math.isinf(v):

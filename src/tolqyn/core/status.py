@@ -1,4 +1,5 @@
 """Citizen status codes: small integers in one int8 column."""
+
 QUIET = 0
 ACTIVE = 1
 JAILED = 2

@@ -1,4 +1,5 @@
 """Atomic writing of one run's directory: results.parquet + manifest.json."""
+
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ from pathlib import Path
 
 def write_run_dir(result, out_dir) -> Path:
     import pyarrow.parquet as pq
+
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
@@ -33,7 +35,9 @@ def write_run_dir(result, out_dir) -> Path:
 def read_run_dir(run_dir):
     """(pyarrow table, manifest dict) of a run directory, with clear errors."""
     import pyarrow.parquet as pq
+
     from tolqyn.core.errors import TolqynError
+
     d = Path(run_dir)
     rp, mp = d / "results.parquet", d / "manifest.json"
     if not rp.exists() or not mp.exists():

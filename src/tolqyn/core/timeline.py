@@ -3,9 +3,10 @@
 An event is data: `{at, action, params, id, label}`. The built-in action `set` assigns
 parameters; `ramp` schedules expand into repeated `set`s. Modules register handlers for
 their own actions (e.g. `internet_shutdown`, `deploy_troops`) with `Timeline.on`."""
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from tolqyn.core.errors import ScenarioError, UnknownParamError
@@ -29,7 +30,7 @@ class Timeline:
     def __init__(self):
         self._handlers: dict[str, Callable] = {}
         self._by_step: dict[int, list[Event]] = {}
-        self.log: list[tuple[int, Event]] = []   # events applied, in order
+        self.log: list[tuple[int, Event]] = []  # events applied, in order
 
     def on(self, action: str, handler: Callable) -> None:
         self._handlers[action] = handler
@@ -40,7 +41,9 @@ class Timeline:
 
     def schedule(self, event: Event, source: str | None = None) -> None:
         if event.action not in self._handlers:
-            raise UnknownParamError(event.action, self._handlers, source=source, what="event action")
+            raise UnknownParamError(
+                event.action, self._handlers, source=source, what="event action"
+            )
         self._by_step.setdefault(event.step, []).append(event)
 
     def events(self) -> list[Event]:
@@ -67,7 +70,11 @@ def expand_ramp(ramp: dict, clock, n_steps: int, source: str | None = None) -> l
     every = int(ramp.get("every", 1))
     if every < 1:
         raise ScenarioError("ramp 'every' must be >= 1", source=source, field="ramps.every")
-    until = clock.step_of(ramp["until"], source=source, field="ramps.until") if "until" in ramp else n_steps
+    until = (
+        clock.step_of(ramp["until"], source=source, field="ramps.until")
+        if "until" in ramp
+        else n_steps
+    )
     from_value = ramp.get("from")
     stop = ramp.get("stop")
     events = []
@@ -76,8 +83,23 @@ def expand_ramp(ramp: dict, clock, n_steps: int, source: str | None = None) -> l
     k = 0
     for step in range(max(start, 1), until + 1, every):
         k += 1
-        events.append(Event(step=step, action="ramp_step",
-                            params=tuple(sorted({"param": param, "delta": delta, "k": k,
-                                                 "base": value, "stop": stop}.items())),
-                            id=ramp.get("id", f"ramp:{param}"), label=ramp.get("label", "")))
+        events.append(
+            Event(
+                step=step,
+                action="ramp_step",
+                params=tuple(
+                    sorted(
+                        {
+                            "param": param,
+                            "delta": delta,
+                            "k": k,
+                            "base": value,
+                            "stop": stop,
+                        }.items()
+                    )
+                ),
+                id=ramp.get("id", f"ramp:{param}"),
+                label=ramp.get("label", ""),
+            )
+        )
     return events

@@ -10,6 +10,7 @@ interpolates it (step = hold the last point; loglinear = geometric between point
 Schema checks: dates must be ISO and increasing, values positive and within the declared
 range; a violation raises a DataError that names the series, the point and the allowed range.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -26,43 +27,43 @@ from tolqyn.data.loaders import DataError
 SERIES_ASSUMPTIONS: dict[str, dict] = {
     "A-FX-PRE2009": {
         "text": "KZT/USD before the February 2009 devaluation: 136 in January 2004, appreciating "
-                "log-linearly to 120 by January 2009 (the oil-boom appreciation).",
+        "log-linearly to 120 by January 2009 (the oil-boom appreciation).",
         "source": "Not in the data pack; National Bank of Kazakhstan annual averages (about 136 in 2004, "
-                  "120-122 in 2007-2008) as widely reported. Only rises of the rate cause hardship in the "
-                  "model, so the exact pre-2009 path matters little.",
+        "120-122 in 2007-2008) as widely reported. Only rises of the rate cause hardship in the "
+        "model, so the exact pre-2009 path matters little.",
     },
     "A-FX-2009": {
         "text": "The National Bank devalued the tenge from about 120 to about 150 per USD on 4 February 2009 "
-                "and held it near 150 until the devaluation of February 2014.",
+        "and held it near 150 until the devaluation of February 2014.",
         "source": "Not in the data pack; NBK decision of 4 Feb 2009 (widely reported). Consistent with the "
-                  "pack's ~20 % devaluation of 13 Feb 2014 to the 182-188 band (150 x 1.2 ≈ 185 at mid-band "
-                  "after drift to ~155).",
+        "pack's ~20 % devaluation of 13 Feb 2014 to the 182-188 band (150 x 1.2 ≈ 185 at mid-band "
+        "after drift to ~155).",
     },
     "A-FX-2014": {
         "text": "Rate before the 13 February 2014 devaluation = 185 / 1.2 ≈ 155 (the pack's ~20 % step to the "
-                "middle of the 182-188 band); 185 from 13 Feb 2014 until the band was widened in 2015.",
+        "middle of the 182-188 band); 185 from 13 Feb 2014 until the band was widened in 2015.",
         "source": "context.csv kzt_devaluation_feb_2014 (20 %, 13 Feb 2014; band 182-188, widened to 182-198).",
     },
     "A-FX-2016-2021": {
         "text": "Between the pack's 349 (22 Dec 2015) and 431.8 (3 Jan 2022) the rate is interpolated "
-                "geometrically (no intermediate point in the pack).",
+        "geometrically (no intermediate point in the pack).",
         "source": "context.csv (kzt_per_usd 2015-12-22 and 2022-01-03..12).",
     },
     "A-FX-2022": {
         "text": "465.99 on 25 Feb 2022 and 511 in mid-March 2022 after the sanctions on Russia; held at 511 "
-                "afterwards (the pack has no later rate).",
+        "afterwards (the pack has no later rate).",
         "source": "context.csv notes of kzt_per_usd 2022-01 (NBK via makenerzhan-gif/kazakhstan-economic-data).",
     },
     "A-CPI-PRE2015": {
         "text": "Corruption Perceptions Index held at the 2015 score (28/100) for 2004-2014: the pack starts in "
-                "2015, and TI's scores before 2012 used another scale and are not comparable over time.",
+        "2015, and TI's scores before 2012 used another scale and are not comparable over time.",
         "source": "context.csv cpi_score 2015-2024 (Transparency International via inform.kz and others).",
     },
     "A-INTERNET": {
         "text": "Internet adoption A(t) is a logistic curve whose logit is fitted (least squares) to the pack's "
-                "national shares of internet users: 62.2 % (2013), 78.8 % (2017), 90.9 % (c. 2022).",
+        "national shares of internet users: 62.2 % (2013), 78.8 % (2017), 90.9 % (c. 2022).",
         "source": "context.csv internet_users_share (2013; c. 2022-23); misc_indicators.csv internet_users_share "
-                  "(2017, minister Abaev).",
+        "(2017, minister Abaev).",
     },
 }
 
@@ -71,7 +72,7 @@ SERIES_ASSUMPTIONS: dict[str, dict] = {
 class Point:
     date: _dt.date
     value: float
-    basis: str          # "pack" or an assumption id
+    basis: str  # "pack" or an assumption id
     note: str = ""
 
 
@@ -80,29 +81,43 @@ class Series:
     name: str
     unit: str
     points: tuple[Point, ...]
-    interpolation: str          # "step" | "loglinear" | "linear"
+    interpolation: str  # "step" | "loglinear" | "linear"
     low: float
     high: float
 
     def check(self) -> "Series":
         if self.interpolation not in ("step", "loglinear", "linear"):
-            raise DataError(f"unknown interpolation {self.interpolation!r}", source=f"series:{self.name}")
+            raise DataError(
+                f"unknown interpolation {self.interpolation!r}", source=f"series:{self.name}"
+            )
         if not self.points:
             raise DataError("no points", source=f"series:{self.name}")
         prev = None
         for k, p in enumerate(self.points):
             where = f"point {k} ({p.date.isoformat()})"
             if not (isinstance(p.value, float) and math.isfinite(p.value)):
-                raise DataError(f"{where}: value {p.value!r} is not a finite number", source=f"series:{self.name}",
-                                field="value")
+                raise DataError(
+                    f"{where}: value {p.value!r} is not a finite number",
+                    source=f"series:{self.name}",
+                    field="value",
+                )
             if not self.low <= p.value <= self.high:
-                raise DataError(f"{where}: value {p.value} out of range; allowed [{self.low:g}, {self.high:g}] "
-                                f"{self.unit}", source=f"series:{self.name}", field="value")
+                raise DataError(
+                    f"{where}: value {p.value} out of range; allowed [{self.low:g}, {self.high:g}] "
+                    f"{self.unit}",
+                    source=f"series:{self.name}",
+                    field="value",
+                )
             if p.basis != "pack" and p.basis not in SERIES_ASSUMPTIONS:
-                raise DataError(f"{where}: basis {p.basis!r} is neither 'pack' nor a documented assumption",
-                                source=f"series:{self.name}", field="basis")
+                raise DataError(
+                    f"{where}: basis {p.basis!r} is neither 'pack' nor a documented assumption",
+                    source=f"series:{self.name}",
+                    field="basis",
+                )
             if prev is not None and p.date < prev:
-                raise DataError(f"{where}: dates must not decrease", source=f"series:{self.name}", field="date")
+                raise DataError(
+                    f"{where}: dates must not decrease", source=f"series:{self.name}", field="date"
+                )
             prev = p.date
         return self
 
@@ -160,10 +175,13 @@ def exchange_rate() -> Series:
     band_mid = 185.0
     pre14 = band_mid / (1.0 + step14)
     # the 2022 points sit in the notes of the Jan-2022 row; parse them rather than retype them
-    note = [n for n, i, w in zip(ctx["notes"], ctx["indicator"], ctx["year_or_date"])
-            if i == "kzt_per_usd" and w.startswith("2022-01")][0]
-    feb22 = loaders.first_number(note[note.index("465"):]) if "465" in note else float("nan")
-    mar22 = loaders.first_number(note[note.index("510"):]) + 1.0 if "510" in note else float("nan")
+    note = [
+        n
+        for n, i, w in zip(ctx["notes"], ctx["indicator"], ctx["year_or_date"])
+        if i == "kzt_per_usd" and w.startswith("2022-01")
+    ][0]
+    feb22 = loaders.first_number(note[note.index("465") :]) if "465" in note else float("nan")
+    mar22 = loaders.first_number(note[note.index("510") :]) + 1.0 if "510" in note else float("nan")
     pts = [
         Point(_d("2004-01-01"), 136.0, "A-FX-PRE2009"),
         Point(_d("2009-02-03"), 120.0, "A-FX-PRE2009"),
@@ -184,15 +202,20 @@ def exchange_rate() -> Series:
 def corruption_index() -> Series:
     """Transparency International CPI score (0-100, higher = cleaner), yearly, held within a year."""
     ctx = loaders.context()
-    rows = [(int(str(w)[:4]), float(v)) for i, w, v in zip(ctx["indicator"], ctx["year_or_date"], ctx["value_num"])
-            if i == "cpi_score" and math.isfinite(v)]
+    rows = [
+        (int(str(w)[:4]), float(v))
+        for i, w, v in zip(ctx["indicator"], ctx["year_or_date"], ctx["value_num"])
+        if i == "cpi_score" and math.isfinite(v)
+    ]
     if not rows:
         raise DataError("no cpi_score rows", source="context.csv", field="indicator")
     rows.sort()
     first_year, first = rows[0]
     pts = [Point(_dt.date(2004, 1, 1), first, "A-CPI-PRE2015")]
     pts += [Point(_dt.date(y, 1, 1), v, "pack") for y, v in rows]
-    return Series("corruption_index", "TI CPI score (0-100)", tuple(pts), "step", 0.0, 100.0).check()
+    return Series(
+        "corruption_index", "TI CPI score (0-100)", tuple(pts), "step", 0.0, 100.0
+    ).check()
 
 
 @lru_cache(maxsize=1)
@@ -237,20 +260,26 @@ def decimal_year(when) -> float:
 
 
 # ---------------------------------------------------------------------------- emigration figures
-GROUP_COLUMNS = {"russian": "emig_russians", "german": "emig_germans", "ukrainian": "emig_ukrainians",
-                 "kazakh": "emig_kazakhs", "tatar": "emig_tatars"}
+GROUP_COLUMNS = {
+    "russian": "emig_russians",
+    "german": "emig_germans",
+    "ukrainian": "emig_ukrainians",
+    "kazakh": "emig_kazakhs",
+    "tatar": "emig_tatars",
+}
 
 
 @dataclass(frozen=True)
 class Figure:
     """One observed emigration figure: `metric` (a result of the exit model) summed over the
     steps whose start lies in [start, end), to compare with `observed` (citizens)."""
+
     name: str
     metric: str
     start: str
     end: str
     observed: float
-    role: str          # "fit" or "check"
+    role: str  # "fit" or "check"
     source: str
     note: str = ""
 
@@ -271,34 +300,89 @@ def emigration_figures() -> list[Figure]:
         tot = r["emigrants_total"]
         yi = int(y)
         if per == "year" and math.isfinite(tot):
-            out.append(Figure(f"total_{y}", "emigrants", f"{y}-01-01", f"{yi + 1}-01-01", float(tot),
-                              "fit" if y in fit_years else "check", src))
+            out.append(
+                Figure(
+                    f"total_{y}",
+                    "emigrants",
+                    f"{y}-01-01",
+                    f"{yi + 1}-01-01",
+                    float(tot),
+                    "fit" if y in fit_years else "check",
+                    src,
+                )
+            )
         elif per in ("Jan-Jul", "Jan-Oct", "H1", "Q1") and math.isfinite(tot):
             end_month = {"Jan-Jul": 8, "Jan-Oct": 11, "H1": 7, "Q1": 4}[per]
-            out.append(Figure(f"total_{y}_{per}", "emigrants", f"{y}-01-01", f"{y}-{end_month:02d}-01",
-                              float(tot), "check", src, f"partial year ({per})"))
+            out.append(
+                Figure(
+                    f"total_{y}_{per}",
+                    "emigrants",
+                    f"{y}-01-01",
+                    f"{y}-{end_month:02d}-01",
+                    float(tot),
+                    "check",
+                    src,
+                    f"partial year ({per})",
+                )
+            )
         if per == "H1":
             for col, dest in (("emig_to_russia", "russia"), ("emig_to_germany", "germany")):
                 if math.isfinite(r[col]):
-                    out.append(Figure(f"to_{dest}_{y}_H1", f"emigrants_to_{dest}", f"{y}-01-01", f"{y}-07-01",
-                                      float(r[col]), "check", src))
+                    out.append(
+                        Figure(
+                            f"to_{dest}_{y}_H1",
+                            f"emigrants_to_{dest}",
+                            f"{y}-01-01",
+                            f"{y}-07-01",
+                            float(r[col]),
+                            "check",
+                            src,
+                        )
+                    )
         if per == "year" and math.isfinite(r["emig_to_nonCIS"]):
-            out.append(Figure(f"non_cis_{y}", "emigrants_to_germany", f"{y}-01-01", f"{yi + 1}-01-01",
-                              float(r["emig_to_nonCIS"]), "check", src,
-                              "non-CIS total; Germany is the main non-CIS destination, so Germany <= this"))
+            out.append(
+                Figure(
+                    f"non_cis_{y}",
+                    "emigrants_to_germany",
+                    f"{y}-01-01",
+                    f"{yi + 1}-01-01",
+                    float(r["emig_to_nonCIS"]),
+                    "check",
+                    src,
+                    "non-CIS total; Germany is the main non-CIS destination, so Germany <= this",
+                )
+            )
         if per == "year":
             for g, col in GROUP_COLUMNS.items():
                 if math.isfinite(r[col]):
                     role = "fit" if g in ("russian", "german") else "check"
-                    out.append(Figure(f"{g}_{y}", f"emigrants_{g}", f"{y}-01-01", f"{yi + 1}-01-01",
-                                      float(r[col]), role, src))
+                    out.append(
+                        Figure(
+                            f"{g}_{y}",
+                            f"emigrants_{g}",
+                            f"{y}-01-01",
+                            f"{yi + 1}-01-01",
+                            float(r[col]),
+                            role,
+                            src,
+                        )
+                    )
         if per == "Jan-Jul":
             for g in ("russians", "germans", "ukrainians"):
                 v = r[f"share_{g}_pct"]
                 if math.isfinite(v) and math.isfinite(tot):
-                    out.append(Figure(f"{g[:-1]}_{y}_{per}", f"emigrants_{g[:-1]}", f"{y}-01-01", f"{y}-08-01",
-                                      float(v) / 100.0 * float(tot), "check", src,
-                                      f"{v:g} % of {tot:g} (share in the source)"))
+                    out.append(
+                        Figure(
+                            f"{g[:-1]}_{y}_{per}",
+                            f"emigrants_{g[:-1]}",
+                            f"{y}-01-01",
+                            f"{y}-08-01",
+                            float(v) / 100.0 * float(tot),
+                            "check",
+                            src,
+                            f"{v:g} % of {tot:g} (share in the source)",
+                        )
+                    )
     if not any(f.role == "fit" for f in out):
         raise DataError("no emigration figure to fit in 2004-2019", source="emigration.csv")
     return out

@@ -26,6 +26,7 @@ Steps (all vectorised or in Numba kernels; nothing loops over agents in Python):
    random scatter over the whole population); each CSR row is the sorted, de-duplicated
    union of both, so the network is symmetric and simple (no self-loops, no multi-edges).
 """
+
 from __future__ import annotations
 
 import time
@@ -66,15 +67,32 @@ _STEP_NET = 3
 
 def _assumption_param(a: dict) -> Param:
     kind = a["kind"]
-    return Param(a["param"], a["default"], a["text"], low=a.get("low"), high=a.get("high"), unit=a["unit"],
-                 citation=f"{a['id']}: {a['source']}", kind=kind, choices=tuple(a.get("choices", ())),
-                 sweepable=kind in ("float", "int"))
+    return Param(
+        a["param"],
+        a["default"],
+        a["text"],
+        low=a.get("low"),
+        high=a.get("high"),
+        unit=a["unit"],
+        citation=f"{a['id']}: {a['source']}",
+        kind=kind,
+        choices=tuple(a.get("choices", ())),
+        sweepable=kind in ("float", "int"),
+    )
 
 
 SYNTHESIS_PARAMS: list[Param] = [
-    Param("scale", 100.0, "Citizens represented by one agent (1 = one agent per citizen). Agents per region = "
-          "round(population / scale).", low=1.0, high=100000.0, unit="citizens per agent",
-          citation="ARCHITECTURE.md lesson 8 (explicit scaling)", sweepable=False),
+    Param(
+        "scale",
+        100.0,
+        "Citizens represented by one agent (1 = one agent per citizen). Agents per region = "
+        "round(population / scale).",
+        low=1.0,
+        high=100000.0,
+        unit="citizens per agent",
+        citation="ARCHITECTURE.md lesson 8 (explicit scaling)",
+        sweepable=False,
+    ),
     *[_assumption_param(a) for a in ASSUMPTIONS],
 ]
 _SPECS = {p.name: p for p in SYNTHESIS_PARAMS}
@@ -119,7 +137,9 @@ def agents_per_region(population: np.ndarray, scale: float) -> np.ndarray:
     return np.floor(np.asarray(population, dtype=np.float64) / float(scale) + 0.5).astype(np.int64)
 
 
-def _ipf(seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 1000, tol: float = 1e-10):
+def _ipf(
+    seed: np.ndarray, rows: np.ndarray, cols: np.ndarray, iters: int = 1000, tol: float = 1e-10
+):
     x = seed.astype(np.float64).copy()
     for _ in range(iters):
         rs = x.sum(axis=1)
@@ -151,16 +171,24 @@ def ethnic_share_matrix(params: Mapping | None = None, basis: str | None = None)
         if pname in _SPECS:
             v = np.asarray(_p(params, pname), dtype=np.float64)
             if v.shape != (N_GROUPS,) or v.sum() <= 0:
-                raise ScenarioError(f"needs {N_GROUPS} non-negative shares ({', '.join(ETHNIC_GROUPS)}), "
-                                    f"got {list(v)}", source="params", field=pname)
+                raise ScenarioError(
+                    f"needs {N_GROUPS} non-negative shares ({', '.join(ETHNIC_GROUPS)}), "
+                    f"got {list(v)}",
+                    source="params",
+                    field=pname,
+                )
             S[r] = v / v.sum() * 100.0
             prov.append(f"assumption {pname}")
         elif c in rows:
             i = rows[c]
             S[r, :-1] = [rec[f"{g}_pct"][i] for g in ETHNIC_GROUPS[:-1]]
-            known_other[r] = min(float(rec["other_listed_pct"][i]), max(0.0, 100.0 - np.nansum(S[r, :-1])))
-            prov.append(f"pack row ({rec['data_date'][i] or 'undated'}), "
-                        f"{int(np.isnan(S[r, :-1]).sum())} groups filled")
+            known_other[r] = min(
+                float(rec["other_listed_pct"][i]), max(0.0, 100.0 - np.nansum(S[r, :-1]))
+            )
+            prov.append(
+                f"pack row ({rec['data_date'][i] or 'undated'}), "
+                f"{int(np.isnan(S[r, :-1]).sum())} groups filled"
+            )
         else:
             prov.append("no regional row: filled like missing groups")
     # Missing cells share the row's residual in proportion to the group's average share in the
@@ -202,7 +230,9 @@ def ethnic_share_matrix(params: Mapping | None = None, basis: str | None = None)
     return codes, S, prov
 
 
-def urban_rural_shares(p: np.ndarray, urban_share: float, odds: float) -> tuple[np.ndarray, np.ndarray]:
+def urban_rural_shares(
+    p: np.ndarray, urban_share: float, odds: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Split a region's composition p into urban and rural compositions, with the odds of
     living in a town multiplied by `odds` for Russian-speaking groups; totals preserved."""
     if odds == 1.0 or urban_share <= 0.0 or urban_share >= 1.0:
@@ -218,7 +248,9 @@ def urban_rural_shares(p: np.ndarray, urban_share: float, odds: float) -> tuple[
 
 
 @njit(parallel=True, cache=True)
-def _agent_attributes(key, urban, eth, p_online_u, p_online_r, p_foreign, p_ties, risk, media, ties):
+def _agent_attributes(
+    key, urban, eth, p_online_u, p_online_r, p_foreign, p_ties, risk, media, ties
+):
     for i in prange(urban.shape[0]):
         risk[i] = np.float32(draw_u01(key, _STEP_ATTR, i, 0))
         po = p_online_u if urban[i] else p_online_r
@@ -321,8 +353,22 @@ def _stub_counts(key, h0, h1, h2, out):
 
 
 @njit(parallel=True, cache=True)
-def _fill_stubs(key, loc_of, eth_of, loc_start, loc_region, reg_start, eth_start, n_groups,
-                h0, h1, h2, hom, fwd_ptr, fwd):
+def _fill_stubs(
+    key,
+    loc_of,
+    eth_of,
+    loc_start,
+    loc_region,
+    reg_start,
+    eth_start,
+    n_groups,
+    h0,
+    h1,
+    h2,
+    hom,
+    fwd_ptr,
+    fwd,
+):
     """Targets of the ties each agent starts (row i of the 'forward' half-graph); -1 where no
     target exists (a single agent in the whole country)."""
     n = loc_of.shape[0]
@@ -344,7 +390,7 @@ def _fill_stubs(key, loc_of, eth_of, loc_start, loc_region, reg_start, eth_start
             fwd[s + t] = _target(key, i, t, kind, a, b, ea, eb, ra, rb, n, hom)
 
 
-_RADIX_CHUNKS = 64   # fixed, so the result never depends on the number of threads
+_RADIX_CHUNKS = 64  # fixed, so the result never depends on the number of threads
 
 
 @njit(parallel=True, cache=True)
@@ -432,8 +478,8 @@ def _merge_rows(fwd_ptr, fwd, rev_ptr, rev, indptr, indices, count_only, newdeg)
     for i in prange(n):
         fs = fwd_ptr[i]
         fe = fwd_ptr[i + 1]
-        if count_only:      # first pass sorts each started-ties row in place (insertion
-            for x in range(fs + 1, fe):      # sort: rows hold a handful of entries)
+        if count_only:  # first pass sorts each started-ties row in place (insertion
+            for x in range(fs + 1, fe):  # sort: rows hold a handful of entries)
                 v = fwd[x]
                 y = x - 1
                 while y >= fs and fwd[y] > v:
@@ -462,8 +508,19 @@ def _merge_rows(fwd_ptr, fwd, rev_ptr, rev, indptr, indices, count_only, newdeg)
         newdeg[i] = c
 
 
-def build_network(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start,
-                  ties_local: float, ties_regional: float, ties_national: float, homophily: float) -> Network:
+def build_network(
+    key,
+    locality,
+    ethnicity,
+    locality_start,
+    locality_region,
+    region_start,
+    eth_start,
+    ties_local: float,
+    ties_regional: float,
+    ties_national: float,
+    homophily: float,
+) -> Network:
     """The social network as symmetric CSR (see module docstring, step 6).
 
     Every agent's started ties are written in parallel into its own slots; the reverse
@@ -478,8 +535,22 @@ def build_network(key, locality, ethnicity, locality_start, locality_region, reg
     np.cumsum(k, out=fwd_ptr[1:])
     del k
     fwd = np.empty(int(fwd_ptr[-1]), dtype=np.int32 if n < 2**31 else np.int64)
-    _fill_stubs(key, locality, ethnicity, locality_start, locality_region, region_start, eth_start, N_GROUPS,
-                h[0], h[1], h[2], homophily, fwd_ptr, fwd)
+    _fill_stubs(
+        key,
+        locality,
+        ethnicity,
+        locality_start,
+        locality_region,
+        region_start,
+        eth_start,
+        N_GROUPS,
+        h[0],
+        h[1],
+        h[2],
+        homophily,
+        fwd_ptr,
+        fwd,
+    )
     pairs = np.empty(fwd.shape[0], dtype=np.uint64)
     tmp = np.empty_like(pairs)
     m = _reverse_sorted(fwd_ptr, fwd, pairs, tmp, max(2, int(n - 1).bit_length()))
@@ -515,22 +586,31 @@ def _localities(reg, city_tab, basis: str, params) -> dict:
         m = np.nonzero(city_unit == code)[0]
         m = m[np.argsort(-city_tab["population"][m], kind="stable")]
         cpop = city_tab["population"][m].astype(np.int64)
-        if cpop.sum() > urban:      # guard: listed cities cannot exceed the urban population
+        if cpop.sum() > urban:  # guard: listed cities cannot exceed the urban population
             cpop = apportion(urban, cpop)
         locs = [(str(city_tab["city"][k]), int(p), True) for k, p in zip(m, cpop)]
         rest = urban - int(cpop.sum())
         if rest > 0:
             nt = max(1, int(round(rest / town_size)))
-            locs += [(f"{name} town {k + 1}", int(p), True) for k, p in enumerate(apportion(rest, np.ones(nt)))]
+            locs += [
+                (f"{name} town {k + 1}", int(p), True)
+                for k, p in enumerate(apportion(rest, np.ones(nt)))
+            ]
         if rural > 0:
             nr = max(1, int(round(rural / rural_size)))
-            locs += [(f"{name} rural {k + 1}", int(p), False) for k, p in enumerate(apportion(rural, np.ones(nr)))]
+            locs += [
+                (f"{name} rural {k + 1}", int(p), False)
+                for k, p in enumerate(apportion(rural, np.ones(nr)))
+            ]
         if max_size > 0:
             split = []
             for nm, p, u in locs:
                 if p > max_size:
                     k = int(np.ceil(p / max_size))
-                    split += [(f"{nm} district {d + 1}", int(q), u) for d, q in enumerate(apportion(p, np.ones(k)))]
+                    split += [
+                        (f"{nm} district {d + 1}", int(q), u)
+                        for d, q in enumerate(apportion(p, np.ones(k)))
+                    ]
                 else:
                     split.append((nm, p, u))
             locs = split
@@ -554,7 +634,9 @@ def _scaled_regions(basis: str, total: int):
 # ------------------------------------------------------------------ main entry
 
 
-def synthesize_country(params: Mapping | None, seed_stream, scale: float | None = None) -> CountrySpace:
+def synthesize_country(
+    params: Mapping | None, seed_stream, scale: float | None = None
+) -> CountrySpace:
     """Build the Kazakhstan CountrySpace at `scale` citizens per agent (default: params' scale).
 
     `seed_stream` is a tolqyn.core.random.Stream; all draws come from it (NumPy generator for
@@ -575,10 +657,17 @@ def synthesize_country(params: Mapping | None, seed_stream, scale: float | None 
     odds = _p(params, "russophone_urban_odds")
     city_tab = loaders.cities()
     if total != loaders.national_population():
-        f = dict(zip(loaders.regions(basis)["iso_3166_2"], reg["population"] / loaders.regions(basis)["population"]))
+        f = dict(
+            zip(
+                loaders.regions(basis)["iso_3166_2"],
+                reg["population"] / loaders.regions(basis)["population"],
+            )
+        )
         unit = city_tab["iso_jan2022"] if basis == "jan2022" else city_tab["iso_3166_2"]
         cols = city_tab.to_dict()
-        cols["population"] = np.floor(city_tab["population"] * np.array([f[u] for u in unit]) + 0.5).astype(np.int64)
+        cols["population"] = np.floor(
+            city_tab["population"] * np.array([f[u] for u in unit]) + 0.5
+        ).astype(np.int64)
         city_tab = loaders.Table("cities", cols, city_tab.source)
     locs = _localities(reg, city_tab, basis, params)
     timing["tables_s"] = time.perf_counter() - t0
@@ -603,12 +692,14 @@ def synthesize_country(params: Mapping | None, seed_stream, scale: float | None 
     comp_u = np.zeros_like(shares)
     comp_r = np.zeros_like(shares)
     for r in range(len(codes)):
-        comp_u[r], comp_r[r] = urban_rural_shares(shares[r], float(reg["urban"][r] / reg["population"][r]), odds)
+        comp_u[r], comp_r[r] = urban_rural_shares(
+            shares[r], float(reg["urban"][r] / reg["population"][r]), odds
+        )
     P = np.where(loc_urban[:, None], comp_u[loc_region], comp_r[loc_region])
     P = np.clip(P, 0.0, None)
     P /= P.sum(axis=1, keepdims=True)
     rng = seed_stream.generator(0)
-    counts = rng.multinomial(loc_n, P).astype(np.int64)          # (n_loc, groups)
+    counts = rng.multinomial(loc_n, P).astype(np.int64)  # (n_loc, groups)
     eth_start = np.zeros(n_loc * N_GROUPS + 1, dtype=np.int64)
     np.cumsum(counts.ravel(), out=eth_start[1:])
     loc_start = np.ascontiguousarray(eth_start[::N_GROUPS])
@@ -623,29 +714,56 @@ def synthesize_country(params: Mapping | None, seed_stream, scale: float | None 
     agents: dict[str, np.ndarray] = {}
     agents["region"] = np.repeat(np.arange(len(codes), dtype=np.int16), n_reg)
     agents["locality"] = np.repeat(np.arange(n_loc, dtype=np.int32), loc_n)
-    agents["ethnicity"] = np.repeat(np.tile(np.arange(N_GROUPS, dtype=np.int8), n_loc), counts.ravel())
+    agents["ethnicity"] = np.repeat(
+        np.tile(np.arange(N_GROUPS, dtype=np.int8), n_loc), counts.ravel()
+    )
     agents["urban"] = np.repeat(loc_urban.astype(np.int8), loc_n)
     agents["income"] = np.empty(n, dtype=np.float32)
     _income_rank(key, loc_start, agents["income"])
     agents["risk_aversion"] = np.empty(n, dtype=np.float32)
     agents["media_diet"] = np.empty(n, dtype=np.int8)
     agents["ties_abroad"] = np.empty(n, dtype=np.int8)
-    p_foreign = np.where(RUSSOPHONE, _p(params, "media_foreign_tv_share_russophone"),
-                         _p(params, "media_foreign_tv_share_other")).astype(np.float64)
+    p_foreign = np.where(
+        RUSSOPHONE,
+        _p(params, "media_foreign_tv_share_russophone"),
+        _p(params, "media_foreign_tv_share_other"),
+    ).astype(np.float64)
     p_ties = np.asarray(_p(params, "ties_abroad_prob"), dtype=np.float64)
     if p_ties.shape != (N_GROUPS,):
-        raise ScenarioError(f"needs {N_GROUPS} probabilities ({', '.join(ETHNIC_GROUPS)}), got {list(p_ties)}",
-                            source="params", field="ties_abroad_prob")
-    _agent_attributes(key, agents["urban"], agents["ethnicity"], _p(params, "media_online_share_urban"),
-                      _p(params, "media_online_share_rural"), p_foreign, p_ties,
-                      agents["risk_aversion"], agents["media_diet"], agents["ties_abroad"])
+        raise ScenarioError(
+            f"needs {N_GROUPS} probabilities ({', '.join(ETHNIC_GROUPS)}), got {list(p_ties)}",
+            source="params",
+            field="ties_abroad_prob",
+        )
+    _agent_attributes(
+        key,
+        agents["urban"],
+        agents["ethnicity"],
+        _p(params, "media_online_share_urban"),
+        _p(params, "media_online_share_rural"),
+        p_foreign,
+        p_ties,
+        agents["risk_aversion"],
+        agents["media_diet"],
+        agents["ties_abroad"],
+    )
     agents = {k: agents[k] for k in AGENT_COLUMNS}
     timing["agents_s"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    net = build_network(key, agents["locality"], agents["ethnicity"], loc_start, loc_region, reg_start, eth_start,
-                        _p(params, "ties_local"), _p(params, "ties_regional"), _p(params, "ties_national"),
-                        _p(params, "ethnic_homophily"))
+    net = build_network(
+        key,
+        agents["locality"],
+        agents["ethnicity"],
+        loc_start,
+        loc_region,
+        reg_start,
+        eth_start,
+        _p(params, "ties_local"),
+        _p(params, "ties_regional"),
+        _p(params, "ties_national"),
+        _p(params, "ethnic_homophily"),
+    )
     timing["network_s"] = time.perf_counter() - t2
     timing["total_s"] = time.perf_counter() - t0
 
@@ -654,7 +772,9 @@ def synthesize_country(params: Mapping | None, seed_stream, scale: float | None 
         region_names=[str(x) for x in reg["name_en"]],
         region_population=reg["population"].astype(np.int64),
         region_urban_share=(reg["urban"] / reg["population"]).astype(np.float64),
-        region_centroid=np.column_stack([reg["centroid_lat"], reg["centroid_lon"]]).astype(np.float64),
+        region_centroid=np.column_stack([reg["centroid_lat"], reg["centroid_lon"]]).astype(
+            np.float64
+        ),
         ethnic_groups=list(ETHNIC_GROUPS),
         n_localities=n_loc,
         locality_region=loc_region,
@@ -669,8 +789,12 @@ def synthesize_country(params: Mapping | None, seed_stream, scale: float | None 
         assumptions=list_assumptions(params),
         region_ethnic_share=shares,
         locality_ethnic_start=eth_start,
-        meta={"timing": timing, "ethnic_provenance": dict(zip(codes, prov)), "region_basis": basis,
-              "seed_stream": getattr(seed_stream, "name", "")},
+        meta={
+            "timing": timing,
+            "ethnic_provenance": dict(zip(codes, prov)),
+            "region_basis": basis,
+            "seed_stream": getattr(seed_stream, "name", ""),
+        },
     )
     space.meta["nbytes"] = space.nbytes()
     return space

@@ -28,6 +28,7 @@ Tests, for each condition, on the replicate means of voice against the exit leve
   with log(1 + exit), and over the runs from the peak level on it falls, each slope significant
   (one-sided p < 0.05). A quadratic fit is reported but not used: a rise that is convex in log-exit
   and then falls is still an inverted U."""
+
 from __future__ import annotations
 
 import math
@@ -56,26 +57,53 @@ def design(costs=COSTS, conditions=None, replicates: int = 3):
     return rows
 
 
-def run(draw: dict, *, costs=COSTS, conditions=None, replicates: int = 3, scale: float | None = None,
-        seed: int = 303, workers: int = 2, executor_kind: str = "process", extra_params: dict | None = None) -> list[dict]:
+def run(
+    draw: dict,
+    *,
+    costs=COSTS,
+    conditions=None,
+    replicates: int = 3,
+    scale: float | None = None,
+    seed: int = 303,
+    workers: int = 2,
+    executor_kind: str = "process",
+    extra_params: dict | None = None,
+) -> list[dict]:
     """One row per run: condition, cost, replicate, exit, voice, participants."""
+    from tolqyn.exit_decade.ensemble import make_scenarios
     from tolqyn.experiments.designs import replicate_seeds
     from tolqyn.experiments.executors import Task, make_executor
-    from tolqyn.exit_decade.ensemble import make_scenarios
     from tolqyn.models import MODELS
     from tolqyn.scenarios.horizon import steps_until
+
     rows = design(costs, conditions, replicates)
     seeds = replicate_seeds(seed, replicates)
     tasks = []
     for k, (cname, c, r, extra) in enumerate(rows):
-        ev = [{"id": "exit-cost", "at": WINDOW[0], "label": f"cost of leaving {c:+g}", "params": {"exit_cost": c}}]
+        ev = [
+            {
+                "id": "exit-cost",
+                "at": WINDOW[0],
+                "label": f"cost of leaving {c:+g}",
+                "params": {"exit_cost": c},
+            }
+        ]
         sc = make_scenarios([{**draw, **(extra_params or {}), **extra}], scale, None, ev)[0]
-        tasks.append(Task(str(k), sc, seeds[r], steps_until(sc, UNTIL), (("country_exit", MODELS["country_exit"]),)))
+        tasks.append(
+            Task(
+                str(k),
+                sc,
+                seeds[r],
+                steps_until(sc, UNTIL),
+                (("country_exit", MODELS["country_exit"]),),
+            )
+        )
     out = [None] * len(rows)
     with make_executor(executor_kind, workers) as ex:
         for o in ex.run(tasks):
             if not o.ok:
                 from tolqyn.core.errors import TolqynError
+
                 raise TolqynError(f"exit-voice run {o.key} failed: {o.error}")
             cname, c, r, _ = rows[int(o.key)]
             out[int(o.key)] = {"condition": cname, "cost": c, "replicate": r, **measure(o.result)}
@@ -86,27 +114,40 @@ def measure(res) -> dict:
     c = res.columns
     d = np.array([str(x)[:10] for x in c["date"]])
     w = (c["region"] == "ALL") & (d >= WINDOW[0]) & (d < WINDOW[1]) & (c["step"] >= 1)
+
     def s(m):
         return float(np.nansum(c["value"][w & (c["metric"] == m)]))
+
     part = c["value"][(c["region"] == "ALL") & (c["metric"] == "participants_cumulative")]
-    return {"exit": s("emigrants"), "voice": s("active"), "arrests": s("arrests") if "arrests" in res.metrics else 0.0,
-            "participants": float(part[-1]) if part.size else 0.0}
+    return {
+        "exit": s("emigrants"),
+        "voice": s("active"),
+        "arrests": s("arrests") if "arrests" in res.metrics else 0.0,
+        "participants": float(part[-1]) if part.size else 0.0,
+    }
 
 
 def analyse(rows: list[dict]) -> dict:
     """Per condition: mean exit and voice by cost level, and the two tests."""
     from scipy import stats
+
     out = {}
     for cname in dict.fromkeys(r["condition"] for r in rows):
         rs = [r for r in rows if r["condition"] == cname]
-        costs = sorted({r["cost"] for r in rs}, reverse=True)       # high cost = little exit first
+        costs = sorted({r["cost"] for r in rs}, reverse=True)  # high cost = little exit first
         levels = []
         for c in costs:
             e = np.array([r["exit"] for r in rs if r["cost"] == c])
             v = np.array([r["voice"] for r in rs if r["cost"] == c])
-            levels.append({"cost": c, "exit_mean": float(e.mean()), "voice_mean": float(v.mean()),
-                           "voice_se": float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else 0.0,
-                           "n": int(v.size)})
+            levels.append(
+                {
+                    "cost": c,
+                    "exit_mean": float(e.mean()),
+                    "voice_mean": float(v.mean()),
+                    "voice_se": float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else 0.0,
+                    "n": int(v.size),
+                }
+            )
         ex = np.array([r["exit"] for r in rs])
         vo = np.array([r["voice"] for r in rs])
         rho, p2 = stats.spearmanr(ex, vo) if np.ptp(vo) > 0 else (0.0, 1.0)
@@ -115,23 +156,40 @@ def analyse(rows: list[dict]) -> dict:
         se = np.array([l["voice_se"] for l in levels])
         j = int(np.argmax(vm))
         interior = 0 < j < len(levels) - 1
+
         def above(k):
             return vm[j] - vm[k] > 2.0 * math.sqrt(se[j] ** 2 + se[k] ** 2) and vm[j] > vm[k]
+
         x = np.log1p(np.array([l["exit_mean"] for l in levels]))
         curv = float("nan")
         if len(levels) >= 3 and np.ptp(vm) > 0:
             curv = float(np.polyfit(x, vm, 2)[0])
         p_up, p_down = two_lines(rs, costs[j]) if interior else (1.0, 1.0)
-        inverted_u = bool(interior and above(0) and above(len(levels) - 1) and p_up < 0.05 and p_down < 0.05)
+        inverted_u = bool(
+            interior and above(0) and above(len(levels) - 1) and p_up < 0.05 and p_down < 0.05
+        )
         seesaw = bool(p_neg < 0.05 and vm[-1] < vm[0])
-        out[cname] = {"levels": levels, "spearman_rho": float(rho), "p_negative": float(p_neg),
-                      "peak_level": j, "peak_interior": interior, "quadratic_curvature": curv,
-                      "p_rise_to_peak": float(p_up), "p_fall_after_peak": float(p_down),
-                      "inverted_u": inverted_u, "seesaw": seesaw,
-                      "verdict": ("inverted U (Pfaff)" if inverted_u else
-                                  "seesaw (Hirschman)" if seesaw else
-                                  "voice rises with exit (complements)" if rho > 0 and p2 < 0.05 else
-                                  "no clear relation")}
+        out[cname] = {
+            "levels": levels,
+            "spearman_rho": float(rho),
+            "p_negative": float(p_neg),
+            "peak_level": j,
+            "peak_interior": interior,
+            "quadratic_curvature": curv,
+            "p_rise_to_peak": float(p_up),
+            "p_fall_after_peak": float(p_down),
+            "inverted_u": inverted_u,
+            "seesaw": seesaw,
+            "verdict": (
+                "inverted U (Pfaff)"
+                if inverted_u
+                else "seesaw (Hirschman)"
+                if seesaw
+                else "voice rises with exit (complements)"
+                if rho > 0 and p2 < 0.05
+                else "no clear relation"
+            ),
+        }
     return out
 
 
@@ -139,6 +197,7 @@ def two_lines(rows: list[dict], peak_cost: float) -> tuple[float, float]:
     """One-sided p-values of a rising line of voice on log(1 + exit) over the runs with cost >=
     the peak's (little exit up to the peak) and of a falling line over those with cost <= it."""
     from scipy import stats
+
     def slope_p(sel, sign):
         x = np.log1p(np.array([r["exit"] for r in sel]))
         y = np.array([r["voice"] for r in sel], dtype=float)
@@ -148,6 +207,7 @@ def two_lines(rows: list[dict], peak_cost: float) -> tuple[float, float]:
         if np.sign(res.slope) != sign:
             return 1.0
         return float(res.pvalue / 2)
+
     up = [r for r in rows if r["cost"] >= peak_cost]
     down = [r for r in rows if r["cost"] <= peak_cost]
     return slope_p(up, 1.0), slope_p(down, -1.0)

@@ -27,6 +27,7 @@ over the parameter bounds (declared, or narrowed by the user). Each simulation's
 of its parameter values and the calibration seed: the same particle always gives the same
 simulation, in any process.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -34,7 +35,7 @@ import hashlib
 import json
 import math
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +70,9 @@ class Target:
             vals = cols["value"][m]
             keep = regs != "ALL"
             if not keep.any():
-                raise TolqynError(f"target '{self.name}': metric '{self.metric}' has no regional series")
+                raise TolqynError(
+                    f"target '{self.name}': metric '{self.metric}' has no regional series"
+                )
             n = 0
             for r in np.unique(regs[keep]):
                 if np.nanmax(vals[keep][regs[keep] == r]) >= self.threshold:
@@ -77,8 +80,10 @@ class Target:
             return float(n)
         y = self.series(res)
         if y.size == 0:
-            raise TolqynError(f"target '{self.name}': the run has no series {self.metric}@{self.region} "
-                              f"(metrics: {', '.join(res.metrics)})")
+            raise TolqynError(
+                f"target '{self.name}': the run has no series {self.metric}@{self.region} "
+                f"(metrics: {', '.join(res.metrics)})"
+            )
         if self.stat == "final":
             return float(y[-1])
         if self.stat == "max":
@@ -108,8 +113,10 @@ class Target:
         ys = [res.series(p.strip(), self.region) for p in parts]
         for p, y in zip(parts, ys):
             if y.size == 0:
-                raise TolqynError(f"target '{self.name}': the run has no series {p.strip()}@{self.region} "
-                                  f"(metrics: {', '.join(res.metrics)})")
+                raise TolqynError(
+                    f"target '{self.name}': the run has no series {p.strip()}@{self.region} "
+                    f"(metrics: {', '.join(res.metrics)})"
+                )
         n = min(y.size for y in ys)
         return np.sum([y[:n] for y in ys], axis=0)
 
@@ -124,11 +131,15 @@ def step_of(at, start_date: str | None, dt: float) -> int:
         at = at.isoformat()
     if not start_date:
         raise TolqynError(f"target date {at!r} needs a scenario with start_date")
-    days = (_dt.datetime.fromisoformat(str(at)) - _dt.datetime.fromisoformat(start_date)).total_seconds() / 86400
+    days = (
+        _dt.datetime.fromisoformat(str(at)) - _dt.datetime.fromisoformat(start_date)
+    ).total_seconds() / 86400
     return max(0, int(math.floor(days / dt + 1e-9)) + 1)
 
 
-def parse_targets(data: dict, source: str, start_date: str | None = None, dt: float = 1.0) -> tuple[list[Target], list[dict]]:
+def parse_targets(
+    data: dict, source: str, start_date: str | None = None, dt: float = 1.0
+) -> tuple[list[Target], list[dict]]:
     """Targets and optional [[params]] from a dict (TOML or scenario meta)."""
     raw = data.get("targets")
     if not isinstance(raw, list) or not raw:
@@ -150,18 +161,32 @@ def parse_targets(data: dict, source: str, start_date: str | None = None, dt: fl
         if stat in DATE_STATS or (stat in ("onset", "end") and isinstance(obs, (str, _dt.date))):
             obs = step_of(obs, start_date, dt)
         if isinstance(obs, bool) or not isinstance(obs, (int, float)):
-            raise ScenarioError(f"observed {obs!r} is not a number", source=source, field=f"{where}.observed")
+            raise ScenarioError(
+                f"observed {obs!r} is not a number", source=source, field=f"{where}.observed"
+            )
         scale = float(t.get("scale", max(abs(float(obs)), 1.0)))
         if not scale > 0:
             raise ScenarioError("scale must be > 0", source=source, field=f"{where}.scale")
         if stat == "value_at" and "at" not in t:
-            raise ScenarioError("stat 'value_at' needs 'at' (a date or step)", source=source, field=where)
+            raise ScenarioError(
+                "stat 'value_at' needs 'at' (a date or step)", source=source, field=where
+            )
         at = t.get("at")
         if isinstance(at, (_dt.date, _dt.datetime)):
             at = at.isoformat()
-        out.append(Target(name=str(t.get("name", f"{t['metric']}_{stat}")), metric=str(t["metric"]),
-                          stat=stat, observed=float(obs), scale=scale, region=str(t.get("region", "ALL")),
-                          at=at, threshold=float(t.get("threshold", 1.0)), doc=str(t.get("doc", ""))))
+        out.append(
+            Target(
+                name=str(t.get("name", f"{t['metric']}_{stat}")),
+                metric=str(t["metric"]),
+                stat=stat,
+                observed=float(obs),
+                scale=scale,
+                region=str(t.get("region", "ALL")),
+                at=at,
+                threshold=float(t.get("threshold", 1.0)),
+                doc=str(t.get("doc", "")),
+            )
+        )
     names = [t.name for t in out]
     if len(set(names)) != len(names):
         raise ScenarioError("target names must be unique", source=source, field="targets")
@@ -186,18 +211,28 @@ def load_targets(path, scenario) -> tuple[list[Target], list[dict], str]:
     meta = scenario.meta or {}
     if isinstance(meta.get("observed"), list) and meta["observed"]:
         data = {"targets": targets_from_observed(meta["observed"], scenario)}
-        t, prm = parse_targets(data, f"{scenario.source} meta.observed", scenario.start_date, scenario.dt)
+        t, prm = parse_targets(
+            data, f"{scenario.source} meta.observed", scenario.start_date, scenario.dt
+        )
         return t, prm, f"{scenario.source} meta.observed"
     for key in ("calibration", "targets"):
         block = meta.get(key)
         if isinstance(block, dict) and "targets" in block:
-            t, prm = parse_targets(block, f"{scenario.source} meta.{key}", scenario.start_date, scenario.dt)
+            t, prm = parse_targets(
+                block, f"{scenario.source} meta.{key}", scenario.start_date, scenario.dt
+            )
             return t, prm, f"{scenario.source} meta.{key}"
         if isinstance(block, list) and key == "targets":
-            t, prm = parse_targets({"targets": block}, f"{scenario.source} meta.targets",
-                                   scenario.start_date, scenario.dt)
+            t, prm = parse_targets(
+                {"targets": block},
+                f"{scenario.source} meta.targets",
+                scenario.start_date,
+                scenario.dt,
+            )
             return t, prm, f"{scenario.source} meta.targets"
-    raise TolqynError(f"scenario {scenario.name} carries no calibration targets; give --targets FILE.toml")
+    raise TolqynError(
+        f"scenario {scenario.name} carries no calibration targets; give --targets FILE.toml"
+    )
 
 
 # what counts as "protest" in a region or the nation when a scenario's observations are
@@ -219,32 +254,70 @@ def targets_from_observed(observed: list, scenario) -> list[dict]:
         date = o.get("date")
         base = {"name": str(kind), "metric": metric, "doc": str(o.get("source", ""))}
         if kind == "onset":
-            out.append({**base, "stat": "onset", "region": o.get("region", "ALL"),
-                        "threshold": float(o.get("min_active", PROTEST_PERSONS)), "observed": date, "scale": 1.0})
+            out.append(
+                {
+                    **base,
+                    "stat": "onset",
+                    "region": o.get("region", "ALL"),
+                    "threshold": float(o.get("min_active", PROTEST_PERSONS)),
+                    "observed": date,
+                    "scale": 1.0,
+                }
+            )
         elif kind == "spread":
-            out.append({**base, "stat": "n_regions", "at": date,
-                        "threshold": float(o.get("min_active", PROTEST_PERSONS)),
-                        "observed": float(o["value"]), "scale": 2.0})
+            out.append(
+                {
+                    **base,
+                    "stat": "n_regions",
+                    "at": date,
+                    "threshold": float(o.get("min_active", PROTEST_PERSONS)),
+                    "observed": float(o["value"]),
+                    "scale": 2.0,
+                }
+            )
         elif kind == "peak":
-            out.append({**base, "region": "ALL", "stat": "peak_date", "observed": date, "scale": 1.0})
+            out.append(
+                {**base, "region": "ALL", "stat": "peak_date", "observed": date, "scale": 1.0}
+            )
         elif kind == "end":
-            out.append({**base, "region": "ALL", "stat": "end", "threshold": -0.05,
-                        "observed": date, "scale": 1.0})
+            out.append(
+                {
+                    **base,
+                    "region": "ALL",
+                    "stat": "end",
+                    "threshold": -0.05,
+                    "observed": date,
+                    "scale": 1.0,
+                }
+            )
         elif isinstance(o.get("value"), (int, float)) and not isinstance(o.get("value"), bool):
             tol = float(o.get("tolerance_factor", 1.5))
-            out.append({**base, "region": o.get("region", "ALL"), "stat": "value_at", "at": date,
-                        "observed": float(o["value"]),
-                        "scale": max(1.0, (tol - 1.0) * float(o["value"]))})
+            out.append(
+                {
+                    **base,
+                    "region": o.get("region", "ALL"),
+                    "stat": "value_at",
+                    "at": date,
+                    "observed": float(o["value"]),
+                    "scale": max(1.0, (tol - 1.0) * float(o["value"])),
+                }
+            )
         else:
-            raise ScenarioError(f"cannot turn observation '{kind}' into a numeric target",
-                                source=scenario.source, field=f"meta.observed[{i}]")
+            raise ScenarioError(
+                f"cannot turn observation '{kind}' into a numeric target",
+                source=scenario.source,
+                field=f"meta.observed[{i}]",
+            )
     return out
 
 
-def prior_bounds(scenario, params_opt: list[str] | None, params_file: list[dict]) -> list[tuple[str, float, float, str]]:
+def prior_bounds(
+    scenario, params_opt: list[str] | None, params_file: list[dict]
+) -> list[tuple[str, float, float, str]]:
     """(name, low, high, kind) for each calibrated parameter, from the declarations."""
     from tolqyn.experiments.designs import axes_for
     from tolqyn.models import all_param_specs, get_model
+
     specs = all_param_specs(get_model(scenario.model))
     items = list(params_opt or [])
     if not items:
@@ -257,17 +330,23 @@ def prior_bounds(scenario, params_opt: list[str] | None, params_file: list[dict]
             else:
                 items.append(str(p.get("name")))
     if not items:
-        raise TolqynError("name the parameters to calibrate: --param NAME[=LOW:HIGH] (or [[params]] in the targets file)")
+        raise TolqynError(
+            "name the parameters to calibrate: --param NAME[=LOW:HIGH] (or [[params]] in the targets file)"
+        )
     axes = axes_for(specs, items, source="calibration parameters")
     for a in axes:
         if a.kind not in ("float", "int"):
-            raise TolqynError(f"parameter '{a.name}' is a {a.kind}; only numeric parameters can be calibrated")
+            raise TolqynError(
+                f"parameter '{a.name}' is a {a.kind}; only numeric parameters can be calibrated"
+            )
     return [(a.name, a.low, a.high, a.kind) for a in axes]
 
 
 def particle_seed(params: dict, base_seed: int) -> int:
     key = json.dumps({k: round(float(v), 12) for k, v in sorted(params.items())}) + f"/{base_seed}"
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") & (2**63 - 1)
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "little") & (
+        2**63 - 1
+    )
 
 
 class SimulationModel:
@@ -290,8 +369,10 @@ class SimulationModel:
 
     def __call__(self, particle) -> dict:
         from tolqyn.api import run_one
+
         if self.model_refs:
             from tolqyn import models
+
             for name, ref in self.model_refs:
                 models.MODELS.setdefault(name, ref)
         vals = self.values(particle)
@@ -308,27 +389,46 @@ def _sampler(executor):
     """A pyABC sampler that runs on our executor's workers (one pool for the whole
     calibration: workers import pyABC and Numba once)."""
     import pyabc
+
     from tolqyn.experiments.executors import DaskExecutor, ProcessExecutor
+
     if isinstance(executor, DaskExecutor):
         return pyabc.sampler.DaskDistributedSampler(dask_client=executor._client, batch_size=2)
     if isinstance(executor, ProcessExecutor):
         if executor._pool is None:
             executor._start()
-        return pyabc.sampler.ConcurrentFutureSampler(cfuture_executor=executor._pool,
-                                                     client_max_jobs=2 * executor.workers)
+        return pyabc.sampler.ConcurrentFutureSampler(
+            cfuture_executor=executor._pool, client_max_jobs=2 * executor.workers
+        )
     return pyabc.sampler.SingleCoreSampler()
 
 
-def calibrate(scenario, out, *, targets_path=None, params=None, sets=None, population: int = 100,
-              generations: int = 5, min_eps: float = 0.0, n_predictive: int = 50,
-              counterfactuals: list[str] | None = None, steps: int | None = None, seed: int = 0,
-              executor_kind: str = "process", workers: int | None = None,
-              dask_address: str | None = None, log=print) -> dict:
+def calibrate(
+    scenario,
+    out,
+    *,
+    targets_path=None,
+    params=None,
+    sets=None,
+    population: int = 100,
+    generations: int = 5,
+    min_eps: float = 0.0,
+    n_predictive: int = 50,
+    counterfactuals: list[str] | None = None,
+    steps: int | None = None,
+    seed: int = 0,
+    executor_kind: str = "process",
+    workers: int | None = None,
+    dask_address: str | None = None,
+    log=print,
+) -> dict:
     import logging
+
     import pyabc
-    from tolqyn.experiments.store import atomic_write_json, atomic_write_table
+
     from tolqyn.experiments.sweep import load_for_sweep
     from tolqyn.models import MODELS
+
     if population < 2:
         raise TolqynError("--population must be >= 2")
     if generations < 1:
@@ -341,12 +441,15 @@ def calibrate(scenario, out, *, targets_path=None, params=None, sets=None, popul
     refs = ((sc.model, MODELS[sc.model]),) if sc.model in MODELS else ()
     model = SimulationModel(sc, targets, bounds, steps, seed, refs)
     prior = pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo) for n, lo, hi, _ in bounds})
-    distance = pyabc.distance.PNormDistance(p=2, fixed_weights={t.name: 1.0 / t.scale for t in targets})
+    distance = pyabc.distance.PNormDistance(
+        p=2, fixed_weights={t.name: 1.0 / t.scale for t in targets}
+    )
     observed = {t.name: t.observed for t in targets}
     logging.getLogger("ABC").setLevel(logging.WARNING)
     logging.getLogger("ABC.History").setLevel(logging.WARNING)
     logging.getLogger("ABC.Sampler").setLevel(logging.WARNING)
     from tolqyn.experiments.executors import make_executor
+
     executor = make_executor(executor_kind, workers, dask_address)
     # pyABC draws its proposals from NumPy's global generator; seed it so that a serial
     # calibration is repeatable (parallel samplers are not bit-repeatable by pyABC's design)
@@ -359,21 +462,55 @@ def calibrate(scenario, out, *, targets_path=None, params=None, sets=None, popul
         abc = pyabc.ABCSMC(model, prior, distance, population_size=population, sampler=sampler)
         abc.new("sqlite:///" + str(db_path.resolve()), observed)
         history = abc.run(minimum_epsilon=min_eps, max_nr_populations=generations)
-        return _after_abc(history, sc, targets, bounds, model, sets, out, n_predictive,
-                          counterfactuals, steps, seed, executor, refs, tsource, population, sampler)
+        return _after_abc(
+            history,
+            sc,
+            targets,
+            bounds,
+            model,
+            sets,
+            out,
+            n_predictive,
+            counterfactuals,
+            steps,
+            seed,
+            executor,
+            refs,
+            tsource,
+            population,
+            sampler,
+        )
     finally:
         executor.close()
 
 
-def _after_abc(history, sc, targets, bounds, model, sets, out, n_predictive, counterfactuals,
-               steps, seed, executor, refs, tsource, population, sampler) -> dict:
+def _after_abc(
+    history,
+    sc,
+    targets,
+    bounds,
+    model,
+    sets,
+    out,
+    n_predictive,
+    counterfactuals,
+    steps,
+    seed,
+    executor,
+    refs,
+    tsource,
+    population,
+    sampler,
+) -> dict:
     from tolqyn.experiments.store import atomic_write_json, atomic_write_table
     from tolqyn.experiments.sweep import load_for_sweep
+
     df, w = history.get_distribution(m=0, t=history.max_t)
     names = [n for n, *_ in bounds]
     post = df[names].copy()
     post["weight"] = w / w.sum()
     import pyarrow as pa
+
     atomic_write_table(out / "posterior.parquet", pa.Table.from_pandas(post.reset_index(drop=True)))
     post.reset_index(drop=True).to_csv(out / "posterior.csv", index=False)
     pops = history.get_all_populations()
@@ -382,17 +519,20 @@ def _after_abc(history, sc, targets, bounds, model, sets, out, n_predictive, cou
     summary_post = {}
     for n in names:
         v = post[n].to_numpy()
-        summary_post[n] = {"mean": float(np.sum(v * post["weight"])),
-                           "q05": _wq(v, post["weight"].to_numpy(), 0.05),
-                           "q50": _wq(v, post["weight"].to_numpy(), 0.5),
-                           "q95": _wq(v, post["weight"].to_numpy(), 0.95),
-                           "prior": [lo for nn, lo, hi, _ in bounds if nn == n] +
-                                    [hi for nn, lo, hi, _ in bounds if nn == n]}
+        summary_post[n] = {
+            "mean": float(np.sum(v * post["weight"])),
+            "q05": _wq(v, post["weight"].to_numpy(), 0.05),
+            "q50": _wq(v, post["weight"].to_numpy(), 0.5),
+            "q95": _wq(v, post["weight"].to_numpy(), 0.95),
+            "prior": [lo for nn, lo, hi, _ in bounds if nn == n]
+            + [hi for nn, lo, hi, _ in bounds if nn == n],
+        }
     # posterior predictive and counterfactuals: the same posterior draws and seeds in each
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     idx = rng.choice(len(post), size=n_predictive, replace=True, p=post["weight"].to_numpy())
     draws = [model.values(post.iloc[i]) for i in idx]
     from tolqyn.experiments.designs import replicate_seeds
+
     seeds = replicate_seeds(seed + 1, n_predictive)
     cf_names = counterfactuals if counterfactuals is not None else _default_counterfactuals(sc)
     runs = {"observed-scenario": sc}
@@ -406,39 +546,73 @@ def _after_abc(history, sc, targets, bounds, model, sets, out, n_predictive, cou
     # a counterfactual that itself sets a calibrated parameter (higher-legitimacy: legitimacy
     # 0.65) keeps its change as a shift from each posterior draw, not lost under the draw
     from tolqyn.models import all_param_specs, get_model
+
     specs = all_param_specs(get_model(sc.model))
-    shifts = {name: {n: float(cf.params.get(n, specs[n].default)) - float(sc.params.get(n, specs[n].default))
-                     for n, *_ in bounds
-                     if cf.params.get(n, specs[n].default) != sc.params.get(n, specs[n].default)}
-              for name, cf in runs.items()}
+    shifts = {
+        name: {
+            n: float(cf.params.get(n, specs[n].default)) - float(sc.params.get(n, specs[n].default))
+            for n, *_ in bounds
+            if cf.params.get(n, specs[n].default) != sc.params.get(n, specs[n].default)
+        }
+        for name, cf in runs.items()
+    }
     predictive = _run_draws(runs, draws, seeds, targets, steps, executor, refs, shifts)
     base = predictive["observed-scenario"]
     stats_rows, cf_rows = [], []
     for t in targets:
         v = base["stats"][t.name]
         lo, med, hi = np.nanquantile(v, [0.05, 0.5, 0.95])
-        stats_rows.append({"target": t.name, "observed": t.observed, "median": float(med),
-                           "q05": float(lo), "q95": float(hi),
-                           "covered": bool(lo <= t.observed <= hi)})
+        stats_rows.append(
+            {
+                "target": t.name,
+                "observed": t.observed,
+                "median": float(med),
+                "q05": float(lo),
+                "q95": float(hi),
+                "covered": bool(lo <= t.observed <= hi),
+            }
+        )
     for name in cf_keys:
         for t in targets:
             v = predictive[name]["stats"][t.name]
             d = v - base["stats"][t.name]
             lo, med, hi = np.nanquantile(v, [0.05, 0.5, 0.95])
             dlo, dmed, dhi = np.nanquantile(d, [0.05, 0.5, 0.95])
-            cf_rows.append({"counterfactual": name, "target": t.name, "median": float(med),
-                            "q05": float(lo), "q95": float(hi), "observed": t.observed,
-                            "diff_median": float(dmed), "diff_q05": float(dlo), "diff_q95": float(dhi)})
+            cf_rows.append(
+                {
+                    "counterfactual": name,
+                    "target": t.name,
+                    "median": float(med),
+                    "q05": float(lo),
+                    "q95": float(hi),
+                    "observed": t.observed,
+                    "diff_median": float(dmed),
+                    "diff_q05": float(dlo),
+                    "diff_q95": float(dhi),
+                }
+            )
     plots = _plot_bands(out, sc, targets, base)
-    result = {"scenario": sc.name, "scenario_hash": sc.hash, "targets_source": tsource,
-              "targets": [t.__dict__ for t in targets], "parameters": summary_post,
-              "generations": int(history.max_t + 1), "epsilons": eps, "simulations": n_eval,
-              "population": population, "n_predictive": n_predictive, "seed": seed,
-              "predictive_check": stats_rows, "counterfactuals": cf_rows, "plots": plots,
-              "counterfactual_shifts": {k: v for k, v in shifts.items() if v},
-              "sampler": type(sampler).__name__}
+    result = {
+        "scenario": sc.name,
+        "scenario_hash": sc.hash,
+        "targets_source": tsource,
+        "targets": [t.__dict__ for t in targets],
+        "parameters": summary_post,
+        "generations": int(history.max_t + 1),
+        "epsilons": eps,
+        "simulations": n_eval,
+        "population": population,
+        "n_predictive": n_predictive,
+        "seed": seed,
+        "predictive_check": stats_rows,
+        "counterfactuals": cf_rows,
+        "plots": plots,
+        "counterfactual_shifts": {k: v for k, v in shifts.items() if v},
+        "sampler": type(sampler).__name__,
+    }
     atomic_write_json(out / "calibration.json", result)
     import pandas as pd
+
     pd.DataFrame(cf_rows).to_csv(out / "counterfactuals.csv", index=False)
     pd.DataFrame(stats_rows).to_csv(out / "predictive_check.csv", index=False)
     (out / "summary.txt").write_text(summary_text(result) + "\n")
@@ -455,6 +629,7 @@ def _wq(v, w, q) -> float:
 def _default_counterfactuals(sc) -> list[str]:
     """Built-in scenarios named '<scenario>/<variant>' (e.g. kazakhstan-2022/no-shutdown)."""
     from tolqyn.scenarios.loader import builtin_names
+
     family = sc.name
     return [n for n in builtin_names() if n.startswith(family + "/")]
 
@@ -462,6 +637,7 @@ def _default_counterfactuals(sc) -> list[str]:
 def _run_draws(runs: dict, draws, seeds, targets, steps, executor, refs, shifts=None) -> dict:
     from tolqyn.experiments.executors import Task
     from tolqyn.models import all_param_specs, get_model
+
     tasks, where = [], {}
     for name, sc in runs.items():
         shift = (shifts or {}).get(name, {})
@@ -477,9 +653,14 @@ def _run_draws(runs: dict, draws, seeds, targets, steps, executor, refs, shifts=
             tasks.append(Task(key, sc.with_params(v, source="posterior draw"), s, steps, refs))
             where[key] = (name, i)
     metrics = sorted({(t.metric, t.region) for t in targets if t.stat != "n_regions"})
-    out = {name: {"stats": {t.name: np.full(len(draws), np.nan) for t in targets},
-                  "series": {m: [None] * len(draws) for m in metrics}, "errors": []}
-           for name in runs}
+    out = {
+        name: {
+            "stats": {t.name: np.full(len(draws), np.nan) for t in targets},
+            "series": {m: [None] * len(draws) for m in metrics},
+            "errors": [],
+        }
+        for name in runs
+    }
     for o in executor.run(tasks):
         name, i = where[o.key]
         if not o.ok:
@@ -489,7 +670,9 @@ def _run_draws(runs: dict, draws, seeds, targets, steps, executor, refs, shifts=
         for t in targets:
             out[name]["stats"][t.name][i] = t.compute(o.result, sc.start_date, sc.dt)
         for m in metrics:
-            out[name]["series"][m][i] = Target("", m[0], "final", 0.0, 1.0, region=m[1]).series(o.result)
+            out[name]["series"][m][i] = Target("", m[0], "final", 0.0, 1.0, region=m[1]).series(
+                o.result
+            )
         if "dates" not in out[name] and "date" in o.result.columns:
             c = o.result.columns
             sel = c["region"] == "ALL"
@@ -498,14 +681,18 @@ def _run_draws(runs: dict, draws, seeds, targets, steps, executor, refs, shifts=
             out[name]["dates"] = list(c["date"][sel][first])
     for name, r in out.items():
         if r["errors"]:
-            raise TolqynError(f"{len(r['errors'])} posterior runs of {name} failed, e.g. {r['errors'][0]}")
+            raise TolqynError(
+                f"{len(r['errors'])} posterior runs of {name} failed, e.g. {r['errors'][0]}"
+            )
     return out
 
 
 def _plot_bands(out: Path, sc, targets, base) -> list[str]:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     paths = []
     for (metric, region), series in base["series"].items():
         ys = [s for s in series if s is not None]
@@ -523,14 +710,24 @@ def _plot_bands(out: Path, sc, targets, base) -> list[str]:
                 continue
             if t.stat == "value_at":
                 ax.plot([step_of(t.at, sc.start_date, sc.dt)], [t.observed], "ro")
-                ax.annotate(f"{t.name} observed", (step_of(t.at, sc.start_date, sc.dt), t.observed),
-                            fontsize=7, xytext=(4, 4), textcoords="offset points")
+                ax.annotate(
+                    f"{t.name} observed",
+                    (step_of(t.at, sc.start_date, sc.dt), t.observed),
+                    fontsize=7,
+                    xytext=(4, 4),
+                    textcoords="offset points",
+                )
             elif t.stat in ("final", "max"):
                 ax.axhline(t.observed, color="r", ls="--", lw=0.8)
                 ax.annotate(f"{t.name} observed ({t.stat})", (0, t.observed), fontsize=7)
             elif t.stat in ("peak_step", "peak_date", "onset", "end"):
                 ax.axvline(t.observed, color="r", ls=":", lw=0.8)
-                ax.annotate(f"{t.name} observed", (t.observed, ax.get_ylim()[1] * 0.9), fontsize=7, rotation=90)
+                ax.annotate(
+                    f"{t.name} observed",
+                    (t.observed, ax.get_ylim()[1] * 0.9),
+                    fontsize=7,
+                    rotation=90,
+                )
         dates = base.get("dates")
         if dates:
             ticks = x[:: max(1, n // 8)]
@@ -548,28 +745,40 @@ def _plot_bands(out: Path, sc, targets, base) -> list[str]:
 
 
 def summary_text(res: dict) -> str:
-    lines = [f"ABC-SMC calibration of {res['scenario']}: {res['generations']} generations, "
-             f"{res['simulations']} simulations, final epsilon "
-             f"{res['epsilons'][-1] if res['epsilons'] else float('nan'):.4g}", "posterior (90% interval):"]
+    lines = [
+        f"ABC-SMC calibration of {res['scenario']}: {res['generations']} generations, "
+        f"{res['simulations']} simulations, final epsilon "
+        f"{res['epsilons'][-1] if res['epsilons'] else float('nan'):.4g}",
+        "posterior (90% interval):",
+    ]
     for n, s in res["parameters"].items():
-        lines.append(f"  {n:<28} {s['q50']:.4g} ({s['q05']:.4g}–{s['q95']:.4g}); prior U({s['prior'][0]:g}, {s['prior'][1]:g})")
+        lines.append(
+            f"  {n:<28} {s['q50']:.4g} ({s['q05']:.4g}–{s['q95']:.4g}); prior U({s['prior'][0]:g}, {s['prior'][1]:g})"
+        )
     lines.append(f"posterior predictive check ({res['n_predictive']} draws):")
     for r in res["predictive_check"]:
-        lines.append(f"  {r['target']:<20} simulated {_n(r['median'])} (90% interval {_n(r['q05'])}–{_n(r['q95'])}) "
-                     f"vs {_n(r['observed'])} observed{'' if r['covered'] else '  [observed outside the interval]'}")
+        lines.append(
+            f"  {r['target']:<20} simulated {_n(r['median'])} (90% interval {_n(r['q05'])}–{_n(r['q95'])}) "
+            f"vs {_n(r['observed'])} observed{'' if r['covered'] else '  [observed outside the interval]'}"
+        )
     if res["counterfactuals"]:
         lines.append("counterfactuals over the posterior:")
         for r in res["counterfactuals"]:
             name = r["counterfactual"].rsplit("/", 1)[-1]
-            lines.append(f"  {name}: {r['target']} {_n(r['median'])} (90% interval {_n(r['q05'])}–{_n(r['q95'])}) "
-                         f"vs {_n(r['observed'])} observed; change vs replay {_n(r['diff_median'], True)} "
-                         f"({_n(r['diff_q05'], True)} to {_n(r['diff_q95'], True)})")
+            lines.append(
+                f"  {name}: {r['target']} {_n(r['median'])} (90% interval {_n(r['q05'])}–{_n(r['q95'])}) "
+                f"vs {_n(r['observed'])} observed; change vs replay {_n(r['diff_median'], True)} "
+                f"({_n(r['diff_q05'], True)} to {_n(r['diff_q95'], True)})"
+            )
     return "\n".join(lines)
 
 
 def _n(v, signed=False) -> str:
     if v is None or (isinstance(v, float) and not math.isfinite(v)):
         return "n/a"
-    s = f"{v:+,.0f}" if signed and abs(v) >= 100 else (f"{v:+.3g}" if signed else
-                                                       (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"))
+    s = (
+        f"{v:+,.0f}"
+        if signed and abs(v) >= 100
+        else (f"{v:+.3g}" if signed else (f"{v:,.0f}" if abs(v) >= 100 else f"{v:.3g}"))
+    )
     return s

@@ -1,5 +1,6 @@
 """CLI sub-commands of the experiments layer: sweep, query, sensitivity, calibrate, discover.
 Heavy libraries (Dask, SALib, pyABC, scikit-learn, DuckDB) are imported inside the commands."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,6 +29,7 @@ def _executor_opts(workers, dask, dask_local, serial):
 def _run_sweep(scenario, out, sets, steps, seed, quiet, ex, **kw):
     from tolqyn.core.errors import TolqynError
     from tolqyn.experiments.sweep import load_for_sweep, sweep
+
     try:
         sc = load_for_sweep(scenario, sets)
     except TolqynError as e:
@@ -36,59 +38,96 @@ def _run_sweep(scenario, out, sets, steps, seed, quiet, ex, **kw):
         rep = sweep(sc, out, steps=steps, seed=seed, progress=not quiet, **ex, **kw)
     except KeyboardInterrupt:
         from tolqyn.experiments.store import ExperimentStore
+
         st = ExperimentStore(out)
         n = len(st.finished()) if st.exists() else 0
-        typer.secho(f"\ninterrupted: {n} runs are stored in {out}; run the same command again "
-                    "to finish the rest", fg=typer.colors.YELLOW, err=True)
+        typer.secho(
+            f"\ninterrupted: {n} runs are stored in {out}; run the same command again "
+            "to finish the rest",
+            fg=typer.colors.YELLOW,
+            err=True,
+        )
         raise typer.Exit(130)
     except TolqynError as e:
         _fail(e)
-    msg = (f"{rep.total} runs in {out}: {rep.done_before} already done, {rep.ran} run now "
-           f"({rep.failed} failed)")
+    msg = (
+        f"{rep.total} runs in {out}: {rep.done_before} already done, {rep.ran} run now "
+        f"({rep.failed} failed)"
+    )
     if rep.ran:
         msg += f", {rep.runs_per_minute:.1f} runs/min on {rep.executor}"
     typer.echo(msg)
     for key, err in rep.errors[:5]:
         typer.secho(f"  failed {key}: {err}", fg=typer.colors.RED, err=True)
     if len(rep.errors) > 5:
-        typer.secho(f"  ... and {len(rep.errors) - 5} more (see the runs view)", fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"  ... and {len(rep.errors) - 5} more (see the runs view)",
+            fg=typer.colors.RED,
+            err=True,
+        )
     return rep
 
 
 def register(app: typer.Typer) -> None:
 
     @app.command()
-    def sweep(scenario: str = typer.Argument(..., help="built-in name or .toml file"),
-              out: Path = typer.Option(..., "--out", help="experiment directory (created, or resumed)"),
-              design: str = typer.Option("grid", help="ensemble (replicates only) | grid | lhs | sobol | morris"),
-              samples: int = typer.Option(3, help="grid: levels per parameter; lhs: points; "
-                                                  "sobol/morris: base sample N"),
-              replicates: int = typer.Option(1, help="seeds per design point (SeedSequence.spawn)"),
-              param: Optional[List[str]] = typer.Option(None, "--param", help="parameter to vary: "
-                                                        "name or name=low:high (default: all with bounds)"),
-              set_: Optional[List[str]] = typer.Option(None, "--set", help="fixed override key=value"),
-              steps: Optional[int] = typer.Option(None, help="steps per run (default: the scenario's)"),
-              seed: Optional[int] = typer.Option(None, help="base seed (default: the scenario's)"),
-              workers: Optional[int] = typer.Option(None, help="local worker processes (default: cores)"),
-              dask: Optional[str] = typer.Option(None, "--dask", help="address of a Dask scheduler, "
-                                                 "e.g. tcp://host:8786"),
-              dask_local: Optional[int] = typer.Option(None, "--dask-local", help="start a Dask "
-                                                       "LocalCluster with N workers"),
-              serial: bool = typer.Option(False, "--serial", help="run in this process"),
-              quiet: bool = typer.Option(False, "--quiet", help="no progress bar")):
+    def sweep(
+        scenario: str = typer.Argument(..., help="built-in name or .toml file"),
+        out: Path = typer.Option(..., "--out", help="experiment directory (created, or resumed)"),
+        design: str = typer.Option(
+            "grid", help="ensemble (replicates only) | grid | lhs | sobol | morris"
+        ),
+        samples: int = typer.Option(
+            3, help="grid: levels per parameter; lhs: points; sobol/morris: base sample N"
+        ),
+        replicates: int = typer.Option(1, help="seeds per design point (SeedSequence.spawn)"),
+        param: Optional[List[str]] = typer.Option(
+            None,
+            "--param",
+            help="parameter to vary: name or name=low:high (default: all with bounds)",
+        ),
+        set_: Optional[List[str]] = typer.Option(None, "--set", help="fixed override key=value"),
+        steps: Optional[int] = typer.Option(None, help="steps per run (default: the scenario's)"),
+        seed: Optional[int] = typer.Option(None, help="base seed (default: the scenario's)"),
+        workers: Optional[int] = typer.Option(None, help="local worker processes (default: cores)"),
+        dask: Optional[str] = typer.Option(
+            None, "--dask", help="address of a Dask scheduler, e.g. tcp://host:8786"
+        ),
+        dask_local: Optional[int] = typer.Option(
+            None, "--dask-local", help="start a Dask LocalCluster with N workers"
+        ),
+        serial: bool = typer.Option(False, "--serial", help="run in this process"),
+        quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
+    ):
         """Run a design × replicates of a scenario into a resumable experiment directory."""
         ex = _executor_opts(workers, dask, dask_local, serial)
-        _run_sweep(scenario, out, set_, steps, seed, quiet, ex, design=design, samples=samples,
-                   replicates=replicates, params=param)
+        _run_sweep(
+            scenario,
+            out,
+            set_,
+            steps,
+            seed,
+            quiet,
+            ex,
+            design=design,
+            samples=samples,
+            replicates=replicates,
+            params=param,
+        )
 
     @app.command()
-    def query(directory: Path = typer.Argument(..., help="experiment directory, or a folder of them"),
-              sql: str = typer.Argument(..., help="SQL over the views results, runs, points, experiments"),
-              csv: bool = typer.Option(False, "--csv", help="print CSV instead of a table"),
-              limit: int = typer.Option(200, help="rows to print in table mode")):
+    def query(
+        directory: Path = typer.Argument(..., help="experiment directory, or a folder of them"),
+        sql: str = typer.Argument(
+            ..., help="SQL over the views results, runs, points, experiments"
+        ),
+        csv: bool = typer.Option(False, "--csv", help="print CSV instead of a table"),
+        limit: int = typer.Option(200, help="rows to print in table mode"),
+    ):
         """Query one or many experiments with DuckDB SQL."""
         from tolqyn.core.errors import TolqynError
         from tolqyn.experiments.store import query as q
+
         try:
             df = q(directory, sql)
         except TolqynError as e:
@@ -98,6 +137,7 @@ def register(app: typer.Typer) -> None:
             return
         from rich.console import Console
         from rich.table import Table
+
         t = Table()
         for c in df.columns:
             t.add_column(str(c))
@@ -108,89 +148,130 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"({len(df)} rows, {limit} shown; use --csv for all)")
 
     @app.command()
-    def sensitivity(scenario: str = typer.Argument(..., help="built-in name or .toml file"),
-                    out: Path = typer.Option(..., "--out", help="experiment directory"),
-                    method: str = typer.Option("sobol", help="sobol | morris"),
-                    samples: int = typer.Option(64, help="base sample N (sobol: power of 2)"),
-                    replicates: int = typer.Option(2, help="seeds per point"),
-                    output: List[str] = typer.Option(..., "--output", help="metric[:stat][@region], "
-                                                     "stat in final,max,min,mean,sum,peak_step"),
-                    param: Optional[List[str]] = typer.Option(None, "--param"),
-                    set_: Optional[List[str]] = typer.Option(None, "--set"),
-                    steps: Optional[int] = typer.Option(None),
-                    seed: Optional[int] = typer.Option(None),
-                    workers: Optional[int] = typer.Option(None),
-                    dask: Optional[str] = typer.Option(None, "--dask"),
-                    dask_local: Optional[int] = typer.Option(None, "--dask-local"),
-                    serial: bool = typer.Option(False, "--serial"),
-                    resamples: int = typer.Option(1000, help="bootstrap resamples for intervals"),
-                    quiet: bool = typer.Option(False, "--quiet")):
+    def sensitivity(
+        scenario: str = typer.Argument(..., help="built-in name or .toml file"),
+        out: Path = typer.Option(..., "--out", help="experiment directory"),
+        method: str = typer.Option("sobol", help="sobol | morris"),
+        samples: int = typer.Option(64, help="base sample N (sobol: power of 2)"),
+        replicates: int = typer.Option(2, help="seeds per point"),
+        output: List[str] = typer.Option(
+            ..., "--output", help="metric[:stat][@region], stat in final,max,min,mean,sum,peak_step"
+        ),
+        param: Optional[List[str]] = typer.Option(None, "--param"),
+        set_: Optional[List[str]] = typer.Option(None, "--set"),
+        steps: Optional[int] = typer.Option(None),
+        seed: Optional[int] = typer.Option(None),
+        workers: Optional[int] = typer.Option(None),
+        dask: Optional[str] = typer.Option(None, "--dask"),
+        dask_local: Optional[int] = typer.Option(None, "--dask-local"),
+        serial: bool = typer.Option(False, "--serial"),
+        resamples: int = typer.Option(1000, help="bootstrap resamples for intervals"),
+        quiet: bool = typer.Option(False, "--quiet"),
+    ):
         """Morris screening or Sobol' indices with bootstrap intervals, and plots."""
         from tolqyn.core.errors import TolqynError
         from tolqyn.experiments import sensitivity as sens
+
         if method not in ("sobol", "morris"):
             _fail(TolqynError(f"unknown method '{method}'; allowed: sobol, morris"))
         ex = _executor_opts(workers, dask, dask_local, serial)
-        rep = _run_sweep(scenario, out, set_, steps, seed, quiet, ex, design=method, samples=samples,
-                         replicates=replicates, params=param)
+        rep = _run_sweep(
+            scenario,
+            out,
+            set_,
+            steps,
+            seed,
+            quiet,
+            ex,
+            design=method,
+            samples=samples,
+            replicates=replicates,
+            params=param,
+        )
         try:
             res = sens.analyze(out, output, num_resamples=resamples)
         except TolqynError as e:
             _fail(e)
         typer.echo(sens.summary_text(res))
-        typer.echo(f"written: {out}/sensitivity.csv, sensitivity.json, " +
-                   ", ".join(Path(p).name for p in res.get("plots", [])))
+        typer.echo(
+            f"written: {out}/sensitivity.csv, sensitivity.json, "
+            + ", ".join(Path(p).name for p in res.get("plots", []))
+        )
         if rep.failed:
             raise typer.Exit(1)
 
     @app.command()
-    def discover(directory: Path = typer.Argument(..., help="experiment directory of a sweep"),
-                 output: List[str] = typer.Option(..., "--output", help="metric[:stat][@region]"),
-                 condition: str = typer.Option(..., help="outcome of interest, e.g. 'active_max > 500'"),
-                 method: str = typer.Option("both", help="cart | prim | both"),
-                 max_depth: int = typer.Option(3, help="CART depth"),
-                 min_mass: float = typer.Option(0.05, help="smallest box/leaf, as a share of runs")):
+    def discover(
+        directory: Path = typer.Argument(..., help="experiment directory of a sweep"),
+        output: List[str] = typer.Option(..., "--output", help="metric[:stat][@region]"),
+        condition: str = typer.Option(..., help="outcome of interest, e.g. 'active_max > 500'"),
+        method: str = typer.Option("both", help="cart | prim | both"),
+        max_depth: int = typer.Option(3, help="CART depth"),
+        min_mass: float = typer.Option(0.05, help="smallest box/leaf, as a share of runs"),
+    ):
         """Scenario discovery: which parameter regions produce the outcome (CART and PRIM)."""
         from tolqyn.core.errors import TolqynError
         from tolqyn.experiments import discovery as disc
+
         try:
-            res = disc.discover(directory, output, condition, method=method, max_depth=max_depth,
-                                min_mass=min_mass)
+            res = disc.discover(
+                directory, output, condition, method=method, max_depth=max_depth, min_mass=min_mass
+            )
         except TolqynError as e:
             _fail(e)
         typer.echo(disc.summary_text(res))
 
     @app.command()
-    def calibrate(scenario: str = typer.Argument(..., help="scenario to calibrate, e.g. kazakhstan-2022"),
-                  out: Path = typer.Option(..., "--out", help="output directory"),
-                  targets: Optional[Path] = typer.Option(None, help="targets TOML (default: the "
-                                                         "scenario's own targets, where it has them)"),
-                  param: Optional[List[str]] = typer.Option(None, "--param", help="parameter to "
-                                                            "calibrate: name or name=low:high (prior bounds)"),
-                  set_: Optional[List[str]] = typer.Option(None, "--set"),
-                  population: int = typer.Option(100, help="ABC-SMC particles per generation"),
-                  generations: int = typer.Option(5, help="maximum ABC-SMC generations"),
-                  min_eps: float = typer.Option(0.0, help="stop when the distance threshold falls below"),
-                  predictive: int = typer.Option(50, help="posterior draws for predictive bands and counterfactuals"),
-                  counterfactual: Optional[List[str]] = typer.Option(None, "--counterfactual",
-                                                                     help="scenario to run over the posterior "
-                                                                     "(default: the scenario's family)"),
-                  steps: Optional[int] = typer.Option(None),
-                  seed: int = typer.Option(0, help="seed of the calibration"),
-                  workers: Optional[int] = typer.Option(None),
-                  dask: Optional[str] = typer.Option(None, "--dask"),
-                  dask_local: Optional[int] = typer.Option(None, "--dask-local"),
-                  serial: bool = typer.Option(False, "--serial")):
+    def calibrate(
+        scenario: str = typer.Argument(..., help="scenario to calibrate, e.g. kazakhstan-2022"),
+        out: Path = typer.Option(..., "--out", help="output directory"),
+        targets: Optional[Path] = typer.Option(
+            None, help="targets TOML (default: the scenario's own targets, where it has them)"
+        ),
+        param: Optional[List[str]] = typer.Option(
+            None, "--param", help="parameter to calibrate: name or name=low:high (prior bounds)"
+        ),
+        set_: Optional[List[str]] = typer.Option(None, "--set"),
+        population: int = typer.Option(100, help="ABC-SMC particles per generation"),
+        generations: int = typer.Option(5, help="maximum ABC-SMC generations"),
+        min_eps: float = typer.Option(0.0, help="stop when the distance threshold falls below"),
+        predictive: int = typer.Option(
+            50, help="posterior draws for predictive bands and counterfactuals"
+        ),
+        counterfactual: Optional[List[str]] = typer.Option(
+            None,
+            "--counterfactual",
+            help="scenario to run over the posterior (default: the scenario's family)",
+        ),
+        steps: Optional[int] = typer.Option(None),
+        seed: int = typer.Option(0, help="seed of the calibration"),
+        workers: Optional[int] = typer.Option(None),
+        dask: Optional[str] = typer.Option(None, "--dask"),
+        dask_local: Optional[int] = typer.Option(None, "--dask-local"),
+        serial: bool = typer.Option(False, "--serial"),
+    ):
         """ABC-SMC calibration (pyABC) against observed targets; posterior, predictive bands
         and counterfactuals with intervals."""
         from tolqyn.core.errors import TolqynError
         from tolqyn.experiments import calibration as cal
+
         ex = _executor_opts(workers, dask, dask_local, serial)
         try:
-            res = cal.calibrate(scenario, out, targets_path=targets, params=param, sets=set_,
-                                population=population, generations=generations, min_eps=min_eps,
-                                n_predictive=predictive, counterfactuals=counterfactual, steps=steps,
-                                seed=seed, **ex)
+            res = cal.calibrate(
+                scenario,
+                out,
+                targets_path=targets,
+                params=param,
+                sets=set_,
+                population=population,
+                generations=generations,
+                min_eps=min_eps,
+                n_predictive=predictive,
+                counterfactuals=counterfactual,
+                steps=steps,
+                seed=seed,
+                **ex,
+            )
         except TolqynError as e:
             _fail(e)
         typer.echo(cal.summary_text(res))

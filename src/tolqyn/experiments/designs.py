@@ -10,6 +10,7 @@ Replicates use seeds from `numpy.random.SeedSequence(base).spawn(R)`. The same R
 at every design point (common random numbers): two points differ by their parameters, not by
 their noise, which sharpens every comparison and sensitivity estimate.
 """
+
 from __future__ import annotations
 
 import math
@@ -25,7 +26,7 @@ DESIGNS = ("ensemble", "grid", "lhs", "sobol", "morris")
 @dataclass(frozen=True)
 class Axis:
     name: str
-    kind: str                 # float | int | bool | choice
+    kind: str  # float | int | bool | choice
     low: float | None = None
     high: float | None = None
     choices: tuple = ()
@@ -58,19 +59,24 @@ class Axis:
         return [float(f"{x:.12g}") for x in xs]  # 0.3, not 0.30000000000000004
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "kind": self.kind, "low": self.low, "high": self.high,
-                "choices": list(self.choices)}
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "low": self.low,
+            "high": self.high,
+            "choices": list(self.choices),
+        }
 
 
 @dataclass
 class Design:
     kind: str
     axes: list[Axis]
-    points: list[dict]                 # one dict of parameter values per design point
+    points: list[dict]  # one dict of parameter values per design point
     samples: int
     seed: int
     options: dict = field(default_factory=dict)
-    raw: np.ndarray | None = None      # unrounded sample matrix (Sobol/Morris analyses need it)
+    raw: np.ndarray | None = None  # unrounded sample matrix (Sobol/Morris analyses need it)
 
     @property
     def names(self) -> list[str]:
@@ -91,18 +97,28 @@ class Design:
         return np.array(cols, dtype=float).T.reshape(len(self.points), len(self.axes))
 
     def to_dict(self) -> dict:
-        return {"kind": self.kind, "samples": self.samples, "seed": self.seed,
-                "axes": [a.to_dict() for a in self.axes], "options": self.options,
-                "n_points": len(self.points)}
+        return {
+            "kind": self.kind,
+            "samples": self.samples,
+            "seed": self.seed,
+            "axes": [a.to_dict() for a in self.axes],
+            "options": self.options,
+            "n_points": len(self.points),
+        }
 
 
 def salib_problem(axes: list[Axis]) -> dict:
     for a in axes:
         if a.kind not in ("float", "int"):
-            raise TolqynError(f"parameter '{a.name}' is a {a.kind}; Sobol/Morris designs need "
-                              "numeric parameters (use --design grid for switches)")
-    return {"num_vars": len(axes), "names": [a.name for a in axes],
-            "bounds": [[float(a.low), float(a.high)] for a in axes]}
+            raise TolqynError(
+                f"parameter '{a.name}' is a {a.kind}; Sobol/Morris designs need "
+                "numeric parameters (use --design grid for switches)"
+            )
+    return {
+        "num_vars": len(axes),
+        "names": [a.name for a in axes],
+        "bounds": [[float(a.low), float(a.high)] for a in axes],
+    }
 
 
 def parse_param_option(text: str) -> tuple[str, float | None, float | None]:
@@ -124,12 +140,20 @@ def axes_for(specs: dict, params: list[str] | None, source: str = "--param") -> 
     """Axes from the declarations. With no list, every sweepable numeric parameter with finite
     bounds. A parameter may be given as name=low:high to narrow (never widen) its range."""
     if not params:
-        chosen = [(n, None, None) for n, p in specs.items()
-                  if p.sweepable and p.kind in ("float", "int")
-                  and _finite(p.low) and _finite(p.high) and p.high > p.low]
+        chosen = [
+            (n, None, None)
+            for n, p in specs.items()
+            if p.sweepable
+            and p.kind in ("float", "int")
+            and _finite(p.low)
+            and _finite(p.high)
+            and p.high > p.low
+        ]
         if not chosen:
-            raise TolqynError("the model declares no sweepable numeric parameter with bounds; "
-                              "name some with --param")
+            raise TolqynError(
+                "the model declares no sweepable numeric parameter with bounds; "
+                "name some with --param"
+            )
     else:
         chosen = [parse_param_option(t) for t in params]
     axes, seen = [], set()
@@ -144,16 +168,29 @@ def axes_for(specs: dict, params: list[str] | None, source: str = "--param") -> 
             axes.append(Axis(name, p.kind, choices=tuple(p.choices)))
             continue
         if p.kind not in ("float", "int"):
-            raise ScenarioError(f"parameter '{name}' is a {p.kind} and cannot be swept",
-                                source=source, field=name)
+            raise ScenarioError(
+                f"parameter '{name}' is a {p.kind} and cannot be swept", source=source, field=name
+            )
         low = p.low if lo is None else lo
         high = p.high if hi is None else hi
         if not (_finite(low) and _finite(high)):
-            raise ScenarioError(f"parameter '{name}' has no finite bounds ({p.bounds_text}); "
-                                f"give a range: --param {name}=LOW:HIGH", source=source, field=name)
-        if (p.low is not None and low < p.low) or (p.high is not None and high > p.high) or low >= high:
-            raise ScenarioError(f"range {low:g}:{high:g} for '{name}' must lie inside "
-                                f"{p.bounds_text} with low < high", source=source, field=name)
+            raise ScenarioError(
+                f"parameter '{name}' has no finite bounds ({p.bounds_text}); "
+                f"give a range: --param {name}=LOW:HIGH",
+                source=source,
+                field=name,
+            )
+        if (
+            (p.low is not None and low < p.low)
+            or (p.high is not None and high > p.high)
+            or low >= high
+        ):
+            raise ScenarioError(
+                f"range {low:g}:{high:g} for '{name}' must lie inside "
+                f"{p.bounds_text} with low < high",
+                source=source,
+                field=name,
+            )
         axes.append(Axis(name, p.kind, float(low), float(high)))
     return axes
 
@@ -172,29 +209,39 @@ def build_design(kind: str, axes: list[Axis], samples: int, seed: int = 0) -> De
         return Design(kind, [], [{}], 1, seed)
     if kind == "grid":
         import itertools
+
         levels = [a.values(samples) for a in axes]
         pts = [dict(zip([a.name for a in axes], combo)) for combo in itertools.product(*levels)]
         return Design(kind, axes, pts, samples, seed)
     if kind == "lhs":
         from scipy.stats import qmc
+
         u = qmc.LatinHypercube(d=d, rng=np.random.default_rng(seed)).random(samples)
         return Design(kind, axes, _from_unit(axes, u), samples, seed)
     problem = salib_problem(axes)
     if kind == "sobol":
         from SALib.sample import sobol as sobol_sample
+
         if samples & (samples - 1):
-            raise TolqynError(f"--samples {samples}: Sobol' designs need a power of 2 "
-                              f"(e.g. {1 << max(0, samples.bit_length() - 1)} or {1 << samples.bit_length()})")
+            raise TolqynError(
+                f"--samples {samples}: Sobol' designs need a power of 2 "
+                f"(e.g. {1 << max(0, samples.bit_length() - 1)} or {1 << samples.bit_length()})"
+            )
         x = sobol_sample.sample(problem, samples, calc_second_order=False, scramble=True, seed=seed)
-        pts = [{a.name: (int(round(v)) if a.kind == "int" else float(v)) for a, v in zip(axes, row)}
-               for row in x]
+        pts = [
+            {a.name: (int(round(v)) if a.kind == "int" else float(v)) for a, v in zip(axes, row)}
+            for row in x
+        ]
         return Design(kind, axes, pts, samples, seed, {"calc_second_order": False}, raw=x)
     # morris
     from SALib.sample import morris as morris_sample
+
     levels = 4
     x = morris_sample.sample(problem, samples, num_levels=levels, seed=seed)
-    pts = [{a.name: (int(round(v)) if a.kind == "int" else float(v)) for a, v in zip(axes, row)}
-           for row in x]
+    pts = [
+        {a.name: (int(round(v)) if a.kind == "int" else float(v)) for a, v in zip(axes, row)}
+        for row in x
+    ]
     return Design(kind, axes, pts, samples, seed, {"num_levels": levels}, raw=x)
 
 

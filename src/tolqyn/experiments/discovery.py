@@ -14,17 +14,25 @@ its own outcome):
 The outcome is a boolean condition on per-run outputs, e.g.
 `--output active:max --condition "active_max > 500"`.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from tolqyn.core.errors import TolqynError
-from tolqyn.experiments.store import ExperimentStore, atomic_write_json, output_name, parse_output, run_outputs
+from tolqyn.experiments.store import (
+    ExperimentStore,
+    atomic_write_json,
+    output_name,
+    parse_output,
+    run_outputs,
+)
 
 
 def cases(out, outputs: list[str], condition: str):
     """(X DataFrame of swept parameters per run, y bool array, outputs DataFrame)."""
     import pandas as pd
+
     store = ExperimentStore(out)
     spec = store.spec()
     df = run_outputs(out, outputs)
@@ -36,24 +44,31 @@ def cases(out, outputs: list[str], condition: str):
         y = merged.eval(condition)
     except Exception as e:
         cols = [output_name(*parse_output(o)) for o in outputs]
-        raise TolqynError(f"--condition {condition!r} could not be evaluated ({e}); it may use "
-                          f"the outputs {cols} and the parameters "
-                          f"{[a['name'] for a in spec['design']['axes']]}") from None
+        raise TolqynError(
+            f"--condition {condition!r} could not be evaluated ({e}); it may use "
+            f"the outputs {cols} and the parameters "
+            f"{[a['name'] for a in spec['design']['axes']]}"
+        ) from None
     y = np.asarray(y, dtype=bool)
     names = [a["name"] for a in spec["design"]["axes"]]
     X = merged[names].copy()
     for a in spec["design"]["axes"]:
         if a["kind"] in ("bool", "choice"):
-            X[a["name"]] = X[a["name"]].astype(str).map({str(v): i for i, v in enumerate(
-                a["choices"] or ["False", "True"])})
+            X[a["name"]] = (
+                X[a["name"]]
+                .astype(str)
+                .map({str(v): i for i, v in enumerate(a["choices"] or ["False", "True"])})
+            )
     return X, y, merged
 
 
 def cart(X, y, max_depth: int = 3, min_leaf: float = 0.05, seed: int = 0) -> dict:
     from sklearn.tree import DecisionTreeClassifier
+
     n = len(y)
-    tree = DecisionTreeClassifier(max_depth=max_depth, min_samples_leaf=max(1, int(min_leaf * n)),
-                                  random_state=seed)
+    tree = DecisionTreeClassifier(
+        max_depth=max_depth, min_samples_leaf=max(1, int(min_leaf * n)), random_state=seed
+    )
     tree.fit(X.to_numpy(dtype=float), y)
     t = tree.tree_
     leaves = []
@@ -65,8 +80,14 @@ def cart(X, y, max_depth: int = 3, min_leaf: float = 0.05, seed: int = 0) -> dic
             total = int(t.n_node_samples[node])
             classes = list(tree.classes_)
             frac = float(cnt[classes.index(True)] / cnt.sum()) if True in classes else 0.0
-            leaves.append({"rule": " and ".join(conds) or "(all cases)", "cases": total,
-                           "share": frac, "positives": int(round(frac * total))})
+            leaves.append(
+                {
+                    "rule": " and ".join(conds) or "(all cases)",
+                    "cases": total,
+                    "share": frac,
+                    "positives": int(round(frac * total)),
+                }
+            )
             return
         name = X.columns[t.feature[node]]
         thr = float(t.threshold[node])
@@ -75,8 +96,11 @@ def cart(X, y, max_depth: int = 3, min_leaf: float = 0.05, seed: int = 0) -> dic
 
     walk(0, [])
     leaves.sort(key=lambda l: -l["share"])
-    return {"leaves": leaves, "accuracy": float(tree.score(X.to_numpy(dtype=float), y)),
-            "importance": dict(zip(X.columns, map(float, tree.feature_importances_)))}
+    return {
+        "leaves": leaves,
+        "accuracy": float(tree.score(X.to_numpy(dtype=float), y)),
+        "importance": dict(zip(X.columns, map(float, tree.feature_importances_))),
+    }
 
 
 def prim(X, y, alpha: float = 0.05, min_mass: float = 0.05) -> dict:
@@ -122,26 +146,50 @@ def prim(X, y, alpha: float = 0.05, min_mass: float = 0.05) -> dict:
     chosen = max(traj, key=lambda b: (round(b["density"], 12), b["coverage"]))
     names = list(X.columns)
     full_lo, full_hi = x.min(axis=0), x.max(axis=0)
-    limits = {names[j]: [chosen["low"][j], chosen["high"][j]] for j in range(d)
-              if chosen["low"][j] > full_lo[j] or chosen["high"][j] < full_hi[j]}
-    return {"box": {"limits": limits, "coverage": chosen["coverage"], "density": chosen["density"],
-                    "mass": chosen["mass"]},
-            "base_density": float(y.mean()),
-            "trajectory": [{k: b[k] for k in ("coverage", "density", "mass")} for b in traj]}
+    limits = {
+        names[j]: [chosen["low"][j], chosen["high"][j]]
+        for j in range(d)
+        if chosen["low"][j] > full_lo[j] or chosen["high"][j] < full_hi[j]
+    }
+    return {
+        "box": {
+            "limits": limits,
+            "coverage": chosen["coverage"],
+            "density": chosen["density"],
+            "mass": chosen["mass"],
+        },
+        "base_density": float(y.mean()),
+        "trajectory": [{k: b[k] for k in ("coverage", "density", "mass")} for b in traj],
+    }
 
 
 def _box_stats(lo, hi, inside, y) -> dict:
     n_in = inside.sum()
-    return {"low": [float(v) for v in lo], "high": [float(v) for v in hi],
-            "mass": float(n_in / len(y)), "density": float(y[inside].mean()) if n_in else 0.0,
-            "coverage": float(y[inside].sum() / y.sum()) if y.sum() else 0.0}
+    return {
+        "low": [float(v) for v in lo],
+        "high": [float(v) for v in hi],
+        "mass": float(n_in / len(y)),
+        "density": float(y[inside].mean()) if n_in else 0.0,
+        "coverage": float(y[inside].sum() / y.sum()) if y.sum() else 0.0,
+    }
 
 
-def discover(out, outputs: list[str], condition: str, method: str = "both", max_depth: int = 3,
-             alpha: float = 0.05, min_mass: float = 0.05) -> dict:
+def discover(
+    out,
+    outputs: list[str],
+    condition: str,
+    method: str = "both",
+    max_depth: int = 3,
+    alpha: float = 0.05,
+    min_mass: float = 0.05,
+) -> dict:
     X, y, _ = cases(out, outputs, condition)
-    res = {"condition": condition, "cases": int(len(y)), "positives": int(y.sum()),
-           "base_rate": float(y.mean())}
+    res = {
+        "condition": condition,
+        "cases": int(len(y)),
+        "positives": int(y.sum()),
+        "base_rate": float(y.mean()),
+    }
     if method in ("cart", "both"):
         res["cart"] = cart(X, y, max_depth=max_depth, min_leaf=min_mass)
     if method in ("prim", "both"):
@@ -153,11 +201,15 @@ def discover(out, outputs: list[str], condition: str, method: str = "both", max_
 
 
 def summary_text(res: dict) -> str:
-    lines = [f"outcome: {res['condition']} — {res['positives']} of {res['cases']} runs "
-             f"({res['base_rate']:.0%})"]
+    lines = [
+        f"outcome: {res['condition']} — {res['positives']} of {res['cases']} runs "
+        f"({res['base_rate']:.0%})"
+    ]
     if "cart" in res:
         c = res["cart"]
-        lines.append(f"\nCART (training accuracy {c['accuracy']:.0%}); leaves, most outcome-prone first:")
+        lines.append(
+            f"\nCART (training accuracy {c['accuracy']:.0%}); leaves, most outcome-prone first:"
+        )
         for leaf in c["leaves"]:
             lines.append(f"  {leaf['share']:>5.0%} of {leaf['cases']:>4} runs  if {leaf['rule']}")
     if "prim" in res:
@@ -166,7 +218,12 @@ def summary_text(res: dict) -> str:
             lines.append(f"\nPRIM: {p.get('note', 'no box')}")
         else:
             b = p["box"]
-            lims = "; ".join(f"{k} in [{v[0]:.4g}, {v[1]:.4g}]" for k, v in b["limits"].items()) or "(whole space)"
-            lines.append(f"\nPRIM box: {lims}\n  density {b['density']:.0%} (base {p['base_density']:.0%}), "
-                         f"coverage {b['coverage']:.0%} of outcome runs, mass {b['mass']:.0%} of runs")
+            lims = (
+                "; ".join(f"{k} in [{v[0]:.4g}, {v[1]:.4g}]" for k, v in b["limits"].items())
+                or "(whole space)"
+            )
+            lines.append(
+                f"\nPRIM box: {lims}\n  density {b['density']:.0%} (base {p['base_density']:.0%}), "
+                f"coverage {b['coverage']:.0%} of outcome runs, mass {b['mass']:.0%} of runs"
+            )
     return "\n".join(lines)

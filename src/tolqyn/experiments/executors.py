@@ -12,6 +12,7 @@ A worker that dies (killed, out of memory) loses only the runs it held: the proc
 restarts its pool and hands them out again; Dask reschedules them itself. A run that kills its
 worker again and again is reported as failed, not retried forever.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,6 +29,7 @@ MAX_WORKER_DEATHS = 2
 @dataclass(frozen=True)
 class Task:
     """One run: a scenario (frozen, picklable), one seed, optional step count, a key."""
+
     key: str
     scenario: object
     seed: int
@@ -40,8 +42,8 @@ class Task:
 class Outcome:
     key: str
     ok: bool
-    result: object = None          # RunResult when ok
-    error: str = ""                # one-line error when not ok
+    result: object = None  # RunResult when ok
+    error: str = ""  # one-line error when not ok
     traceback: str = ""
     elapsed_s: float = 0.0
     host: str = ""
@@ -52,8 +54,10 @@ class Outcome:
 def execute(task: Task) -> Outcome:
     """Run one task; never raises for a failing model (the error is part of the outcome)."""
     from tolqyn.api import run_one
+
     if task.model_refs:
         from tolqyn import models
+
         for name, ref in task.model_refs:
             models.MODELS.setdefault(name, ref)
     t0 = time.perf_counter()
@@ -61,19 +65,29 @@ def execute(task: Task) -> Outcome:
     try:
         res = run_one(task.scenario, task.seed, steps=task.steps)
     except Exception as e:  # a failing run is data: record it and let the sweep go on
-        return Outcome(task.key, False, error=f"{type(e).__name__}: {e}",
-                       traceback=traceback.format_exc(limit=20),
-                       elapsed_s=time.perf_counter() - t0, host=host, pid=pid)
-    return Outcome(task.key, True, result=res, elapsed_s=time.perf_counter() - t0, host=host, pid=pid)
+        return Outcome(
+            task.key,
+            False,
+            error=f"{type(e).__name__}: {e}",
+            traceback=traceback.format_exc(limit=20),
+            elapsed_s=time.perf_counter() - t0,
+            host=host,
+            pid=pid,
+        )
+    return Outcome(
+        task.key, True, result=res, elapsed_s=time.perf_counter() - t0, host=host, pid=pid
+    )
 
 
 def _worker_init(threads: int | None) -> None:
     # Ctrl-C is the parent's business: it stops handing out work and leaves a resumable store.
     import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if threads:
         try:
             import numba
+
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         except Exception:
             pass
@@ -81,6 +95,7 @@ def _worker_init(threads: int | None) -> None:
 
 class Executor:
     """Base interface. Use as a context manager; `run(tasks)` yields Outcomes as they finish."""
+
     name = "executor"
     workers = 1
 
@@ -113,6 +128,7 @@ class ProcessExecutor(Executor):
     """A local pool of worker processes ('spawn': safe with Numba's thread pool, which does
     not survive fork). Each worker runs Numba on `threads_per_worker` threads so that N workers
     do not oversubscribe N cores; results do not depend on the thread count."""
+
     name = "process"
 
     def __init__(self, workers: int | None = None, threads_per_worker: int | None = 1):
@@ -124,8 +140,13 @@ class ProcessExecutor(Executor):
     def _start(self):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=mp.get_context("spawn"),
-                                         initializer=_worker_init, initargs=(self.threads,))
+
+        self._pool = ProcessPoolExecutor(
+            self.workers,
+            mp_context=mp.get_context("spawn"),
+            initializer=_worker_init,
+            initargs=(self.threads,),
+        )
 
     def worker_pids(self) -> list[int]:
         """Pids of the live worker processes (for monitoring, and for the test that kills one)."""
@@ -135,12 +156,13 @@ class ProcessExecutor(Executor):
     def run(self, tasks):
         from concurrent.futures import FIRST_COMPLETED, wait
         from concurrent.futures.process import BrokenProcessPool
-        pending = list(tasks)[::-1]     # a stack; pop() hands out tasks in the given order
+
+        pending = list(tasks)[::-1]  # a stack; pop() hands out tasks in the given order
         deaths: dict[str, int] = {}
         if self._pool is None:
             self._start()
         inflight = {}
-        window = 2 * self.workers       # few tasks queued: a dead pool loses little, Ctrl-C is quick
+        window = 2 * self.workers  # few tasks queued: a dead pool loses little, Ctrl-C is quick
         while pending or inflight:
             broken = False
             try:
@@ -166,8 +188,12 @@ class ProcessExecutor(Executor):
                     continue
                 deaths[t.key] = deaths.get(t.key, 0) + 1
                 if deaths[t.key] >= MAX_WORKER_DEATHS:
-                    yield Outcome(t.key, False, error=f"worker process died {deaths[t.key]} times "
-                                  "while this task was in flight (killed or out of memory)")
+                    yield Outcome(
+                        t.key,
+                        False,
+                        error=f"worker process died {deaths[t.key]} times "
+                        "while this task was in flight (killed or out of memory)",
+                    )
                 else:
                     pending.append(t)
             inflight.clear()
@@ -191,18 +217,29 @@ class DaskExecutor(Executor):
     """Runs tasks on a Dask cluster: `address` of an existing scheduler, or a LocalCluster
     of `workers` single-threaded worker processes. Dask reschedules the tasks of a worker
     that dies (up to its `allowed-failures`)."""
+
     name = "dask"
 
-    def __init__(self, address: str | None = None, workers: int | None = None,
-                 threads_per_worker: int | None = 1):
+    def __init__(
+        self,
+        address: str | None = None,
+        workers: int | None = None,
+        threads_per_worker: int | None = 1,
+    ):
         from dask.distributed import Client, LocalCluster
+
         self._cluster = None
         if address:
             self._client = Client(address)
         else:
             n = max(1, int(workers or os.cpu_count() or 1))
-            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=40)
+            self._cluster = LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
             self._client = Client(self._cluster)
         self.threads = threads_per_worker
         self._client.run(_worker_init_dask, threads_per_worker)
@@ -214,11 +251,17 @@ class DaskExecutor(Executor):
 
     def run(self, tasks):
         from dask.distributed import as_completed
+
         by_key = {}
         futures = []
         for t in tasks:
-            f = self._client.submit(_execute_dask, t, self.threads,
-                                    key=f"tolqyn-run-{t.key}-{os.getpid()}-{id(self)}", pure=False)
+            f = self._client.submit(
+                _execute_dask,
+                t,
+                self.threads,
+                key=f"tolqyn-run-{t.key}-{os.getpid()}-{id(self)}",
+                pure=False,
+            )
             by_key[f.key] = t
             futures.append(f)
         try:
@@ -254,14 +297,16 @@ def _worker_init_dask(threads):
     if threads:
         try:
             import numba
+
             numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         except Exception:
             pass
     return True
 
 
-def make_executor(kind: str = "process", workers: int | None = None,
-                  dask_address: str | None = None) -> Executor:
+def make_executor(
+    kind: str = "process", workers: int | None = None, dask_address: str | None = None
+) -> Executor:
     """'serial', 'process' (default) or 'dask' (with an address, or a LocalCluster of
     `workers`)."""
     if dask_address:
@@ -273,4 +318,5 @@ def make_executor(kind: str = "process", workers: int | None = None,
     if kind == "process":
         return ProcessExecutor(workers)
     from tolqyn.core.errors import TolqynError
+
     raise TolqynError(f"unknown executor '{kind}'; allowed: serial, process, dask")

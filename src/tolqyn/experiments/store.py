@@ -14,6 +14,7 @@ crash or Ctrl-C leaves either the whole file or nothing. A run counts as finishe
 record exists (the Parquet file is renamed in before the record), so a resumed sweep skips
 exactly the runs that completed.
 """
+
 from __future__ import annotations
 
 import json
@@ -52,6 +53,7 @@ def atomic_write_json(path: Path, obj) -> None:
 def atomic_write_table(path: Path, table) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
+
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     atomic_write_bytes(path, sink.getvalue().to_pybytes())
@@ -86,16 +88,22 @@ class ExperimentStore:
         if self.exists():
             old = self.spec()
             if old.get("fingerprint") != spec["fingerprint"]:
-                diffs = [k for k in ("scenario_hash", "design", "seeds", "steps", "n_points")
-                         if old.get(k) != spec.get(k)]
+                diffs = [
+                    k
+                    for k in ("scenario_hash", "design", "seeds", "steps", "n_points")
+                    if old.get(k) != spec.get(k)
+                ]
                 raise TolqynError(
                     f"{self.root} already holds a different experiment "
                     f"(differs in: {', '.join(diffs) or 'points'}); use another --out directory "
-                    "or delete this one")
+                    "or delete this one"
+                )
             return "resume"
         if self.root.exists() and any(self.root.iterdir()):
-            raise TolqynError(f"{self.root} exists and is not an experiment directory; "
-                              "choose an empty or new --out directory")
+            raise TolqynError(
+                f"{self.root} exists and is not an experiment directory; "
+                "choose an empty or new --out directory"
+            )
         self.root.mkdir(parents=True, exist_ok=True)
         atomic_write_table(self.root / "points.parquet", points_table)
         atomic_write_json(self.spec_path, spec)
@@ -103,8 +111,10 @@ class ExperimentStore:
 
     def spec(self) -> dict:
         if not self.exists():
-            raise TolqynError(f"{self.root}: not an experiment directory (no experiment.json); "
-                              "create one with `tolqyn sweep ... --out DIR`")
+            raise TolqynError(
+                f"{self.root}: not an experiment directory (no experiment.json); "
+                "create one with `tolqyn sweep ... --out DIR`"
+            )
         with open(self.spec_path) as f:
             return json.load(f)
 
@@ -127,24 +137,43 @@ class ExperimentStore:
         """Runs whose results are safely stored (failed runs are retried on resume)."""
         done = set()
         for rid, rec in self.records().items():
-            if rec.get("status") == "ok" and self.result_path(rec["point_id"], rec["replicate"]).exists():
+            if (
+                rec.get("status") == "ok"
+                and self.result_path(rec["point_id"], rec["replicate"]).exists()
+            ):
                 done.add(rid)
         return done
 
     def write_outcome(self, outcome, point_id: int, replicate: int, seed: int) -> dict:
         rid = run_id(point_id, replicate)
-        rec = {"run_id": rid, "point_id": point_id, "replicate": replicate, "seed": seed,
-               "status": "ok" if outcome.ok else "error", "error": outcome.error,
-               "traceback": outcome.traceback, "elapsed_s": round(outcome.elapsed_s, 6),
-               "host": outcome.host, "pid": outcome.pid, "finished_at": time.time(),
-               "init_s": None, "loop_s": None, "n_agents": None, "steps": None}
+        rec = {
+            "run_id": rid,
+            "point_id": point_id,
+            "replicate": replicate,
+            "seed": seed,
+            "status": "ok" if outcome.ok else "error",
+            "error": outcome.error,
+            "traceback": outcome.traceback,
+            "elapsed_s": round(outcome.elapsed_s, 6),
+            "host": outcome.host,
+            "pid": outcome.pid,
+            "finished_at": time.time(),
+            "init_s": None,
+            "loop_s": None,
+            "n_agents": None,
+            "steps": None,
+        }
         if outcome.ok:
             res = outcome.result
             table = _run_table(res, rid, point_id, replicate, seed)
             atomic_write_table(self.result_path(point_id, replicate), table)
             tm = res.manifest.get("timings", {})
-            rec.update(init_s=tm.get("init_s"), loop_s=tm.get("loop_s"),
-                       n_agents=res.manifest.get("n_agents"), steps=res.manifest.get("steps"))
+            rec.update(
+                init_s=tm.get("init_s"),
+                loop_s=tm.get("loop_s"),
+                n_agents=res.manifest.get("n_agents"),
+                steps=res.manifest.get("steps"),
+            )
         atomic_write_json(self.record_path(rid), rec)
         return rec
 
@@ -163,6 +192,7 @@ class ExperimentStore:
         """A DuckDB file with views over this experiment's files (absolute paths), for use
         from DuckDB itself; `tolqyn query` builds the same views on the fly."""
         import duckdb
+
         path = self.root / "catalog.duckdb"
         tmp = self.root / ".catalog.duckdb.tmp"
         for p in (tmp, Path(str(tmp) + ".wal")):
@@ -179,6 +209,7 @@ class ExperimentStore:
 
 def _run_table(res, rid: str, point_id: int, replicate: int, seed: int):
     import pyarrow as pa
+
     t = res.to_arrow()
     n = t.num_rows
     t = t.add_column(0, "seed", pa.array([seed] * n, type=pa.int64()))
@@ -214,46 +245,73 @@ def create_views(con, roots: list[Path], temporary: bool = True) -> None:
     for root in roots:
         name = _sql_str(root.name)
         if any((root / "results").glob("*/*.parquet")):
-            res_parts.append(f"SELECT {name} AS experiment, * FROM read_parquet("
-                             f"{_sql_str(str(root / 'results' / '*' / '*.parquet'))}, "
-                             "union_by_name=true, hive_partitioning=false)")
+            res_parts.append(
+                f"SELECT {name} AS experiment, * FROM read_parquet("
+                f"{_sql_str(str(root / 'results' / '*' / '*.parquet'))}, "
+                "union_by_name=true, hive_partitioning=false)"
+            )
         if any((root / "runs").glob("*.json")):
-            run_parts.append(f"SELECT {name} AS experiment, * FROM read_json("
-                             f"{_sql_str(str(root / 'runs' / '*.json'))}, format='auto', "
-                             "union_by_name=true)")
+            run_parts.append(
+                f"SELECT {name} AS experiment, * FROM read_json("
+                f"{_sql_str(str(root / 'runs' / '*.json'))}, format='auto', "
+                "union_by_name=true)"
+            )
         if (root / "points.parquet").exists():
-            pt_parts.append(f"SELECT {name} AS experiment, * FROM read_parquet("
-                            f"{_sql_str(str(root / 'points.parquet'))})")
+            pt_parts.append(
+                f"SELECT {name} AS experiment, * FROM read_parquet("
+                f"{_sql_str(str(root / 'points.parquet'))})"
+            )
         with open(root / "experiment.json") as f:
             spec = json.load(f)
-        exp_rows.append("SELECT " + ", ".join([
-            f"{name} AS experiment", f"{_sql_str(root)} AS path",
-            f"{_sql_str(spec.get('scenario'))} AS scenario",
-            f"{_sql_str(spec.get('scenario_hash'))} AS scenario_hash",
-            f"{_sql_str(spec.get('model'))} AS model",
-            f"{_sql_str(spec.get('design', {}).get('kind'))} AS design",
-            f"{int(spec.get('n_points', 0))} AS n_points",
-            f"{int(spec.get('replicates', 0))} AS replicates",
-            f"{_sql_str(spec.get('version'))} AS version"]))
-    empty_res = ("SELECT NULL::VARCHAR AS experiment, NULL::VARCHAR AS run_id, NULL::INTEGER AS point_id, "
-                 "NULL::INTEGER AS replicate, NULL::BIGINT AS seed, NULL::BIGINT AS step, "
-                 "NULL::VARCHAR AS region, NULL::VARCHAR AS metric, NULL::DOUBLE AS value WHERE false")
-    empty_runs = ("SELECT NULL::VARCHAR AS experiment, NULL::VARCHAR AS run_id, NULL::INTEGER AS point_id, "
-                  "NULL::INTEGER AS replicate, NULL::BIGINT AS seed, NULL::VARCHAR AS status, "
-                  "NULL::VARCHAR AS error WHERE false")
-    con.execute(f"CREATE OR REPLACE {kw} results AS " +
-                (" UNION ALL BY NAME ".join(res_parts) if res_parts else empty_res))
-    con.execute(f"CREATE OR REPLACE {kw} runs AS " +
-                (" UNION ALL BY NAME ".join(run_parts) if run_parts else empty_runs))
-    con.execute(f"CREATE OR REPLACE {kw} points AS " +
-                (" UNION ALL BY NAME ".join(pt_parts) if pt_parts else
-                 "SELECT NULL::VARCHAR AS experiment, NULL::INTEGER AS point_id WHERE false"))
+        exp_rows.append(
+            "SELECT "
+            + ", ".join(
+                [
+                    f"{name} AS experiment",
+                    f"{_sql_str(root)} AS path",
+                    f"{_sql_str(spec.get('scenario'))} AS scenario",
+                    f"{_sql_str(spec.get('scenario_hash'))} AS scenario_hash",
+                    f"{_sql_str(spec.get('model'))} AS model",
+                    f"{_sql_str(spec.get('design', {}).get('kind'))} AS design",
+                    f"{int(spec.get('n_points', 0))} AS n_points",
+                    f"{int(spec.get('replicates', 0))} AS replicates",
+                    f"{_sql_str(spec.get('version'))} AS version",
+                ]
+            )
+        )
+    empty_res = (
+        "SELECT NULL::VARCHAR AS experiment, NULL::VARCHAR AS run_id, NULL::INTEGER AS point_id, "
+        "NULL::INTEGER AS replicate, NULL::BIGINT AS seed, NULL::BIGINT AS step, "
+        "NULL::VARCHAR AS region, NULL::VARCHAR AS metric, NULL::DOUBLE AS value WHERE false"
+    )
+    empty_runs = (
+        "SELECT NULL::VARCHAR AS experiment, NULL::VARCHAR AS run_id, NULL::INTEGER AS point_id, "
+        "NULL::INTEGER AS replicate, NULL::BIGINT AS seed, NULL::VARCHAR AS status, "
+        "NULL::VARCHAR AS error WHERE false"
+    )
+    con.execute(
+        f"CREATE OR REPLACE {kw} results AS "
+        + (" UNION ALL BY NAME ".join(res_parts) if res_parts else empty_res)
+    )
+    con.execute(
+        f"CREATE OR REPLACE {kw} runs AS "
+        + (" UNION ALL BY NAME ".join(run_parts) if run_parts else empty_runs)
+    )
+    con.execute(
+        f"CREATE OR REPLACE {kw} points AS "
+        + (
+            " UNION ALL BY NAME ".join(pt_parts)
+            if pt_parts
+            else "SELECT NULL::VARCHAR AS experiment, NULL::INTEGER AS point_id WHERE false"
+        )
+    )
     con.execute(f"CREATE OR REPLACE {kw} experiments AS " + " UNION ALL ".join(exp_rows))
 
 
 def connect(path):
     """An in-memory DuckDB connection with the catalog views over `path`."""
     import duckdb
+
     con = duckdb.connect()
     create_views(con, find_experiments(path))
     return con
@@ -263,12 +321,15 @@ def query(path, sql: str):
     """Run SQL against the views of one experiment or of every experiment below a folder;
     returns a pandas DataFrame."""
     import duckdb
+
     con = connect(path)
     try:
         return con.execute(sql).df()
     except duckdb.Error as e:
-        raise TolqynError(f"query failed: {e}\nviews: results(experiment, run_id, point_id, replicate, "
-                          "seed, step, region, metric, value[, date]), runs, points, experiments") from None
+        raise TolqynError(
+            f"query failed: {e}\nviews: results(experiment, run_id, point_id, replicate, "
+            "seed, step, region, metric, value[, date]), runs, points, experiments"
+        ) from None
     finally:
         con.close()
 
@@ -284,6 +345,7 @@ def parse_output(text: str) -> tuple[str, str, str]:
     stat = stat or "final"
     if stat not in STATS:
         from tolqyn.core.errors import UnknownParamError
+
         raise UnknownParamError(stat, STATS, source="--output", what="statistic")
     return metric.strip(), stat, (region.strip() or "ALL")
 
@@ -295,23 +357,35 @@ def output_name(metric: str, stat: str, region: str) -> str:
 def run_outputs(path, outputs: list[str]):
     """One row per successful run (run_id, point_id, replicate, seed) with one column per
     output `metric:stat@region`. A run that lacks the metric gets NaN."""
-    import pandas as pd
     con = connect(path)
     try:
-        runs = con.execute("SELECT run_id, point_id, replicate, seed FROM runs WHERE status = 'ok' "
-                           "ORDER BY point_id, replicate").df()
+        runs = con.execute(
+            "SELECT run_id, point_id, replicate, seed FROM runs WHERE status = 'ok' "
+            "ORDER BY point_id, replicate"
+        ).df()
         known = set(con.execute("SELECT DISTINCT metric FROM results").df()["metric"])
         for text in outputs:
             metric, stat, region = parse_output(text)
             if metric not in known:
                 from tolqyn.core.errors import UnknownParamError
+
                 raise UnknownParamError(metric, known, source="--output", what="metric")
-            agg = {"final": "arg_max(value, step)", "max": "max(value)", "min": "min(value)",
-                   "mean": "avg(value)", "sum": "sum(value)", "peak_step": "arg_max(step, value)"}[stat]
-            df = con.execute(f"SELECT run_id, {agg} AS v FROM results WHERE metric = ? AND region = ? "
-                             "GROUP BY run_id", [metric, region]).df()
-            runs = runs.merge(df.rename(columns={"v": output_name(metric, stat, region)}),
-                              on="run_id", how="left")
+            agg = {
+                "final": "arg_max(value, step)",
+                "max": "max(value)",
+                "min": "min(value)",
+                "mean": "avg(value)",
+                "sum": "sum(value)",
+                "peak_step": "arg_max(step, value)",
+            }[stat]
+            df = con.execute(
+                f"SELECT run_id, {agg} AS v FROM results WHERE metric = ? AND region = ? "
+                "GROUP BY run_id",
+                [metric, region],
+            ).df()
+            runs = runs.merge(
+                df.rename(columns={"v": output_name(metric, stat, region)}), on="run_id", how="left"
+            )
         return runs
     finally:
         con.close()

@@ -3,6 +3,7 @@
 `sweep(...)` is what `tolqyn sweep` calls. Running it again with the same arguments on the same
 directory runs only what is missing (and retries runs that failed).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -31,29 +32,45 @@ class SweepReport:
 
     @property
     def complete(self) -> bool:
-        return not self.interrupted and self.done_before + self.ran - self.failed >= self.total \
+        return (
+            not self.interrupted
+            and self.done_before + self.ran - self.failed >= self.total
             and self.failed == 0
+        )
 
     @property
     def runs_per_minute(self) -> float:
         return 60.0 * self.ran / self.wall_s if self.wall_s > 0 else float("nan")
 
 
-def plan_experiment(scenario, *, design: str = "grid", samples: int = 3, replicates: int = 1,
-                    params: list[str] | None = None, steps: int | None = None,
-                    seed: int | None = None, design_obj: Design | None = None):
+def plan_experiment(
+    scenario,
+    *,
+    design: str = "grid",
+    samples: int = 3,
+    replicates: int = 1,
+    params: list[str] | None = None,
+    steps: int | None = None,
+    seed: int | None = None,
+    design_obj: Design | None = None,
+):
     """(spec, design, per-point scenarios, seeds) without running anything."""
     from tolqyn.models import MODELS, all_param_specs, get_model
+
     specs = all_param_specs(get_model(scenario.model))
     if design_obj is None:
         if design == "ensemble" and params:
-            raise TolqynError("--design ensemble varies no parameter; drop --param or pick a design")
+            raise TolqynError(
+                "--design ensemble varies no parameter; drop --param or pick a design"
+            )
         axes = [] if design == "ensemble" else axes_for(specs, params)
         design_obj = build_design(design, axes, samples, seed=0 if seed is None else seed)
     base_seed = scenario.seed if seed is None else int(seed)
     seeds = replicate_seeds(base_seed, replicates)
-    point_scenarios = [scenario.with_params(pt, source=f"design point {i}")
-                       for i, pt in enumerate(design_obj.points)]
+    point_scenarios = [
+        scenario.with_params(pt, source=f"design point {i}")
+        for i, pt in enumerate(design_obj.points)
+    ]
     spec = {
         "format": "tolqyn-experiment/1",
         "scenario": scenario.name,
@@ -77,12 +94,15 @@ def plan_experiment(scenario, *, design: str = "grid", samples: int = 3, replica
         spec["design"]["raw"] = design_obj.raw.tolist()
     fp_src = {k: spec[k] for k in ("scenario_hash", "model", "steps", "seeds", "point_hashes")}
     fp_src["design"] = {k: v for k, v in spec["design"].items()}
-    spec["fingerprint"] = hashlib.sha256(json.dumps(fp_src, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    spec["fingerprint"] = hashlib.sha256(
+        json.dumps(fp_src, sort_keys=True, default=str).encode()
+    ).hexdigest()[:16]
     return spec, design_obj, point_scenarios, seeds
 
 
 def points_table(design: Design):
     import pyarrow as pa
+
     cols = {"point_id": pa.array(range(len(design.points)), type=pa.int32())}
     for a in design.axes:
         vals = [p[a.name] for p in design.points]
@@ -95,20 +115,41 @@ def points_table(design: Design):
     return pa.table(cols)
 
 
-def sweep(scenario, out, *, design: str = "grid", samples: int = 3, replicates: int = 1,
-          params: list[str] | None = None, steps: int | None = None, seed: int | None = None,
-          executor: Executor | None = None, workers: int | None = None,
-          dask_address: str | None = None, executor_kind: str = "process",
-          progress: bool = True, on_outcome=None, design_obj: Design | None = None,
-          console=None) -> SweepReport:
+def sweep(
+    scenario,
+    out,
+    *,
+    design: str = "grid",
+    samples: int = 3,
+    replicates: int = 1,
+    params: list[str] | None = None,
+    steps: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    dask_address: str | None = None,
+    executor_kind: str = "process",
+    progress: bool = True,
+    on_outcome=None,
+    design_obj: Design | None = None,
+    console=None,
+) -> SweepReport:
     """Run (or finish) an experiment. `scenario` is a Scenario (with any --set applied).
 
     `on_outcome(record)` is called after each run is stored (used by progress displays and
     tests). KeyboardInterrupt stops the sweep, leaves a resumable store and re-raises."""
     from tolqyn.models import MODELS
+
     spec, design_obj, point_scenarios, seeds = plan_experiment(
-        scenario, design=design, samples=samples, replicates=replicates, params=params,
-        steps=steps, seed=seed, design_obj=design_obj)
+        scenario,
+        design=design,
+        samples=samples,
+        replicates=replicates,
+        params=params,
+        steps=steps,
+        seed=seed,
+        design_obj=design_obj,
+    )
     store = ExperimentStore(out)
     store.create_or_check(spec, points_table(design_obj))
     done = store.finished()
@@ -143,9 +184,12 @@ def sweep(scenario, out, *, design: str = "grid", samples: int = 3, replicates: 
                 report.failed += 1
                 report.errors.append((outcome.key, outcome.error))
             if prog is not None:
-                prog.update(task_id, advance=1,
-                            failed=report.failed,
-                            rate=60.0 * report.ran / max(1e-9, time.perf_counter() - t0))
+                prog.update(
+                    task_id,
+                    advance=1,
+                    failed=report.failed,
+                    rate=60.0 * report.ran / max(1e-9, time.perf_counter() - t0),
+                )
             if on_outcome is not None:
                 on_outcome(rec)
     except KeyboardInterrupt:
@@ -162,45 +206,85 @@ def sweep(scenario, out, *, design: str = "grid", samples: int = 3, replicates: 
 
 
 def _progress(console, spec, done_before, executor_desc):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
-    prog = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TextColumn("{task.fields[rate]:.1f} runs/min"),
-                    TextColumn("[red]{task.fields[failed]} failed"),
-                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                    console=console, transient=False)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    prog = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]:.1f} runs/min"),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
     prog.start()
-    task_id = prog.add_task(f"{spec['scenario']} on {executor_desc}", total=spec["n_runs"],
-                            completed=done_before, failed=0, rate=0.0)
+    task_id = prog.add_task(
+        f"{spec['scenario']} on {executor_desc}",
+        total=spec["n_runs"],
+        completed=done_before,
+        failed=0,
+        rate=0.0,
+    )
     return prog, task_id
 
 
-def _write_manifest(store: ExperimentStore, spec: dict, report: SweepReport, started: str,
-                    executor_desc: str) -> None:
+def _write_manifest(
+    store: ExperimentStore, spec: dict, report: SweepReport, started: str, executor_desc: str
+) -> None:
     recs = store.records()
     ok = [r for r in recs.values() if r.get("status") == "ok"]
     failed = [r for r in recs.values() if r.get("status") != "ok"]
     old = store.manifest()
     sessions = list(old.get("sessions", []))
-    sessions.append({"started": started, "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                     "executor": executor_desc, "runs": report.ran, "failed": report.failed,
-                     "wall_s": round(report.wall_s, 3), "interrupted": report.interrupted,
-                     "host": platform.node()})
+    sessions.append(
+        {
+            "started": started,
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "executor": executor_desc,
+            "runs": report.ran,
+            "failed": report.failed,
+            "wall_s": round(report.wall_s, 3),
+            "interrupted": report.interrupted,
+            "host": platform.node(),
+        }
+    )
     run_s = sum(r.get("elapsed_s") or 0.0 for r in ok)
     manifest = {
-        "scenario": spec["scenario"], "scenario_hash": spec["scenario_hash"],
-        "model": spec["model"], "version": spec["version"], "base_seed": spec["base_seed"],
-        "seeds": spec["seeds"], "steps": spec["steps"], "design": spec["design"]["kind"],
-        "n_points": spec["n_points"], "n_runs": spec["n_runs"],
-        "runs_ok": len(ok), "runs_failed": len(failed),
+        "scenario": spec["scenario"],
+        "scenario_hash": spec["scenario_hash"],
+        "model": spec["model"],
+        "version": spec["version"],
+        "base_seed": spec["base_seed"],
+        "seeds": spec["seeds"],
+        "steps": spec["steps"],
+        "design": spec["design"]["kind"],
+        "n_points": spec["n_points"],
+        "n_runs": spec["n_runs"],
+        "runs_ok": len(ok),
+        "runs_failed": len(failed),
         "runs_missing": spec["n_runs"] - len(ok) - len(failed),
         "complete": len(ok) == spec["n_runs"],
-        "timings": {"run_s_total": round(run_s, 3),
-                    "run_s_mean": round(run_s / len(ok), 4) if ok else None,
-                    "wall_s_total": round(sum(s["wall_s"] for s in sessions), 3)},
+        "timings": {
+            "run_s_total": round(run_s, 3),
+            "run_s_mean": round(run_s / len(ok), 4) if ok else None,
+            "wall_s_total": round(sum(s["wall_s"] for s in sessions), 3),
+        },
         "hosts": sorted({r.get("host", "") for r in recs.values()}),
-        "parent_host": {"node": platform.node(), "python": platform.python_version(),
-                        "machine": platform.machine()},
+        "parent_host": {
+            "node": platform.node(),
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+        },
         "sessions": sessions,
         "failures": [{"run_id": r["run_id"], "error": r.get("error")} for r in failed][:50],
     }
@@ -219,11 +303,13 @@ def _plain(v):
 
 def _version() -> str:
     from tolqyn import __version__
+
     return __version__
 
 
 def load_for_sweep(scenario: str, sets: list[str] | None = None):
     from tolqyn.scenarios.loader import load_scenario, parse_set_options
+
     overrides = parse_set_options(sets)
     return load_scenario(scenario, overrides=overrides or None)
 

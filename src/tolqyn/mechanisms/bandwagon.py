@@ -15,6 +15,7 @@ Sources: Granovetter 1978 (thresholds, the 0..99 riot); Kuran 1989/1991 (private
 preference, revolutionary thresholds that depend on repression); Watts 2002; Makowsky &
 Rubin 2013 (network range). Seed: 001 (friends and relatives who think the demands are fair
 but do not go out)."""
+
 from __future__ import annotations
 
 import math
@@ -39,8 +40,22 @@ def tau_init_kernel(key, mean, sd, out):
 
 
 @njit(parallel=True, cache=True)
-def voice_willing_kernel(status, tau0, grievance, site, risk, region, exit_signal, seen, a_g, a_r,
-                         use_bandwagon, threshold, out, willing):
+def voice_willing_kernel(
+    status,
+    tau0,
+    grievance,
+    site,
+    risk,
+    region,
+    exit_signal,
+    seen,
+    a_g,
+    a_r,
+    use_bandwagon,
+    threshold,
+    out,
+    willing,
+):
     """Who would dissent publicly (out[i] = 1 if seen_i >= tau_i, with
     tau_i = tau0_i - a_g·G_i + a_r·risk_site - exit_signal_region; everyone when the switch is
     off, nobody who is jailed, gone or dead) and, in the same pass, how many of them at liberty
@@ -78,33 +93,94 @@ class Bandwagon(Module):
     def define_params(cls):
         cite = "Granovetter 1978; Kuran 1989, 1991"
         return [
-            Param("bandwagon_on", True, "switch: off lets private dissent become public without a threshold "
-                  "(pure Epstein rule)", kind="bool", sweepable=False),
-            Param("tau_mean", 0.35, "μ_τ: mean personal threshold (share of protest one must see)", -1.0, 2.0,
-                  unit="1", citation=cite + "; LITERATURE.md mechanism map (τ ~ N(0.25, 0.05–0.2) before grievance)"),
-            Param("tau_sd", 0.12, "σ_τ: spread of personal thresholds", 0.0, 1.0, unit="1", citation=cite),
-            Param("tau_grievance", 0.3, "a_G: fall of the threshold per unit of grievance", 0.0, 5.0, unit="1",
-                  citation="Kuran 1991 (private preference lowers the revolutionary threshold)"),
-            Param("tau_repression", 0.25, "a_R: rise of the threshold per unit of perceived risk", 0.0, 5.0,
-                  unit="1", citation="Kuran 1991 (thresholds depend on the punishment of dissent)"),
+            Param(
+                "bandwagon_on",
+                True,
+                "switch: off lets private dissent become public without a threshold "
+                "(pure Epstein rule)",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "tau_mean",
+                0.35,
+                "μ_τ: mean personal threshold (share of protest one must see)",
+                -1.0,
+                2.0,
+                unit="1",
+                citation=cite
+                + "; LITERATURE.md mechanism map (τ ~ N(0.25, 0.05–0.2) before grievance)",
+            ),
+            Param(
+                "tau_sd",
+                0.12,
+                "σ_τ: spread of personal thresholds",
+                0.0,
+                1.0,
+                unit="1",
+                citation=cite,
+            ),
+            Param(
+                "tau_grievance",
+                0.3,
+                "a_G: fall of the threshold per unit of grievance",
+                0.0,
+                5.0,
+                unit="1",
+                citation="Kuran 1991 (private preference lowers the revolutionary threshold)",
+            ),
+            Param(
+                "tau_repression",
+                0.25,
+                "a_R: rise of the threshold per unit of perceived risk",
+                0.0,
+                5.0,
+                unit="1",
+                citation="Kuran 1991 (thresholds depend on the punishment of dissent)",
+            ),
         ]
 
     def define_states(self):
-        return [State("tau0", np.float32, 0.0, "personal bandwagon threshold before grievance and repression"),
-                State("voice_ok", np.uint8, 0, "1 if the citizen sees enough protest to dissent publicly")]
+        return [
+            State(
+                "tau0",
+                np.float32,
+                0.0,
+                "personal bandwagon threshold before grievance and repression",
+            ),
+            State(
+                "voice_ok", np.uint8, 0, "1 if the citizen sees enough protest to dissent publicly"
+            ),
+        ]
 
     def init(self, sim):
         self._willing = np.zeros(sim.country.n_loc)
         sim.country.site_willing = np.zeros(sim.country.n_loc)
-        tau_init_kernel(sim.streams("threshold").key, float(sim.params["tau_mean"]),
-                        float(sim.params["tau_sd"]), sim.pop.tau0)
+        tau_init_kernel(
+            sim.streams("threshold").key,
+            float(sim.params["tau_mean"]),
+            float(sim.params["tau_sd"]),
+            sim.pop.tau0,
+        )
 
     def step(self, sim, phase):
         p, pop, cs = sim.params, sim.pop, sim.country
         # risk is last step's (perception lags one step); the protest module turns the
         # willing crowd of this step into the crowd size that sets this step's risk
-        voice_willing_kernel(pop.status, pop.tau0, pop.grievance, pop.site, cs.risk, pop.region,
-                             cs.exit_signal, pop.seen, float(p["tau_grievance"]), float(p["tau_repression"]),
-                             bool(p["bandwagon_on"]), float(p["activation_threshold"]), pop.voice_ok,
-                             self._willing)
+        voice_willing_kernel(
+            pop.status,
+            pop.tau0,
+            pop.grievance,
+            pop.site,
+            cs.risk,
+            pop.region,
+            cs.exit_signal,
+            pop.seen,
+            float(p["tau_grievance"]),
+            float(p["tau_repression"]),
+            bool(p["bandwagon_on"]),
+            float(p["activation_threshold"]),
+            pop.voice_ok,
+            self._willing,
+        )
         cs.site_willing[:] = self._willing * cs.scale

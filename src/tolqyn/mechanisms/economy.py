@@ -10,6 +10,7 @@ towards p; a price cut below the reference point removes the shock at once.
 Sources: McCulloch et al. 2022 (fuel-price shocks drive riots, notably in fixed-price energy
 exporters); von Uexkull et al. 2024; Drabo et al. 2023; seeds 000 (devaluation) and 003
 (the fuel price that sparked January 2022)."""
+
 from __future__ import annotations
 
 import math
@@ -31,28 +32,92 @@ class Economy(Module):
     @classmethod
     def define_params(cls):
         return [
-            Param("economy_on", True, "switch: economic shocks feed hardship", kind="bool", sweepable=False),
-            Param("fuel_price_base", 60.0, "LPG retail price before the shock, every region (2021 level)",
-                  1.0, 1000.0, unit="KZT/litre", citation="unrest_2022.csv (theglobaleye.it; RFE/RL)"),
-            Param("fuel_weight", 0.3, "hardship per unit log-increase of the fuel price over its reference",
-                  0.0, 3.0, unit="hardship per ln-unit", citation=CITE),
-            Param("exchange_rate", 431.8, "KZT per USD (NBK rate, frozen 3–12 Jan 2022)", 1.0, 5000.0,
-                  unit="KZT/USD", citation="unrest_2022.csv (NBK via makenerzhan-gif/kazakhstan-economic-data)"),
-            Param("fx_weight", 0.5, "hardship per unit log-depreciation of the tenge over its reference",
-                  0.0, 3.0, unit="hardship per ln-unit", citation="Drabo et al. 2023 (exchange-rate instability amplifies fuel-price protest); seed 000"),
-            Param("inflation_annual", 0.084, "consumer-price inflation, Dec/Dec", -0.5, 5.0, unit="1/year",
-                  citation="context.csv (IMF WEO: 8.4 % in 2021)"),
-            Param("inflation_reference", 0.084, "inflation people are used to (no hardship at or below it)",
-                  -0.5, 5.0, unit="1/year", citation="adaptation-level assumption (documented in docs/odd/country.md)"),
-            Param("inflation_weight", 1.0, "hardship per unit of inflation above the reference", 0.0, 10.0,
-                  unit="hardship per (1/year)", citation="Bellemare 2015 (price levels drive unrest)"),
-            Param("adaptation_half_life", 12.0, "half-life of adaptation of the reference price to the current price",
-                  0.1, 3650.0, unit="days", citation="adaptation-level theory; chosen so that a shock is still felt a week later (calibrated, docs/odd/country.md)"),
+            Param(
+                "economy_on",
+                True,
+                "switch: economic shocks feed hardship",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "fuel_price_base",
+                60.0,
+                "LPG retail price before the shock, every region (2021 level)",
+                1.0,
+                1000.0,
+                unit="KZT/litre",
+                citation="unrest_2022.csv (theglobaleye.it; RFE/RL)",
+            ),
+            Param(
+                "fuel_weight",
+                0.3,
+                "hardship per unit log-increase of the fuel price over its reference",
+                0.0,
+                3.0,
+                unit="hardship per ln-unit",
+                citation=CITE,
+            ),
+            Param(
+                "exchange_rate",
+                431.8,
+                "KZT per USD (NBK rate, frozen 3–12 Jan 2022)",
+                1.0,
+                5000.0,
+                unit="KZT/USD",
+                citation="unrest_2022.csv (NBK via makenerzhan-gif/kazakhstan-economic-data)",
+            ),
+            Param(
+                "fx_weight",
+                0.5,
+                "hardship per unit log-depreciation of the tenge over its reference",
+                0.0,
+                3.0,
+                unit="hardship per ln-unit",
+                citation="Drabo et al. 2023 (exchange-rate instability amplifies fuel-price protest); seed 000",
+            ),
+            Param(
+                "inflation_annual",
+                0.084,
+                "consumer-price inflation, Dec/Dec",
+                -0.5,
+                5.0,
+                unit="1/year",
+                citation="context.csv (IMF WEO: 8.4 % in 2021)",
+            ),
+            Param(
+                "inflation_reference",
+                0.084,
+                "inflation people are used to (no hardship at or below it)",
+                -0.5,
+                5.0,
+                unit="1/year",
+                citation="adaptation-level assumption (documented in docs/odd/country.md)",
+            ),
+            Param(
+                "inflation_weight",
+                1.0,
+                "hardship per unit of inflation above the reference",
+                0.0,
+                10.0,
+                unit="hardship per (1/year)",
+                citation="Bellemare 2015 (price levels drive unrest)",
+            ),
+            Param(
+                "adaptation_half_life",
+                12.0,
+                "half-life of adaptation of the reference price to the current price",
+                0.1,
+                3650.0,
+                unit="days",
+                citation="adaptation-level theory; chosen so that a shock is still felt a week later (calibrated, docs/odd/country.md)",
+            ),
         ]
 
     def define_results(self):
-        return [Result("fuel_price", "LPG retail price", "value", True),
-                Result("economic_shock", "hardship added by economic shocks", "value", True)]
+        return [
+            Result("fuel_price", "LPG retail price", "value", True),
+            Result("economic_shock", "hardship added by economic shocks", "value", True),
+        ]
 
     def init(self, sim):
         cs = sim.country
@@ -71,8 +136,12 @@ class Economy(Module):
         cs = sim.country
         if not (isinstance(price, (int, float)) and price > 0):
             from tolqyn.core.errors import ScenarioError
-            raise ScenarioError(f"fuel_price: price must be a positive number, got {price!r}",
-                                source=sim.scenario.source, field="events.params.price")
+
+            raise ScenarioError(
+                f"fuel_price: price must be a positive number, got {price!r}",
+                source=sim.scenario.source,
+                field="events.params.price",
+            )
         cs.fuel_price[cs.region_mask(regions, sim.scenario.source)] = float(price)
         cs.log.append((sim.t, f"fuel price {price} in {regions}"))
 
@@ -84,8 +153,11 @@ class Economy(Module):
         fuel = np.maximum(0.0, np.log(cs.fuel_price / cs.fuel_ref))
         fx = max(0.0, math.log(float(p["exchange_rate"]) / cs.fx_ref))
         infl = max(0.0, float(p["inflation_annual"]) - float(p["inflation_reference"]))
-        cs.econ_shock[:] = (float(p["fuel_weight"]) * fuel + float(p["fx_weight"]) * fx
-                            + float(p["inflation_weight"]) * infl)
+        cs.econ_shock[:] = (
+            float(p["fuel_weight"]) * fuel
+            + float(p["fx_weight"]) * fx
+            + float(p["inflation_weight"]) * infl
+        )
 
     def step(self, sim, phase):
         # events of this step have been applied: the shock is felt today, adaptation follows
@@ -106,5 +178,9 @@ class Economy(Module):
     def _record(self, sim):
         cs = sim.country
         w = cs.reg_persons / max(cs.reg_persons.sum(), 1.0)
-        sim.results.record("fuel_price", sim.t, float((cs.fuel_price * w).sum()), cs.fuel_price.copy())
-        sim.results.record("economic_shock", sim.t, float((cs.econ_shock * w).sum()), cs.econ_shock.copy())
+        sim.results.record(
+            "fuel_price", sim.t, float((cs.fuel_price * w).sum()), cs.fuel_price.copy()
+        )
+        sim.results.record(
+            "economic_shock", sim.t, float((cs.econ_shock * w).sum()), cs.econ_shock.copy()
+        )

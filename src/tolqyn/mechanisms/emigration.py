@@ -12,6 +12,7 @@ terms. Emigrants leave the population of would-be protesters (mechanism 10's dra
 Sources: Klabunde & Willekens 2016; Beine et al. 2011; Hirschman 1970. Seeds: 000 (leaving
 "like rats from a ship"; the journalist who writes from abroad), 002 (Russians leaving for
 Russia), 001 (friends who left; now one cannot)."""
+
 from __future__ import annotations
 
 import math
@@ -28,8 +29,9 @@ from tolqyn.core.results import Result
 
 
 @njit(parallel=True, cache=True)
-def emigrate_kernel(key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t, voice_term, dt, left,
-                    ties_max=127):
+def emigrate_kernel(
+    key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t, voice_term, dt, left, ties_max=127
+):
     # an upper bound of the step probability (G, I <= 1, ties <= ties_max) lets most agents skip
     # the exponentials: the draw is compared with the exact probability only below the bound
     bound = 1.0 - math.exp(-h0 * math.exp(b_g + b_i + b_t * ties_max - voice_term) * dt)
@@ -47,8 +49,24 @@ def emigrate_kernel(key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t
 
 
 @njit(parallel=True, cache=True)
-def emigrate_count_kernel(key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t, voice_term, dt,
-                          left, ties_max, region, out_reg):
+def emigrate_count_kernel(
+    key,
+    t,
+    status,
+    grievance,
+    identity,
+    ties,
+    h0,
+    b_g,
+    b_i,
+    b_t,
+    voice_term,
+    dt,
+    left,
+    ties_max,
+    region,
+    out_reg,
+):
     """emigrate_kernel with the emigrants counted by region per chunk (fixed order of sums)."""
     bound = 1.0 - math.exp(-h0 * math.exp(b_g + b_i + b_t * ties_max - voice_term) * dt)
     n = status.shape[0]
@@ -84,17 +102,58 @@ class Emigration(Module):
     def define_params(cls):
         cite = "Klabunde & Willekens 2016; Beine, Docquier & Özden 2011"
         return [
-            Param("emigration_on", True, "switch: off means nobody leaves", kind="bool", sweepable=False),
-            Param("emigration_base", 2.0e-6, "h_0: daily hazard before the exponential terms", 0.0, 1.0,
-                  unit="1/day", citation="emigration.csv (45,200 emigrants in 2019, lsm.kz); " + cite),
-            Param("emigration_grievance", 2.0, "b_G: log-hazard per unit of grievance", 0.0, 20.0, unit="1",
-                  citation=cite + "; seed 000"),
-            Param("emigration_identity", 1.5, "b_I: log-hazard per unit of affinity with the neighbouring state",
-                  0.0, 20.0, unit="1", citation="emigration.csv (ethnic Russians 73 % of 2019 emigrants); seed 002"),
-            Param("emigration_ties", 0.5, "b_T: log-hazard per close tie abroad", 0.0, 10.0, unit="1",
-                  citation="Beine, Docquier & Özden 2011 (diasporas explain 71 % of flow variance)"),
-            Param("emigration_voice", 0.5, "b_V: fall of the log-hazard when voice is seen to work (concessions)",
-                  0.0, 10.0, unit="1", citation="Hirschman 1970; Gehlbach 2006"),
+            Param(
+                "emigration_on",
+                True,
+                "switch: off means nobody leaves",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "emigration_base",
+                2.0e-6,
+                "h_0: daily hazard before the exponential terms",
+                0.0,
+                1.0,
+                unit="1/day",
+                citation="emigration.csv (45,200 emigrants in 2019, lsm.kz); " + cite,
+            ),
+            Param(
+                "emigration_grievance",
+                2.0,
+                "b_G: log-hazard per unit of grievance",
+                0.0,
+                20.0,
+                unit="1",
+                citation=cite + "; seed 000",
+            ),
+            Param(
+                "emigration_identity",
+                1.5,
+                "b_I: log-hazard per unit of affinity with the neighbouring state",
+                0.0,
+                20.0,
+                unit="1",
+                citation="emigration.csv (ethnic Russians 73 % of 2019 emigrants); seed 002",
+            ),
+            Param(
+                "emigration_ties",
+                0.5,
+                "b_T: log-hazard per close tie abroad",
+                0.0,
+                10.0,
+                unit="1",
+                citation="Beine, Docquier & Özden 2011 (diasporas explain 71 % of flow variance)",
+            ),
+            Param(
+                "emigration_voice",
+                0.5,
+                "b_V: fall of the log-hazard when voice is seen to work (concessions)",
+                0.0,
+                10.0,
+                unit="1",
+                citation="Hirschman 1970; Gehlbach 2006",
+            ),
         ]
 
     def define_states(self):
@@ -117,8 +176,21 @@ class Emigration(Module):
         if not p["emigration_on"] or not cs.borders_open:
             return
         efficacy = min(1.0, float(getattr(cs, "concessions", 0)) / 2.0)
-        emigrate_count_kernel(self.key, sim.t, pop.status, pop.grievance, pop.identity, pop.ties_abroad,
-                              float(p["emigration_base"]), float(p["emigration_grievance"]),
-                              float(p["emigration_identity"]), float(p["emigration_ties"]),
-                              float(p["emigration_voice"]) * efficacy, sim.clock.dt, pop.left_now,
-                              self.ties_max, pop.region, cs.emig_reg)
+        emigrate_count_kernel(
+            self.key,
+            sim.t,
+            pop.status,
+            pop.grievance,
+            pop.identity,
+            pop.ties_abroad,
+            float(p["emigration_base"]),
+            float(p["emigration_grievance"]),
+            float(p["emigration_identity"]),
+            float(p["emigration_ties"]),
+            float(p["emigration_voice"]) * efficacy,
+            sim.clock.dt,
+            pop.left_now,
+            self.ties_max,
+            pop.region,
+            cs.emig_reg,
+        )

@@ -13,6 +13,7 @@ With both channels on, voice as a function of the exit rate should first rise (s
 then fall (drain): Pfaff's inverted U, a validation target (LITERATURE.md, target 17).
 The coupling is our synthesis; no published ABM joins exit and protest (LITERATURE.md §4.2).
 Seed: 000 (one who leaves to speak from abroad; the cup of patience)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,14 +30,40 @@ class ExitVoice(Module):
     def define_params(cls):
         cite = "Hirschman 1993; Pfaff 2006; LITERATURE.md §4.2 (our synthesis)"
         return [
-            Param("exit_voice_on", True, "switch: off removes the signal channel (the drain remains)", kind="bool",
-                  sweepable=False),
-            Param("exit_signal_weight", 0.1, "γ: threshold fall per emigrant per 1,000 residents over the window",
-                  0.0, 100.0, unit="1 per (emigrants/1000)", citation=cite),
-            Param("exit_legit_weight", 0.002, "λ_x: daily relative fall of legitimacy per emigrant per 1,000 residents",
-                  0.0, 100.0, unit="1/day per (emigrants/1000)", citation=cite),
-            Param("exit_window_days", 30.0, "W: how long an emigration stays visible", 1.0, 3650.0, unit="days",
-                  citation="assumption"),
+            Param(
+                "exit_voice_on",
+                True,
+                "switch: off removes the signal channel (the drain remains)",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "exit_signal_weight",
+                0.1,
+                "γ: threshold fall per emigrant per 1,000 residents over the window",
+                0.0,
+                100.0,
+                unit="1 per (emigrants/1000)",
+                citation=cite,
+            ),
+            Param(
+                "exit_legit_weight",
+                0.002,
+                "λ_x: daily relative fall of legitimacy per emigrant per 1,000 residents",
+                0.0,
+                100.0,
+                unit="1/day per (emigrants/1000)",
+                citation=cite,
+            ),
+            Param(
+                "exit_window_days",
+                30.0,
+                "W: how long an emigration stays visible",
+                1.0,
+                3650.0,
+                unit="days",
+                citation="assumption",
+            ),
         ]
 
     def init(self, sim):

@@ -10,6 +10,7 @@ deprivation, a sensitivity times the gap between the local median and one's own 
 Here both are kept: a personal component and a relative-deprivation component, plus the
 economic shock of mechanism 11. Seeds: 000 (the "cup of patience" filled by small daily
 injustices), 003 (the fuel price that started it)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,12 +46,32 @@ class Grievance(Module):
     @classmethod
     def define_params(cls):
         return [
-            Param("grievance_on", True, "switch: off sets hardship to the personal component only "
-                  "(no relative deprivation, no economic shock)", kind="bool", sweepable=False),
-            Param("hardship_own", 0.55, "weight of the personal hardship draw u ~ U(0,1)", 0.0, 2.0,
-                  unit="hardship", citation="Epstein 2002 (H ~ U(0,1))"),
-            Param("hardship_rd", 0.45, "weight of relative deprivation (gap below the local median income rank)",
-                  0.0, 2.0, unit="hardship", citation="Lemos 2018 (relative deprivation); Kim & Hanneman 2011"),
+            Param(
+                "grievance_on",
+                True,
+                "switch: off sets hardship to the personal component only "
+                "(no relative deprivation, no economic shock)",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "hardship_own",
+                0.55,
+                "weight of the personal hardship draw u ~ U(0,1)",
+                0.0,
+                2.0,
+                unit="hardship",
+                citation="Epstein 2002 (H ~ U(0,1))",
+            ),
+            Param(
+                "hardship_rd",
+                0.45,
+                "weight of relative deprivation (gap below the local median income rank)",
+                0.0,
+                2.0,
+                unit="hardship",
+                citation="Lemos 2018 (relative deprivation); Kim & Hanneman 2011",
+            ),
         ]
 
     def define_states(self):
@@ -64,6 +85,14 @@ class Grievance(Module):
         p, pop, cs = sim.params, sim.pop, sim.country
         on = bool(p["grievance_on"])
         shock = cs.econ_shock if on else np.zeros_like(cs.econ_shock)
-        grievance_kernel(self.key, pop.status, pop.region, pop.income, pop.legitimacy, shock,
-                         float(p["hardship_own"]), float(p["hardship_rd"]) if on else 0.0,
-                         pop.grievance)
+        grievance_kernel(
+            self.key,
+            pop.status,
+            pop.region,
+            pop.income,
+            pop.legitimacy,
+            shock,
+            float(p["hardship_own"]),
+            float(p["hardship_rd"]) if on else 0.0,
+            pop.grievance,
+        )

@@ -13,6 +13,7 @@ minority with high I gains it). Sources: Hegselmann & Krause 2015 (constant medi
 Deffuant et al. 2000 (bounded confidence), Peisakhin & Rozenas 2018 (Russian TV moved those
 with close priors, polarising), Kuran 1998 (ethnification cascades), Lustick 2000.
 Seed: 002 (ethnic Russians' loyalty drifting with Russian television; love cannot be forced)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -56,22 +57,86 @@ class Identity(Module):
     def define_params(cls):
         cite = "Hegselmann & Krause 2015; Deffuant et al. 2000; Peisakhin & Rozenas 2018"
         return [
-            Param("identity_on", True, "switch: off freezes identity at its initial value", kind="bool", sweepable=False),
-            Param("identity_kin_base", 0.45, "initial mean affinity with the neighbouring state of kin minorities "
-                  "(Russians, Ukrainians, Germans, Tatars)", 0.0, 1.0, unit="1", citation="seed 002; Kuran 1998"),
-            Param("identity_other_base", 0.1, "initial mean affinity of everyone else", 0.0, 1.0, unit="1",
-                  citation="assumption (docs/odd/country.md)"),
-            Param("identity_foreign_tv_bonus", 0.15, "initial affinity added for foreign-TV viewers", 0.0, 1.0,
-                  unit="1", citation="Peisakhin & Rozenas 2018"),
-            Param("identity_spread", 0.15, "half-width of the personal deviation of initial affinity", 0.0, 1.0,
-                  unit="1", citation="assumption"),
-            Param("foreign_slant", 0.9, "identity slant of the foreign channel", 0.0, 1.0, unit="1", citation=cite),
-            Param("identity_confidence", 0.35, "bounded-confidence radius ε: the channel moves only those within ε of it",
-                  0.0, 1.0, unit="1", citation=cite),
-            Param("identity_pull", 0.01, "daily pull towards the foreign slant (within ε)", 0.0, 1.0, unit="1/day",
-                  citation=cite),
-            Param("identity_home_effect", 0.002, "daily drift away from the foreign slant per unit of legitimacy above ½",
-                  0.0, 1.0, unit="1/day", citation="seed 002 (treated well at home); Kuran 1998"),
+            Param(
+                "identity_on",
+                True,
+                "switch: off freezes identity at its initial value",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "identity_kin_base",
+                0.45,
+                "initial mean affinity with the neighbouring state of kin minorities "
+                "(Russians, Ukrainians, Germans, Tatars)",
+                0.0,
+                1.0,
+                unit="1",
+                citation="seed 002; Kuran 1998",
+            ),
+            Param(
+                "identity_other_base",
+                0.1,
+                "initial mean affinity of everyone else",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md)",
+            ),
+            Param(
+                "identity_foreign_tv_bonus",
+                0.15,
+                "initial affinity added for foreign-TV viewers",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Peisakhin & Rozenas 2018",
+            ),
+            Param(
+                "identity_spread",
+                0.15,
+                "half-width of the personal deviation of initial affinity",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption",
+            ),
+            Param(
+                "foreign_slant",
+                0.9,
+                "identity slant of the foreign channel",
+                0.0,
+                1.0,
+                unit="1",
+                citation=cite,
+            ),
+            Param(
+                "identity_confidence",
+                0.35,
+                "bounded-confidence radius ε: the channel moves only those within ε of it",
+                0.0,
+                1.0,
+                unit="1",
+                citation=cite,
+            ),
+            Param(
+                "identity_pull",
+                0.01,
+                "daily pull towards the foreign slant (within ε)",
+                0.0,
+                1.0,
+                unit="1/day",
+                citation=cite,
+            ),
+            Param(
+                "identity_home_effect",
+                0.002,
+                "daily drift away from the foreign slant per unit of legitimacy above ½",
+                0.0,
+                1.0,
+                unit="1/day",
+                citation="seed 002 (treated well at home); Kuran 1998",
+            ),
         ]
 
     def define_states(self):
@@ -80,21 +145,40 @@ class Identity(Module):
     def init(self, sim):
         p = sim.params
         groups = list(getattr(sim.space, "ethnic_groups", []))
-        base = np.array([p["identity_kin_base"] if g in KIN_GROUPS else p["identity_other_base"]
-                         for g in groups] or [p["identity_other_base"]], dtype=np.float64)
+        base = np.array(
+            [
+                p["identity_kin_base"] if g in KIN_GROUPS else p["identity_other_base"]
+                for g in groups
+            ]
+            or [p["identity_other_base"]],
+            dtype=np.float64,
+        )
         if sim.pop.n and int(sim.pop.ethnicity.max()) >= base.shape[0]:
             from tolqyn.core.errors import ScenarioError
+
             raise ScenarioError("ethnicity codes exceed space.ethnic_groups")
-        identity_init_kernel(sim.streams("identity").key, sim.pop.ethnicity, sim.pop.media_diet, base,
-                             float(p["identity_foreign_tv_bonus"]), float(p["identity_spread"]),
-                             sim.pop.identity)
+        identity_init_kernel(
+            sim.streams("identity").key,
+            sim.pop.ethnicity,
+            sim.pop.media_diet,
+            base,
+            float(p["identity_foreign_tv_bonus"]),
+            float(p["identity_spread"]),
+            sim.pop.identity,
+        )
 
     def step(self, sim, phase):
         p = sim.params
         if not p["identity_on"]:
             return
         dt = sim.clock.dt
-        identity_step_kernel(sim.pop.status, sim.pop.media_diet, sim.pop.legitimacy, sim.pop.identity,
-                             float(p["foreign_slant"]), float(p["identity_confidence"]),
-                             1.0 - (1.0 - float(p["identity_pull"])) ** dt,
-                             float(p["identity_home_effect"]) * dt)
+        identity_step_kernel(
+            sim.pop.status,
+            sim.pop.media_diet,
+            sim.pop.legitimacy,
+            sim.pop.identity,
+            float(p["foreign_slant"]),
+            float(p["identity_confidence"]),
+            1.0 - (1.0 - float(p["identity_pull"])) ** dt,
+            float(p["identity_home_effect"]) * dt,
+        )

@@ -25,6 +25,7 @@ the focal site, and makes people seek information in person (β_in): protest dis
 more localities, with a smaller share at the largest site (Hassanpour 2014's Cairo evidence;
 Rydzak 2019; Casilli & Tubaro 2012). Seeds: 001 (the internet "jammed", contact lost),
 003 (leaderless, uncoordinated crowds), 004."""
+
 from __future__ import annotations
 
 import math
@@ -32,7 +33,6 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from tolqyn.core import status as S
 from tolqyn.core.chunks import chunk_bounds, n_chunks
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
@@ -54,8 +54,27 @@ def site_kernel(key, locality, region, media, focal, q0, q_on, access, online, o
 
 
 @njit(parallel=True, cache=True)
-def seen_kernel(status, grievance, gate, indptr, indices, locality, region, media, loc_share,
-                w_c, k_c, w_l, k_l, boost, online_term, access, ftv_term, shock_term, out):
+def seen_kernel(
+    status,
+    grievance,
+    gate,
+    indptr,
+    indices,
+    locality,
+    region,
+    media,
+    loc_share,
+    w_c,
+    k_c,
+    w_l,
+    k_l,
+    boost,
+    online_term,
+    access,
+    ftv_term,
+    shock_term,
+    out,
+):
     n = status.shape[0]
     for i in prange(n):
         if status[i] > 1 or grievance[i] <= gate:
@@ -115,45 +134,155 @@ class Information(Module):
     @classmethod
     def define_params(cls):
         return [
-            Param("information_on", True, "switch: off removes the distant channels (online, foreign TV) "
-                  "and the focal-site coordination; word of mouth and the street remain", kind="bool", sweepable=False),
-            Param("w_contacts", 0.35, "weight of word of mouth (share of one's contacts protesting)", 0.0, 2.0,
-                  unit="1", citation="Granovetter 1978; Watts 2002; Centola & Macy 2007"),
-            Param("k_contacts", 0.15, "contact share at which word of mouth reaches 63 % of its weight", 1e-4, 1.0,
-                  unit="1", citation="calibrated (docs/odd/country.md)"),
-            Param("w_local", 0.45, "weight of protest seen in one's own locality", 0.0, 2.0, unit="1",
-                  citation="Epstein 2002 (actives in vision); Lohmann 1994"),
-            Param("k_local", 0.02, "share of residents protesting at which local visibility reaches 63 %", 1e-5, 1.0,
-                  unit="1", citation="calibrated (docs/odd/country.md)"),
-            Param("w_online", 0.6, "weight of protest seen online (news and social media, nationwide)", 0.0, 2.0,
-                  unit="1", citation="Makowsky & Rubin 2013 (network range); " + CITE_H),
-            Param("w_foreign_tv", 0.1, "weight of protest reported by foreign TV", 0.0, 2.0, unit="1",
-                  citation="assumption (docs/odd/country.md)"),
-            Param("w_shock", 1.5, "weight of a shared economic shock as a public signal (everyone knows everyone is hit)",
-                  0.0, 5.0, unit="1 per unit of hardship", citation="McCulloch et al. 2022 (price shocks as focal points); seed 003"),
-            Param("online_half", 20000.0, "protesters nationwide (persons) at which the online signal reaches 63 %",
-                  1.0, 1e8, unit="persons", citation="calibrated (docs/odd/country.md)"),
-            Param("online_access_state_tv", 0.35, "online reach among people whose main source is state TV",
-                  0.0, 1.0, unit="1", citation="context.csv (internet users 90.9 %); propaganda.kz survey (LITERATURE.md §6.3)"),
-            Param("online_access_foreign_tv", 0.35, "online reach among people whose main source is foreign TV",
-                  0.0, 1.0, unit="1", citation="as above"),
-            Param("inperson_boost", 1.0, "β_in: relative rise of in-person exposure (street, contacts) under a full blackout",
-                  0.0, 10.0, unit="1", citation=CITE_H + " (people sought information in person)"),
-            Param("focal_share_offline", 0.1, "q_0: chance that a protester goes to the region's focal site without the internet",
-                  0.0, 1.0, unit="1", citation=CITE_H),
-            Param("focal_share_online", 0.5, "q_on: extra chance of going to the focal site for an online user with the internet up",
-                  0.0, 1.0, unit="1", citation=CITE_H + " (Tahrir drew the connected)"),
+            Param(
+                "information_on",
+                True,
+                "switch: off removes the distant channels (online, foreign TV) "
+                "and the focal-site coordination; word of mouth and the street remain",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "w_contacts",
+                0.35,
+                "weight of word of mouth (share of one's contacts protesting)",
+                0.0,
+                2.0,
+                unit="1",
+                citation="Granovetter 1978; Watts 2002; Centola & Macy 2007",
+            ),
+            Param(
+                "k_contacts",
+                0.15,
+                "contact share at which word of mouth reaches 63 % of its weight",
+                1e-4,
+                1.0,
+                unit="1",
+                citation="calibrated (docs/odd/country.md)",
+            ),
+            Param(
+                "w_local",
+                0.45,
+                "weight of protest seen in one's own locality",
+                0.0,
+                2.0,
+                unit="1",
+                citation="Epstein 2002 (actives in vision); Lohmann 1994",
+            ),
+            Param(
+                "k_local",
+                0.02,
+                "share of residents protesting at which local visibility reaches 63 %",
+                1e-5,
+                1.0,
+                unit="1",
+                citation="calibrated (docs/odd/country.md)",
+            ),
+            Param(
+                "w_online",
+                0.6,
+                "weight of protest seen online (news and social media, nationwide)",
+                0.0,
+                2.0,
+                unit="1",
+                citation="Makowsky & Rubin 2013 (network range); " + CITE_H,
+            ),
+            Param(
+                "w_foreign_tv",
+                0.1,
+                "weight of protest reported by foreign TV",
+                0.0,
+                2.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md)",
+            ),
+            Param(
+                "w_shock",
+                1.5,
+                "weight of a shared economic shock as a public signal (everyone knows everyone is hit)",
+                0.0,
+                5.0,
+                unit="1 per unit of hardship",
+                citation="McCulloch et al. 2022 (price shocks as focal points); seed 003",
+            ),
+            Param(
+                "online_half",
+                20000.0,
+                "protesters nationwide (persons) at which the online signal reaches 63 %",
+                1.0,
+                1e8,
+                unit="persons",
+                citation="calibrated (docs/odd/country.md)",
+            ),
+            Param(
+                "online_access_state_tv",
+                0.35,
+                "online reach among people whose main source is state TV",
+                0.0,
+                1.0,
+                unit="1",
+                citation="context.csv (internet users 90.9 %); propaganda.kz survey (LITERATURE.md §6.3)",
+            ),
+            Param(
+                "online_access_foreign_tv",
+                0.35,
+                "online reach among people whose main source is foreign TV",
+                0.0,
+                1.0,
+                unit="1",
+                citation="as above",
+            ),
+            Param(
+                "inperson_boost",
+                1.0,
+                "β_in: relative rise of in-person exposure (street, contacts) under a full blackout",
+                0.0,
+                10.0,
+                unit="1",
+                citation=CITE_H + " (people sought information in person)",
+            ),
+            Param(
+                "focal_share_offline",
+                0.1,
+                "q_0: chance that a protester goes to the region's focal site without the internet",
+                0.0,
+                1.0,
+                unit="1",
+                citation=CITE_H,
+            ),
+            Param(
+                "focal_share_online",
+                0.5,
+                "q_on: extra chance of going to the focal site for an online user with the internet up",
+                0.0,
+                1.0,
+                unit="1",
+                citation=CITE_H + " (Tahrir drew the connected)",
+            ),
         ]
 
     def define_states(self):
-        return [State("site", np.int32, 0, "locality where the citizen protests (home or the region's focal site)"),
-                State("seen", np.float32, 0.0, "share of protest the citizen sees (bandwagon input)")]
+        return [
+            State(
+                "site",
+                np.int32,
+                0,
+                "locality where the citizen protests (home or the region's focal site)",
+            ),
+            State("seen", np.float32, 0.0, "share of protest the citizen sees (bandwagon input)"),
+        ]
 
     def define_results(self):
-        return [Result("online", "internet availability (1 up, 0 national blackout)", "value"),
-                Result("largest_site_share", "share of protesters at the single largest site", "value"),
-                Result("sites_active", "number of localities with protesters", "value"),
-                Result("focal_share", "share of protesters at the focal sites (largest locality) of their regions", "value")]
+        return [
+            Result("online", "internet availability (1 up, 0 national blackout)", "value"),
+            Result("largest_site_share", "share of protesters at the single largest site", "value"),
+            Result("sites_active", "number of localities with protesters", "value"),
+            Result(
+                "focal_share",
+                "share of protesters at the focal sites (largest locality) of their regions",
+                "value",
+            ),
+        ]
 
     def init(self, sim):
         self.key = sim.streams("site").key
@@ -178,10 +307,22 @@ class Information(Module):
         q_on = float(p["focal_share_online"]) if on else 0.0
         site_args = (float(p["focal_share_offline"]), q_on, tuple(access.tolist()), float(online))
         if site_args != self._site_args:
-            site_kernel(self.key, pop.locality, pop.region, pop.media_diet, cs.focal,
-                        site_args[0], q_on, access, online, pop.site)
+            site_kernel(
+                self.key,
+                pop.locality,
+                pop.region,
+                pop.media_diet,
+                cs.focal,
+                site_args[0],
+                q_on,
+                access,
+                online,
+                pop.site,
+            )
             self._site_args = site_args
-        active_counts(pop.status, pop.site, pop.locality, cs.n_loc, self._site_persons, self._loc_persons)
+        active_counts(
+            pop.status, pop.site, pop.locality, cs.n_loc, self._site_persons, self._loc_persons
+        )
         cs.site_active[:] = self._site_persons * cs.scale
         cs.loc_active[:] = self._loc_persons * cs.scale
         n_nat = float(cs.loc_active.sum())
@@ -189,22 +330,51 @@ class Information(Module):
         online_term = online * float(p["w_online"]) * signal
         ftv_term = float(p["w_foreign_tv"]) * signal if on else 0.0
         boost = 1.0 + float(p["inperson_boost"]) * (1.0 - cs.online) if on else 1.0
-        loc_share = np.divide(cs.loc_active, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0)
+        loc_share = np.divide(
+            cs.loc_active, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0
+        )
         net = sim.space.network
-        seen_kernel(pop.status, pop.grievance, float(p["activation_threshold"]), net.indptr, net.indices,
-                    pop.locality, pop.region, pop.media_diet, loc_share, float(p["w_contacts"]), float(p["k_contacts"]),
-                    float(p["w_local"]), float(p["k_local"]), boost, online_term, access, ftv_term,
-                    float(p["w_shock"]) * cs.econ_shock_known, pop.seen)
+        seen_kernel(
+            pop.status,
+            pop.grievance,
+            float(p["activation_threshold"]),
+            net.indptr,
+            net.indices,
+            pop.locality,
+            pop.region,
+            pop.media_diet,
+            loc_share,
+            float(p["w_contacts"]),
+            float(p["k_contacts"]),
+            float(p["w_local"]),
+            float(p["k_local"]),
+            boost,
+            online_term,
+            access,
+            ftv_term,
+            float(p["w_shock"]) * cs.econ_shock_known,
+            pop.seen,
+        )
 
     def _record(self, sim, online):
         cs = sim.country
         # the distribution of protest over sites at the end of the step
-        active_counts(sim.pop.status, sim.pop.site, sim.pop.locality, cs.n_loc,
-                      self._site_persons, self._loc_persons)
+        active_counts(
+            sim.pop.status,
+            sim.pop.site,
+            sim.pop.locality,
+            cs.n_loc,
+            self._site_persons,
+            self._loc_persons,
+        )
         tot = self._site_persons.sum()
         sim.results.record("online", sim.t, float(online))
-        sim.results.record("largest_site_share", sim.t,
-                           float(self._site_persons.max() / tot) if tot > 0 else 0.0)
+        sim.results.record(
+            "largest_site_share", sim.t, float(self._site_persons.max() / tot) if tot > 0 else 0.0
+        )
         sim.results.record("sites_active", sim.t, float((self._site_persons > 0).sum()))
-        sim.results.record("focal_share", sim.t,
-                           float(self._site_persons[cs.focal].sum() / tot) if tot > 0 else 0.0)
+        sim.results.record(
+            "focal_share",
+            sim.t,
+            float(self._site_persons[cs.focal].sum() / tot) if tot > 0 else 0.0,
+        )

@@ -13,6 +13,7 @@ Sources: Lemos, Lopes & Coelho 2016 (heterogeneous, endogenous legitimacy); Epst
 seen through one's network backfires); foreign regime-maintenance interventions delegitimise
 (LITERATURE.md §8.3). Seeds: 000 and 004 (impunity and unequal sentences), 003 (the Kazakh
 majority will not accept foreign soldiers)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -32,8 +33,23 @@ def legit_init_kernel(key, media, base, offsets, spread, out):
 
 
 @njit(parallel=True, cache=True)
-def legit_step_kernel(status, media, region, locality, identity, legit, slant, channel_on, mu,
-                      shock, seen, beta, troop_cost, troop_gain, apply_troops):
+def legit_step_kernel(
+    status,
+    media,
+    region,
+    locality,
+    identity,
+    legit,
+    slant,
+    channel_on,
+    mu,
+    shock,
+    seen,
+    beta,
+    troop_cost,
+    troop_gain,
+    apply_troops,
+):
     for i in prange(status.shape[0]):
         if status[i] >= 3:
             continue
@@ -63,34 +79,131 @@ class Legitimacy(Module):
     def define_params(cls):
         cite_l = "Lemos, Lopes & Coelho 2016; Lemos 2018"
         return [
-            Param("legitimacy_on", True, "switch: off freezes L at its initial value", kind="bool", sweepable=False),
-            Param("legitimacy", 0.55, "mean perceived legitimacy of the regime at the start (L0)", 0.0, 1.0,
-                  unit="1", citation="Epstein 2002 (L); calibrated to January 2022 (docs/odd/country.md)"),
-            Param("legitimacy_spread", 0.25, "half-width of the uniform personal deviation of L", 0.0, 1.0,
-                  unit="1", citation=cite_l + " (heterogeneous L)"),
-            Param("legit_offset_state_tv", 0.08, "initial L offset of state-TV viewers", -1.0, 1.0, unit="1",
-                  citation="Enikolopov, Petrova & Zhuravskaya 2011 (media exposure shifts support)"),
-            Param("legit_offset_foreign_tv", 0.0, "initial L offset of foreign-TV viewers", -1.0, 1.0, unit="1",
-                  citation="Peisakhin & Rozenas 2018"),
-            Param("legit_offset_online", -0.08, "initial L offset of people who get news online", -1.0, 1.0,
-                  unit="1", citation="Enikolopov et al. 2011; Internews 2022 trust survey (context.csv)"),
-            Param("media_pull", 0.01, "daily pull of L towards the slant of one's main channel", 0.0, 1.0,
-                  unit="1/day", citation="Hegselmann & Krause 2015 (media as a constant signal)"),
-            Param("slant_state_tv", 0.7, "legitimacy slant of state TV", 0.0, 1.0, unit="1",
-                  citation="Guriev & Treisman 2019 (informational autocracy)"),
-            Param("slant_foreign_tv", 0.55, "legitimacy slant of foreign (Russian) TV about the Kazakh government",
-                  0.0, 1.0, unit="1", citation="assumption (docs/odd/country.md)"),
-            Param("slant_online", 0.35, "legitimacy slant of online news and social media", 0.0, 1.0, unit="1",
-                  citation="assumption (docs/odd/country.md)"),
-            Param("backfire", 4.0, "relative fall of L per unit of repression seen in one's locality "
-                  "((arrests + κ·deaths) per resident, last step)", 0.0, 100.0, unit="1 per (events/resident)",
-                  citation="Sullivan & Davenport; Lawrence 2017; Lichbach 1987"),
-            Param("backfire_death_weight", 20.0, "κ: a killing counts as this many arrests in the backfire term",
-                  0.0, 1000.0, unit="arrests/death", citation="assumption (docs/odd/country.md)"),
-            Param("troops_legit_cost", 0.08, "relative fall of L, for people with identity I = 0, when foreign troops arrive",
-                  0.0, 1.0, unit="1", citation="LITERATURE.md §8.3 (foreign regime-maintenance interventions delegitimise); seed 003"),
-            Param("troops_legit_gain", 0.05, "relative rise of L, for people with identity I = 1, when foreign troops arrive",
-                  0.0, 1.0, unit="1", citation="Peisakhin & Rozenas 2018; seed 002"),
+            Param(
+                "legitimacy_on",
+                True,
+                "switch: off freezes L at its initial value",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "legitimacy",
+                0.55,
+                "mean perceived legitimacy of the regime at the start (L0)",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Epstein 2002 (L); calibrated to January 2022 (docs/odd/country.md)",
+            ),
+            Param(
+                "legitimacy_spread",
+                0.25,
+                "half-width of the uniform personal deviation of L",
+                0.0,
+                1.0,
+                unit="1",
+                citation=cite_l + " (heterogeneous L)",
+            ),
+            Param(
+                "legit_offset_state_tv",
+                0.08,
+                "initial L offset of state-TV viewers",
+                -1.0,
+                1.0,
+                unit="1",
+                citation="Enikolopov, Petrova & Zhuravskaya 2011 (media exposure shifts support)",
+            ),
+            Param(
+                "legit_offset_foreign_tv",
+                0.0,
+                "initial L offset of foreign-TV viewers",
+                -1.0,
+                1.0,
+                unit="1",
+                citation="Peisakhin & Rozenas 2018",
+            ),
+            Param(
+                "legit_offset_online",
+                -0.08,
+                "initial L offset of people who get news online",
+                -1.0,
+                1.0,
+                unit="1",
+                citation="Enikolopov et al. 2011; Internews 2022 trust survey (context.csv)",
+            ),
+            Param(
+                "media_pull",
+                0.01,
+                "daily pull of L towards the slant of one's main channel",
+                0.0,
+                1.0,
+                unit="1/day",
+                citation="Hegselmann & Krause 2015 (media as a constant signal)",
+            ),
+            Param(
+                "slant_state_tv",
+                0.7,
+                "legitimacy slant of state TV",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Guriev & Treisman 2019 (informational autocracy)",
+            ),
+            Param(
+                "slant_foreign_tv",
+                0.55,
+                "legitimacy slant of foreign (Russian) TV about the Kazakh government",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md)",
+            ),
+            Param(
+                "slant_online",
+                0.35,
+                "legitimacy slant of online news and social media",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md)",
+            ),
+            Param(
+                "backfire",
+                4.0,
+                "relative fall of L per unit of repression seen in one's locality "
+                "((arrests + κ·deaths) per resident, last step)",
+                0.0,
+                100.0,
+                unit="1 per (events/resident)",
+                citation="Sullivan & Davenport; Lawrence 2017; Lichbach 1987",
+            ),
+            Param(
+                "backfire_death_weight",
+                20.0,
+                "κ: a killing counts as this many arrests in the backfire term",
+                0.0,
+                1000.0,
+                unit="arrests/death",
+                citation="assumption (docs/odd/country.md)",
+            ),
+            Param(
+                "troops_legit_cost",
+                0.08,
+                "relative fall of L, for people with identity I = 0, when foreign troops arrive",
+                0.0,
+                1.0,
+                unit="1",
+                citation="LITERATURE.md §8.3 (foreign regime-maintenance interventions delegitimise); seed 003",
+            ),
+            Param(
+                "troops_legit_gain",
+                0.05,
+                "relative rise of L, for people with identity I = 1, when foreign troops arrive",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Peisakhin & Rozenas 2018; seed 002",
+            ),
         ]
 
     def define_states(self):
@@ -98,10 +211,18 @@ class Legitimacy(Module):
 
     def init(self, sim):
         p = sim.params
-        offsets = np.array([p["legit_offset_state_tv"], p["legit_offset_foreign_tv"],
-                            p["legit_offset_online"]], dtype=np.float64)
-        legit_init_kernel(sim.streams("legitimacy").key, sim.pop.media_diet, float(p["legitimacy"]),
-                          offsets, float(p["legitimacy_spread"]), sim.pop.legitimacy)
+        offsets = np.array(
+            [p["legit_offset_state_tv"], p["legit_offset_foreign_tv"], p["legit_offset_online"]],
+            dtype=np.float64,
+        )
+        legit_init_kernel(
+            sim.streams("legitimacy").key,
+            sim.pop.media_diet,
+            float(p["legitimacy"]),
+            offsets,
+            float(p["legitimacy_spread"]),
+            sim.pop.legitimacy,
+        )
         sim.timeline.on("legitimacy_shock", self._on_shock)
 
     @staticmethod
@@ -111,8 +232,12 @@ class Legitimacy(Module):
         cs = sim.country
         if not isinstance(size, (int, float)) or not -1.0 <= size <= 1.0:
             from tolqyn.core.errors import ScenarioError
-            raise ScenarioError(f"legitimacy_shock: size must be in [-1, 1], got {size!r}",
-                                source=sim.scenario.source, field="events.params.size")
+
+            raise ScenarioError(
+                f"legitimacy_shock: size must be in [-1, 1], got {size!r}",
+                source=sim.scenario.source,
+                field="events.params.size",
+            )
         cs.legit_shock[cs.region_mask(regions, sim.scenario.source)] += float(size)
 
     def step(self, sim, phase):
@@ -125,9 +250,22 @@ class Legitimacy(Module):
         channel_on = np.array([True, True, cs.online > 0.5])
         mu = 1.0 - (1.0 - float(p["media_pull"])) ** sim.clock.dt
         apply_troops = cs.troops_legit_shock > 0
-        legit_step_kernel(pop.status, pop.media_diet, pop.region, pop.locality, pop.identity,
-                          pop.legitimacy, slant, channel_on, mu, np.clip(cs.legit_shock, -1, 1),
-                          cs.repression_seen, float(p["backfire"]),
-                          float(p["troops_legit_cost"]), float(p["troops_legit_gain"]), apply_troops)
+        legit_step_kernel(
+            pop.status,
+            pop.media_diet,
+            pop.region,
+            pop.locality,
+            pop.identity,
+            pop.legitimacy,
+            slant,
+            channel_on,
+            mu,
+            np.clip(cs.legit_shock, -1, 1),
+            cs.repression_seen,
+            float(p["backfire"]),
+            float(p["troops_legit_cost"]),
+            float(p["troops_legit_gain"]),
+            apply_troops,
+        )
         cs.legit_shock[:] = 0.0
         cs.troops_legit_shock = 0.0

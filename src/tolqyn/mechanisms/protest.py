@@ -19,6 +19,7 @@ for. Sources: Epstein 2002 (rule A, P = 1 − exp(−k C/A), k = 2.3); Wilensky 
 Rebellion (floor of C/A: without it no punctuated equilibrium); Lemos 2018 ("massive fear
 loss" when protesters outnumber police). Seeds: 001 and 003 (leaderless crowds that the
 police could not stop)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,20 @@ from tolqyn.core.random import draw_u01
 
 
 @njit(parallel=True, cache=True)
-def decide_kernel(status, grievance, risk_aversion, site, risk, threshold, use_bandwagon, voice_ok, ever,
-                  key=0, t=0, p_revise=1.0):
+def decide_kernel(
+    status,
+    grievance,
+    risk_aversion,
+    site,
+    risk,
+    threshold,
+    use_bandwagon,
+    voice_ok,
+    ever,
+    key=0,
+    t=0,
+    p_revise=1.0,
+):
     for i in prange(status.shape[0]):
         st = status[i]
         if st > 1:
@@ -64,30 +77,102 @@ class Protest(Module):
     @classmethod
     def define_params(cls):
         return [
-            Param("protest_on", True, "switch: off keeps everyone quiet", kind="bool", sweepable=False),
-            Param("activation_threshold", 0.5, "T: net grievance needed to turn active", 0.0, 1.0, unit="1",
-                  citation="Epstein 2002; Wilensky 2004 (T = 0.1)"),
-            Param("arrest_k", 2.3, "k in P = 1 − exp(−k·C/A), so that P ≈ 0.9 at C = A = 1", 0.0, 50.0, unit="1",
-                  citation="Epstein 2002; Wilensky 2004"),
-            Param("arrest_floor", True, "use ⌊C/A⌋ (NetLogo) rather than C/A", kind="bool", sweepable=False,
-                  citation="Wilensky 2004 NetLogo Rebellion; Lemos 2018"),
-            Param("emergency_force_mult", 1.5, "m_E: effective forces multiplier under a state of emergency "
-                  "(curfew, ban on gatherings, checkpoints)", 1.0, 10.0, unit="1",
-                  citation="unrest_2022.csv (curfew 23:00–07:00, ban on mass events); assumption for the size"),
-            Param("troops_street_factor", 0.8, "τ: street-duty forces added per foreign soldier (troops guard "
-                  "strategic sites and free national forces)", 0.0, 5.0, unit="persons/soldier",
-                  citation="security_forces.csv (CSTO guarded 14 sites, freeing ~1,600 personnel per 2,030 troops)"),
-            Param("coordination_offline", 0.3, "κ_0: share of the willing crowd that a citizen counts on without the internet",
-                  0.0, 1.0, unit="1", citation="Lohmann 1994; Hassanpour 2014 (coordination through connectivity)"),
-            Param("coordination_online", 0.5, "κ_on: extra share counted on with the internet up", 0.0, 1.0, unit="1",
-                  citation="Hassanpour 2014; Makowsky & Rubin 2013"),
-            Param("revision_rate", 1000.0, "ν: rate at which a citizen reconsiders whether to protest "
-                  "(the default 1000/day means everyone reconsiders every step, as in Epstein 2002 and the "
-                  "calibrated scenario)", 0.0, 1000.0, unit="1/day", citation="continuous-time reading of Epstein's rule (docs/odd/country.md)"),
-            Param("lethal_weight", 0.6, "λ: perceived risk added by a shoot-without-warning order", 0.0, 5.0,
-                  unit="1", citation="Lichbach 1987; Klein & Regan 2018 (escalation to shooting); seed 003"),
-            Param("lethal_k", 1.0, "k_λ: how fast lethal risk rises with forces per protester", 0.0, 50.0, unit="1",
-                  citation="assumption (docs/odd/country.md)"),
+            Param(
+                "protest_on", True, "switch: off keeps everyone quiet", kind="bool", sweepable=False
+            ),
+            Param(
+                "activation_threshold",
+                0.5,
+                "T: net grievance needed to turn active",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Epstein 2002; Wilensky 2004 (T = 0.1)",
+            ),
+            Param(
+                "arrest_k",
+                2.3,
+                "k in P = 1 − exp(−k·C/A), so that P ≈ 0.9 at C = A = 1",
+                0.0,
+                50.0,
+                unit="1",
+                citation="Epstein 2002; Wilensky 2004",
+            ),
+            Param(
+                "arrest_floor",
+                True,
+                "use ⌊C/A⌋ (NetLogo) rather than C/A",
+                kind="bool",
+                sweepable=False,
+                citation="Wilensky 2004 NetLogo Rebellion; Lemos 2018",
+            ),
+            Param(
+                "emergency_force_mult",
+                1.5,
+                "m_E: effective forces multiplier under a state of emergency "
+                "(curfew, ban on gatherings, checkpoints)",
+                1.0,
+                10.0,
+                unit="1",
+                citation="unrest_2022.csv (curfew 23:00–07:00, ban on mass events); assumption for the size",
+            ),
+            Param(
+                "troops_street_factor",
+                0.8,
+                "τ: street-duty forces added per foreign soldier (troops guard "
+                "strategic sites and free national forces)",
+                0.0,
+                5.0,
+                unit="persons/soldier",
+                citation="security_forces.csv (CSTO guarded 14 sites, freeing ~1,600 personnel per 2,030 troops)",
+            ),
+            Param(
+                "coordination_offline",
+                0.3,
+                "κ_0: share of the willing crowd that a citizen counts on without the internet",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Lohmann 1994; Hassanpour 2014 (coordination through connectivity)",
+            ),
+            Param(
+                "coordination_online",
+                0.5,
+                "κ_on: extra share counted on with the internet up",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Hassanpour 2014; Makowsky & Rubin 2013",
+            ),
+            Param(
+                "revision_rate",
+                1000.0,
+                "ν: rate at which a citizen reconsiders whether to protest "
+                "(the default 1000/day means everyone reconsiders every step, as in Epstein 2002 and the "
+                "calibrated scenario)",
+                0.0,
+                1000.0,
+                unit="1/day",
+                citation="continuous-time reading of Epstein's rule (docs/odd/country.md)",
+            ),
+            Param(
+                "lethal_weight",
+                0.6,
+                "λ: perceived risk added by a shoot-without-warning order",
+                0.0,
+                5.0,
+                unit="1",
+                citation="Lichbach 1987; Klein & Regan 2018 (escalation to shooting); seed 003",
+            ),
+            Param(
+                "lethal_k",
+                1.0,
+                "k_λ: how fast lethal risk rises with forces per protester",
+                0.0,
+                50.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md)",
+            ),
         ]
 
     def define_states(self):
@@ -104,15 +189,21 @@ class Protest(Module):
         forces = cs.police + float(p["troops_street_factor"]) * cs.troops
         # curfew and checkpoints need the mobilised reserve: the multiplier grows with it
         level = getattr(cs, "reserve_level", 1.0)
-        mult = np.where(cs.emergency[cs.loc_region], 1.0 + (float(p["emergency_force_mult"]) - 1.0) * level, 1.0)
+        mult = np.where(
+            cs.emergency[cs.loc_region], 1.0 + (float(p["emergency_force_mult"]) - 1.0) * level, 1.0
+        )
         cs.forces_eff[:] = forces * mult
         online = cs.online if p["information_on"] else 0.0
         kappa = float(p["coordination_offline"]) + online * float(p["coordination_online"])
         crowd = cs.site_active + kappa * getattr(cs, "site_willing", 0.0)
-        cs.p_arrest[:] = arrest_probability(cs.forces_eff, crowd, float(p["arrest_k"]), bool(p["arrest_floor"]))
+        cs.p_arrest[:] = arrest_probability(
+            cs.forces_eff, crowd, float(p["arrest_k"]), bool(p["arrest_floor"])
+        )
         if cs.shoot_order:
             ratio = cs.forces_eff / (1.0 + crowd)
-            cs.lethal_risk[:] = float(p["lethal_weight"]) * (1.0 - np.exp(-float(p["lethal_k"]) * ratio))
+            cs.lethal_risk[:] = float(p["lethal_weight"]) * (
+                1.0 - np.exp(-float(p["lethal_k"]) * ratio)
+            )
         else:
             cs.lethal_risk[:] = 0.0
         cs.risk[:] = cs.p_arrest + cs.lethal_risk
@@ -127,6 +218,17 @@ class Protest(Module):
             return
         use_bw = bool(p["bandwagon_on"])
         p_rev = 1.0 - np.exp(-float(p["revision_rate"]) * sim.clock.dt)
-        decide_kernel(pop.status, pop.grievance, pop.risk_aversion, pop.site, cs.risk,
-                      float(p["activation_threshold"]), use_bw, pop.voice_ok, pop.ever_active,
-                      self.key, sim.t, p_rev)
+        decide_kernel(
+            pop.status,
+            pop.grievance,
+            pop.risk_aversion,
+            pop.site,
+            cs.risk,
+            float(p["activation_threshold"]),
+            use_bw,
+            pop.voice_ok,
+            pop.ever_active,
+            self.key,
+            sim.t,
+            p_rev,
+        )

@@ -18,6 +18,7 @@ after troops were requested. Sources: Moore 2000 (substitution of repression and
 accommodation); Lichbach 1987 (inconsistent policy); Klein & Regan 2018 (concession costs vs
 disruption costs); Gehlbach 2006; LITERATURE.md §8.3 (our synthesis). Seed: 003 (the
 government resigned, cut the price, cut the internet and called in foreign troops)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,8 +30,16 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
 
-ACTIONS = ("concession", "resignation", "emergency", "internet", "deploy_troops", "withdraw_troops",
-           "shoot_order", "borders")
+ACTIONS = (
+    "concession",
+    "resignation",
+    "emergency",
+    "internet",
+    "deploy_troops",
+    "withdraw_troops",
+    "shoot_order",
+    "borders",
+)
 
 
 class Regime(Module):
@@ -42,54 +51,193 @@ class Regime(Module):
     def define_params(cls):
         cite_p = "Moore 2000; Lichbach 1987; Klein & Regan 2018 (our synthesis, LITERATURE.md §8.3)"
         return [
-            Param("regime_on", True, "switch: off ignores regime actions and keeps police where people live",
-                  kind="bool", sweepable=False),
-            Param("regime_mode", "script", "script: the scenario's timeline of actions; policy: the rule on observed unrest",
-                  kind="choice", choices=("script", "policy"), sweepable=False, citation=cite_p),
-            Param("concession_credibility", 0.5, "share of an announced price cut that people believe at once "
-                  "(perceived price = c·announced + (1 − c)·current)", 0.0, 1.0, unit="1",
-                  citation="Lichbach 1987 (inconsistent policy); unrest_2022.csv (protests went on after the 4 Jan cut); assumption for the size"),
-            Param("police_per_100k", 393.0, "police officers per 100,000 population", 0.0, 5000.0,
-                  unit="persons/100k", citation="security_forces.csv (Interior Minister, Feb 2020)"),
-            Param("police_street_share", 0.35, "share of police available for public-order duty on a given day",
-                  0.0, 1.0, unit="1", citation="assumption (security_forces.csv: local police 25,000 of ~75,000)"),
-            Param("police_urban_weight", 2.0, "police per resident in urban localities relative to rural ones",
-                  0.0, 20.0, unit="1", citation="assumption (docs/odd/country.md)"),
-            Param("police_focal_share", 0.3, "share of a region's street police stationed at its focal site (the centre)",
-                  0.0, 1.0, unit="1", citation="assumption"),
-            Param("police_redeploy", 0.5, "ρ: share of a region's police that moves to where people protest each step",
-                  0.0, 1.0, unit="1", citation="Epstein 2002 (cops move towards actives); assumption for the size"),
-            Param("reserve_forces", 15000.0, "national reserve (National Guard public-order units) deployed under an emergency",
-                  0.0, 1e6, unit="persons", citation="security_forces.csv (~13,000 NG conscripts; ~5,000 in public-order units per call-up)"),
-            Param("reserve_ramp_days", 2.0, "days the national reserve needs to reach full strength after the first emergency",
-                  0.0, 60.0, unit="days", citation="assumption (units move from their bases; docs/odd/country.md)"),
-            Param("policy_concede_at", 5000.0, "policy mode: protesters nationwide at which the regime concedes",
-                  0.0, 1e8, unit="persons", citation=cite_p),
-            Param("policy_concession_legit", 0.05, "policy mode: legitimacy shock of a concession", -1.0, 1.0,
-                  unit="1", citation=cite_p),
-            Param("policy_repress_at", 30000.0, "policy mode: protesters nationwide at which it declares an emergency "
-                  "where protest is and cuts the internet", 0.0, 1e8, unit="persons", citation=cite_p),
-            Param("policy_shutdown_days", 5.0, "policy mode: length of an internet shutdown", 0.0, 365.0, unit="days",
-                  citation="unrest_2022.csv (blackout 5–10 Jan)"),
-            Param("policy_troops_ratio", 3.0, "policy mode: protesters per member of the forces at the largest site "
-                  "that makes it request foreign troops", 0.0, 1e6, unit="1", citation=cite_p),
-            Param("policy_troops", 2030.0, "policy mode: foreign troops requested", 0.0, 1e6, unit="persons",
-                  citation="unrest_2022.csv (CSTO 2,030)"),
-            Param("policy_troops_delay", 1.0, "policy mode: days between the request and the first arrivals", 0.0, 60.0,
-                  unit="days", citation="unrest_2022.csv (request 5 Jan, first landings 6 Jan)"),
-            Param("policy_shoot_at", 30000.0, "policy mode: protesters nationwide after troops were requested at which "
-                  "shooting is ordered", 0.0, 1e8, unit="persons", citation=cite_p),
+            Param(
+                "regime_on",
+                True,
+                "switch: off ignores regime actions and keeps police where people live",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "regime_mode",
+                "script",
+                "script: the scenario's timeline of actions; policy: the rule on observed unrest",
+                kind="choice",
+                choices=("script", "policy"),
+                sweepable=False,
+                citation=cite_p,
+            ),
+            Param(
+                "concession_credibility",
+                0.5,
+                "share of an announced price cut that people believe at once "
+                "(perceived price = c·announced + (1 − c)·current)",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Lichbach 1987 (inconsistent policy); unrest_2022.csv (protests went on after the 4 Jan cut); assumption for the size",
+            ),
+            Param(
+                "police_per_100k",
+                393.0,
+                "police officers per 100,000 population",
+                0.0,
+                5000.0,
+                unit="persons/100k",
+                citation="security_forces.csv (Interior Minister, Feb 2020)",
+            ),
+            Param(
+                "police_street_share",
+                0.35,
+                "share of police available for public-order duty on a given day",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption (security_forces.csv: local police 25,000 of ~75,000)",
+            ),
+            Param(
+                "police_urban_weight",
+                2.0,
+                "police per resident in urban localities relative to rural ones",
+                0.0,
+                20.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md)",
+            ),
+            Param(
+                "police_focal_share",
+                0.3,
+                "share of a region's street police stationed at its focal site (the centre)",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption",
+            ),
+            Param(
+                "police_redeploy",
+                0.5,
+                "ρ: share of a region's police that moves to where people protest each step",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Epstein 2002 (cops move towards actives); assumption for the size",
+            ),
+            Param(
+                "reserve_forces",
+                15000.0,
+                "national reserve (National Guard public-order units) deployed under an emergency",
+                0.0,
+                1e6,
+                unit="persons",
+                citation="security_forces.csv (~13,000 NG conscripts; ~5,000 in public-order units per call-up)",
+            ),
+            Param(
+                "reserve_ramp_days",
+                2.0,
+                "days the national reserve needs to reach full strength after the first emergency",
+                0.0,
+                60.0,
+                unit="days",
+                citation="assumption (units move from their bases; docs/odd/country.md)",
+            ),
+            Param(
+                "policy_concede_at",
+                5000.0,
+                "policy mode: protesters nationwide at which the regime concedes",
+                0.0,
+                1e8,
+                unit="persons",
+                citation=cite_p,
+            ),
+            Param(
+                "policy_concession_legit",
+                0.05,
+                "policy mode: legitimacy shock of a concession",
+                -1.0,
+                1.0,
+                unit="1",
+                citation=cite_p,
+            ),
+            Param(
+                "policy_repress_at",
+                30000.0,
+                "policy mode: protesters nationwide at which it declares an emergency "
+                "where protest is and cuts the internet",
+                0.0,
+                1e8,
+                unit="persons",
+                citation=cite_p,
+            ),
+            Param(
+                "policy_shutdown_days",
+                5.0,
+                "policy mode: length of an internet shutdown",
+                0.0,
+                365.0,
+                unit="days",
+                citation="unrest_2022.csv (blackout 5–10 Jan)",
+            ),
+            Param(
+                "policy_troops_ratio",
+                3.0,
+                "policy mode: protesters per member of the forces at the largest site "
+                "that makes it request foreign troops",
+                0.0,
+                1e6,
+                unit="1",
+                citation=cite_p,
+            ),
+            Param(
+                "policy_troops",
+                2030.0,
+                "policy mode: foreign troops requested",
+                0.0,
+                1e6,
+                unit="persons",
+                citation="unrest_2022.csv (CSTO 2,030)",
+            ),
+            Param(
+                "policy_troops_delay",
+                1.0,
+                "policy mode: days between the request and the first arrivals",
+                0.0,
+                60.0,
+                unit="days",
+                citation="unrest_2022.csv (request 5 Jan, first landings 6 Jan)",
+            ),
+            Param(
+                "policy_shoot_at",
+                30000.0,
+                "policy mode: protesters nationwide after troops were requested at which "
+                "shooting is ordered",
+                0.0,
+                1e8,
+                unit="persons",
+                citation=cite_p,
+            ),
         ]
 
     def define_results(self):
-        return [Result("forces_deployed", "police on public-order duty plus foreign troops (persons)", "value", True),
-                Result("troops", "foreign troops in the country (persons)", "value", True),
-                Result("emergency", "1 if a state of emergency is in force", "value", True)]
+        return [
+            Result(
+                "forces_deployed",
+                "police on public-order duty plus foreign troops (persons)",
+                "value",
+                True,
+            ),
+            Result("troops", "foreign troops in the country (persons)", "value", True),
+            Result("emergency", "1 if a state of emergency is in force", "value", True),
+        ]
 
     # ------------------------------------------------------------------ set-up
     def init(self, sim):
         p, cs = sim.params, sim.country
-        total = float(p["police_per_100k"]) / 1e5 * cs.loc_persons.sum() * float(p["police_street_share"])
+        total = (
+            float(p["police_per_100k"])
+            / 1e5
+            * cs.loc_persons.sum()
+            * float(p["police_street_share"])
+        )
         w = cs.loc_persons * np.where(cs.loc_urban, float(p["police_urban_weight"]), 1.0)
         base = np.zeros(cs.n_loc)
         wsum = w.sum()
@@ -98,7 +246,7 @@ class Regime(Module):
         # a share of each region's police guards its centre
         reg_tot = np.bincount(cs.loc_region, weights=base, minlength=cs.n_reg)
         focal_share = float(p["police_focal_share"])
-        base *= (1.0 - focal_share)
+        base *= 1.0 - focal_share
         np.add.at(base, cs.focal, focal_share * reg_tot)
         cs.police_base[:] = base
         cs.police[:] = base
@@ -107,12 +255,23 @@ class Regime(Module):
         cs.troops_speed = np.zeros(cs.n_reg)
         cs.concessions = 0
         cs.reserve_level = 0.0
-        self._policy = {"conceded": False, "repressed": False, "troops_at": None, "shoot": False,
-                        "restore_at": None}
-        handlers = {"concession": self._concession, "resignation": self._resignation,
-                    "emergency": self._emergency, "internet": self._internet,
-                    "deploy_troops": self._deploy, "withdraw_troops": self._withdraw,
-                    "shoot_order": self._shoot, "borders": self._borders}
+        self._policy = {
+            "conceded": False,
+            "repressed": False,
+            "troops_at": None,
+            "shoot": False,
+            "restore_at": None,
+        }
+        handlers = {
+            "concession": self._concession,
+            "resignation": self._resignation,
+            "emergency": self._emergency,
+            "internet": self._internet,
+            "deploy_troops": self._deploy,
+            "withdraw_troops": self._withdraw,
+            "shoot_order": self._shoot,
+            "borders": self._borders,
+        }
         for action, h in handlers.items():
             sim.timeline.on(action, self._guard(h))
 
@@ -124,8 +283,12 @@ class Regime(Module):
             try:
                 handler(sim, **kw)
             except TypeError as e:
-                raise ScenarioError(f"{handler.__name__.strip('_')}: {e}", source=sim.scenario.source,
-                                    field="events.params") from None
+                raise ScenarioError(
+                    f"{handler.__name__.strip('_')}: {e}",
+                    source=sim.scenario.source,
+                    field="events.params",
+                ) from None
+
         return run
 
     # ------------------------------------------------------------------ actions
@@ -136,7 +299,9 @@ class Regime(Module):
         mask = cs.region_mask(regions, sim.scenario.source)
         if price is not None:
             if not (isinstance(price, (int, float)) and price > 0):
-                raise ScenarioError(f"concession: price must be > 0, got {price!r}", source=sim.scenario.source)
+                raise ScenarioError(
+                    f"concession: price must be > 0, got {price!r}", source=sim.scenario.source
+                )
             # a promise made under pressure is believed only in part (credibility c)
             c = float(sim.params["concession_credibility"])
             cs.fuel_price[mask] = c * float(price) + (1.0 - c) * cs.fuel_price[mask]
@@ -160,7 +325,9 @@ class Regime(Module):
     @staticmethod
     def _internet(sim, level=0.0):
         if not (isinstance(level, (int, float)) and 0.0 <= level <= 1.0):
-            raise ScenarioError(f"internet: level must be in [0, 1], got {level!r}", source=sim.scenario.source)
+            raise ScenarioError(
+                f"internet: level must be in [0, 1], got {level!r}", source=sim.scenario.source
+            )
         sim.country.online = float(level)
         sim.country.log.append((sim.t, f"internet level {level}"))
 
@@ -171,11 +338,15 @@ class Regime(Module):
         cs = sim.country
         mask = cs.region_mask(regions, sim.scenario.source)
         if not (isinstance(persons, (int, float)) and persons >= 0):
-            raise ScenarioError(f"deploy_troops: persons must be >= 0, got {persons!r}", source=sim.scenario.source)
+            raise ScenarioError(
+                f"deploy_troops: persons must be >= 0, got {persons!r}", source=sim.scenario.source
+            )
         w = np.where(mask, cs.reg_persons, 0.0)
         add = float(persons) * w / max(w.sum(), 1.0)
         cs.troops_target += add
-        cs.troops_speed = np.maximum(cs.troops_speed, np.abs(cs.troops_target - cs.troops_reg) / max(float(days), 1e-9))
+        cs.troops_speed = np.maximum(
+            cs.troops_speed, np.abs(cs.troops_target - cs.troops_reg) / max(float(days), 1e-9)
+        )
         if cs.troops_reg.sum() == 0 and persons > 0:
             cs.troops_legit_shock = 1.0  # the arrival of foreign troops is felt once
         cs.log.append((sim.t, f"troops +{persons} to {regions}"))
@@ -213,10 +384,14 @@ class Regime(Module):
             np.add.at(cs.troops, cs.focal, cs.troops_reg)
             return
         if phase == "record":
-            forces = np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg) + cs.troops_reg
+            forces = (
+                np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg) + cs.troops_reg
+            )
             sim.results.record("forces_deployed", sim.t, float(forces.sum()), forces)
             sim.results.record("troops", sim.t, float(cs.troops_reg.sum()), cs.troops_reg.copy())
-            sim.results.record("emergency", sim.t, float(cs.emergency.any()), cs.emergency.astype(float))
+            sim.results.record(
+                "emergency", sim.t, float(cs.emergency.any()), cs.emergency.astype(float)
+            )
             return
         # respond: observe protest after the decisions of this step
         pop = sim.pop
@@ -235,10 +410,15 @@ class Regime(Module):
         rho = float(p["police_redeploy"])
         reg_A = np.bincount(cs.loc_region, weights=A, minlength=cs.n_reg)
         reg_base = np.bincount(cs.loc_region, weights=cs.police_base, minlength=cs.n_reg)
-        share = np.divide(A, reg_A[cs.loc_region], out=np.zeros(cs.n_loc), where=reg_A[cs.loc_region] > 0)
+        share = np.divide(
+            A, reg_A[cs.loc_region], out=np.zeros(cs.n_loc), where=reg_A[cs.loc_region] > 0
+        )
         hot = reg_A[cs.loc_region] > 0
-        police = np.where(hot, (1.0 - rho) * cs.police_base + rho * reg_base[cs.loc_region] * share,
-                          cs.police_base)
+        police = np.where(
+            hot,
+            (1.0 - rho) * cs.police_base + rho * reg_base[cs.loc_region] * share,
+            cs.police_base,
+        )
         if cs.emergency.any():
             em = cs.emergency[cs.loc_region]
             A_em = np.where(em, A, 0.0)
@@ -247,7 +427,9 @@ class Regime(Module):
                 police += cs.reserve_level * float(p["reserve_forces"]) * A_em / tot
             else:  # no protest where the emergency is: the reserve patrols the emergency regions' centres
                 foc = cs.focal[cs.emergency]
-                np.add.at(police, foc, cs.reserve_level * float(p["reserve_forces"]) / max(foc.size, 1))
+                np.add.at(
+                    police, foc, cs.reserve_level * float(p["reserve_forces"]) / max(foc.size, 1)
+                )
         cs.police[:] = police
 
     def _policy_rule(self, sim, A):
@@ -279,8 +461,12 @@ class Regime(Module):
                 top = np.argsort(-reg_A)[:3]
                 st["troops_at"] = sim.t
                 days = max(float(p["policy_troops_delay"]), sim.clock.dt) + 2.0
-                self._deploy(sim, persons=float(p["policy_troops"]),
-                             regions=[cs.region_codes[k] for k in top if reg_A[k] > 0], days=days)
+                self._deploy(
+                    sim,
+                    persons=float(p["policy_troops"]),
+                    regions=[cs.region_codes[k] for k in top if reg_A[k] > 0],
+                    days=days,
+                )
                 cs.log.append((sim.t, "policy: troops requested"))
         if st["troops_at"] is not None and not st["shoot"] and n >= float(p["policy_shoot_at"]):
             cs.shoot_order = True

@@ -17,6 +17,7 @@ Forces are not agents: their deaths are recorded in persons (kind "value").
 Sources: Epstein 2002 rule C (cops arrest one active in vision; jail term drawn); Lemos 2018
 (jail terms); Lichbach 1987; Klein & Regan 2018 (arrests, then beatings, shooting, killing).
 Seeds: 000 (bloggers jailed), 003 (civilians and police killed), 004 (detention, SIZO)."""
+
 from __future__ import annotations
 
 import math
@@ -41,8 +42,23 @@ def release_kernel(status, release_step, t):
 
 
 @njit(parallel=True, cache=True)
-def release_arrest_kernel(key, t, status, site, region, ever, p_site, sweep_p_region,
-                          jail_min, jail_max, dt, release_step, arrested, arrests_reg, arrests_site):
+def release_arrest_kernel(
+    key,
+    t,
+    status,
+    site,
+    region,
+    ever,
+    p_site,
+    sweep_p_region,
+    jail_min,
+    jail_max,
+    dt,
+    release_step,
+    arrested,
+    arrests_reg,
+    arrests_site,
+):
     """Releases due at step t, then arrests, in one pass (each agent's release comes before its
     own arrest draw, and no agent's outcome depends on another's): an active citizen is taken
     with the chance p_site of his protest site, a past participant in a region under sweeps
@@ -102,39 +118,125 @@ class Repression(Module):
     def define_params(cls):
         cite = "Epstein 2002 (rule C); Lemos 2018"
         return [
-            Param("repression_on", True, "switch: off means no arrests and no deaths", kind="bool", sweepable=False),
-            Param("arrest_rate", 0.017, "α: arrests one member of the forces can make per day at a site with protesters",
-                  0.0, 10.0, unit="arrests/(person·day)", citation=cite + "; calibrated to 9,900 detained by 11 Jan"),
-            Param("arrest_share_max", 0.5, "p_max: largest share of a site's protesters arrested in one step", 0.0, 1.0,
-                  unit="1", citation="assumption (crowds disperse; docs/odd/country.md)"),
-            Param("emergency_arrest_mult", 1.5, "m_A: arrest capacity multiplier under a state of emergency", 1.0, 10.0,
-                  unit="1", citation="unrest_2022.csv (curfew, ban on gatherings)"),
-            Param("sweep_rate", 0.005, "σ: daily hazard that a past participant is detained at home under an emergency",
-                  0.0, 5.0, unit="1/day", citation="security_forces.csv (detained 4,000 on 8 Jan, 5,800 on 9 Jan, 9,900 on 11 Jan after the streets were quiet)"),
-            Param("jail_min_days", 2.0, "shortest detention term", 0.0, 3650.0, unit="days",
-                  citation="72-hour custody before charge (Kazakh criminal procedure); assumption"),
-            Param("jail_max_days", 15.0, "longest detention term (administrative arrest up to 15 days)", 0.0, 3650.0,
-                  unit="days", citation="Code of administrative offences (up to 15 days); Epstein 2002 (J_max)"),
-            Param("death_rate_civilian", 0.0008, "δ_c: civilian deaths per person in confrontation per day (no shoot order)",
-                  0.0, 1.0, unit="1/(person·day)", citation="calibrated to 225 deaths by 15 Jan (unrest_2022.csv, PGO)"),
-            Param("death_rate_shoot", 0.002, "δ_s: extra civilian deaths per person in confrontation per day under a shoot order",
-                  0.0, 1.0, unit="1/(person·day)", citation="calibrated; Klein & Regan 2018"),
-            Param("death_rate_forces", 0.00016, "δ_f: deaths among the forces per person in confrontation per day",
-                  0.0, 1.0, unit="1/(person·day)", citation="calibrated to 19 security deaths (unrest_2022.csv, PGO 15 Jan)"),
+            Param(
+                "repression_on",
+                True,
+                "switch: off means no arrests and no deaths",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "arrest_rate",
+                0.017,
+                "α: arrests one member of the forces can make per day at a site with protesters",
+                0.0,
+                10.0,
+                unit="arrests/(person·day)",
+                citation=cite + "; calibrated to 9,900 detained by 11 Jan",
+            ),
+            Param(
+                "arrest_share_max",
+                0.5,
+                "p_max: largest share of a site's protesters arrested in one step",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption (crowds disperse; docs/odd/country.md)",
+            ),
+            Param(
+                "emergency_arrest_mult",
+                1.5,
+                "m_A: arrest capacity multiplier under a state of emergency",
+                1.0,
+                10.0,
+                unit="1",
+                citation="unrest_2022.csv (curfew, ban on gatherings)",
+            ),
+            Param(
+                "sweep_rate",
+                0.005,
+                "σ: daily hazard that a past participant is detained at home under an emergency",
+                0.0,
+                5.0,
+                unit="1/day",
+                citation="security_forces.csv (detained 4,000 on 8 Jan, 5,800 on 9 Jan, 9,900 on 11 Jan after the streets were quiet)",
+            ),
+            Param(
+                "jail_min_days",
+                2.0,
+                "shortest detention term",
+                0.0,
+                3650.0,
+                unit="days",
+                citation="72-hour custody before charge (Kazakh criminal procedure); assumption",
+            ),
+            Param(
+                "jail_max_days",
+                15.0,
+                "longest detention term (administrative arrest up to 15 days)",
+                0.0,
+                3650.0,
+                unit="days",
+                citation="Code of administrative offences (up to 15 days); Epstein 2002 (J_max)",
+            ),
+            Param(
+                "death_rate_civilian",
+                0.0008,
+                "δ_c: civilian deaths per person in confrontation per day (no shoot order)",
+                0.0,
+                1.0,
+                unit="1/(person·day)",
+                citation="calibrated to 225 deaths by 15 Jan (unrest_2022.csv, PGO)",
+            ),
+            Param(
+                "death_rate_shoot",
+                0.002,
+                "δ_s: extra civilian deaths per person in confrontation per day under a shoot order",
+                0.0,
+                1.0,
+                unit="1/(person·day)",
+                citation="calibrated; Klein & Regan 2018",
+            ),
+            Param(
+                "death_rate_forces",
+                0.00016,
+                "δ_f: deaths among the forces per person in confrontation per day",
+                0.0,
+                1.0,
+                unit="1/(person·day)",
+                citation="calibrated to 19 security deaths (unrest_2022.csv, PGO 15 Jan)",
+            ),
         ]
 
     def define_states(self):
-        return [State("release_step", np.int32, 0, "step at which a detained citizen is released"),
-                State("arrested_now", np.uint8, 0, "1 if arrested in the current step")]
+        return [
+            State("release_step", np.int32, 0, "step at which a detained citizen is released"),
+            State("arrested_now", np.uint8, 0, "1 if arrested in the current step"),
+        ]
 
     def define_results(self):
         return [
             Result("arrests", "new arrests in the step (protesters and sweeps)", "count", True),
             Result("detained_cumulative", "arrests since the start", "count", True),
             Result("deaths_civilian", "civilians killed in the step (persons)", "value", True),
-            Result("deaths_security", "members of the forces killed in the step (persons)", "value", True),
-            Result("deaths_civilian_cumulative", "civilians killed since the start (persons)", "value", True),
-            Result("deaths_security_cumulative", "members of the forces killed since the start (persons)", "value", True),
+            Result(
+                "deaths_security",
+                "members of the forces killed in the step (persons)",
+                "value",
+                True,
+            ),
+            Result(
+                "deaths_civilian_cumulative",
+                "civilians killed since the start (persons)",
+                "value",
+                True,
+            ),
+            Result(
+                "deaths_security_cumulative",
+                "members of the forces killed since the start (persons)",
+                "value",
+                True,
+            ),
         ]
 
     def init(self, sim):
@@ -165,7 +267,9 @@ class Repression(Module):
         clash = np.divide(C * A, C + A, out=np.zeros(cs.n_loc), where=(C + A) > 0)
         # deaths first (in persons), then arrests among the survivors
         rng = self.death_stream.generator(t)
-        civ_rate = float(p["death_rate_civilian"]) + (float(p["death_rate_shoot"]) if cs.shoot_order else 0.0)
+        civ_rate = float(p["death_rate_civilian"]) + (
+            float(p["death_rate_shoot"]) if cs.shoot_order else 0.0
+        )
         k_civ = rng.poisson(dt * civ_rate * clash).astype(np.float64)
         k_sec = rng.poisson(dt * float(p["death_rate_forces"]) * clash).astype(np.float64)
         k_civ = np.minimum(k_civ, A)
@@ -173,12 +277,27 @@ class Repression(Module):
         # arrests
         cap = float(p["arrest_rate"]) * C * dt
         cap = cap * np.where(cs.emergency[cs.loc_region], float(p["emergency_arrest_mult"]), 1.0)
-        p_site = np.minimum(float(p["arrest_share_max"]),
-                            np.divide(cap, A, out=np.zeros(cs.n_loc), where=A > 0))
+        p_site = np.minimum(
+            float(p["arrest_share_max"]), np.divide(cap, A, out=np.zeros(cs.n_loc), where=A > 0)
+        )
         sweep_p = np.where(cs.emergency, 1.0 - math.exp(-float(p["sweep_rate"]) * dt), 0.0)
-        release_arrest_kernel(self.key, t, pop.status, pop.site, pop.region, pop.ever_active,
-                              p_site, sweep_p, float(p["jail_min_days"]), float(p["jail_max_days"]), dt,
-                              pop.release_step, pop.arrested_now, cs.arrests_reg, self._arrests_site)
+        release_arrest_kernel(
+            self.key,
+            t,
+            pop.status,
+            pop.site,
+            pop.region,
+            pop.ever_active,
+            p_site,
+            sweep_p,
+            float(p["jail_min_days"]),
+            float(p["jail_max_days"]),
+            dt,
+            pop.release_step,
+            pop.arrested_now,
+            cs.arrests_reg,
+            self._arrests_site,
+        )
         cs.cum_detained_reg += cs.arrests_reg
         cs.deaths_civ_reg[:] = np.bincount(cs.loc_region, weights=k_civ, minlength=cs.n_reg)
         cs.deaths_sec_reg[:] = np.bincount(cs.loc_region, weights=k_sec, minlength=cs.n_reg)
@@ -187,7 +306,9 @@ class Repression(Module):
         # what residents saw: arrests where they live, killings where they happened
         seen = self._arrests_site * cs.scale
         seen += float(p["backfire_death_weight"]) * (k_civ + k_sec)
-        cs.repression_seen[:] = np.divide(seen, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0)
+        cs.repression_seen[:] = np.divide(
+            seen, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0
+        )
         self._killed = killed
 
     def _kill(self, sim, k_civ, rng):
@@ -212,7 +333,7 @@ class Repression(Module):
         for j in range(sites.size):
             k = min(int(n_agents[j]), int(ends[j] - starts[j]))
             if k > 0:
-                pop.status[act_sorted[starts[j]:starts[j] + k]] = S.DEAD
+                pop.status[act_sorted[starts[j] : starts[j] + k]] = S.DEAD
                 total += k
         return total
 
@@ -220,8 +341,20 @@ class Repression(Module):
         cs, t = sim.country, sim.t
         r = sim.results
         r.record("arrests", t, float(cs.arrests_reg.sum()), cs.arrests_reg.copy())
-        r.record("detained_cumulative", t, float(cs.cum_detained_reg.sum()), cs.cum_detained_reg.copy())
+        r.record(
+            "detained_cumulative", t, float(cs.cum_detained_reg.sum()), cs.cum_detained_reg.copy()
+        )
         r.record("deaths_civilian", t, float(cs.deaths_civ_reg.sum()), cs.deaths_civ_reg.copy())
         r.record("deaths_security", t, float(cs.deaths_sec_reg.sum()), cs.deaths_sec_reg.copy())
-        r.record("deaths_civilian_cumulative", t, float(cs.cum_deaths_civ_reg.sum()), cs.cum_deaths_civ_reg.copy())
-        r.record("deaths_security_cumulative", t, float(cs.cum_deaths_sec_reg.sum()), cs.cum_deaths_sec_reg.copy())
+        r.record(
+            "deaths_civilian_cumulative",
+            t,
+            float(cs.cum_deaths_civ_reg.sum()),
+            cs.cum_deaths_civ_reg.copy(),
+        )
+        r.record(
+            "deaths_security_cumulative",
+            t,
+            float(cs.cum_deaths_sec_reg.sum()),
+            cs.cum_deaths_sec_reg.copy(),
+        )

@@ -2,6 +2,7 @@
 Kuran, Watts), `country/` (the country model of docs/odd/country.md), `exit/` (the country model
 over years). Importing this package registers them with the engine (`tolqyn.core.registry`);
 shared country mechanisms live in `tolqyn.mechanisms`."""
+
 from __future__ import annotations
 
 from tolqyn.core.registry import MODELS, all_param_specs, get_model, register_model

@@ -1,5 +1,6 @@
 """TOML -> Scenario. Every error names the file and the field, and unknown keys are refused
 with the nearest valid name."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -11,14 +12,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from tolqyn.core.errors import ScenarioError, UnknownParamError
 import tolqyn.models  # noqa: F401  (registers the built-in models with the engine)
+from tolqyn.core.errors import ScenarioError, UnknownParamError
 from tolqyn.core.params import ParamSet
 
 LIBRARY = Path(__file__).parent / "library"
 
-TOP_KEYS = ("name", "description", "model", "extends", "steps", "seed", "dt", "start_date",
-            "params", "events", "ramps", "remove_events", "meta")
+TOP_KEYS = (
+    "name",
+    "description",
+    "model",
+    "extends",
+    "steps",
+    "seed",
+    "dt",
+    "start_date",
+    "params",
+    "events",
+    "ramps",
+    "remove_events",
+    "meta",
+)
 
 
 @dataclass(frozen=True)
@@ -31,7 +45,7 @@ class Scenario:
     seed: int = 0
     dt: float = 1.0
     start_date: str | None = None
-    params: dict = field(default_factory=dict)        # as written (overrides of defaults)
+    params: dict = field(default_factory=dict)  # as written (overrides of defaults)
     events: tuple = ()
     ramps: tuple = ()
     meta: dict = field(default_factory=dict)
@@ -47,8 +61,10 @@ class Scenario:
 
 
 def builtin_names() -> list[str]:
-    return sorted(str(p.relative_to(LIBRARY).with_suffix("")).replace("\\", "/")
-                  for p in LIBRARY.rglob("*.toml"))
+    return sorted(
+        str(p.relative_to(LIBRARY).with_suffix("")).replace("\\", "/")
+        for p in LIBRARY.rglob("*.toml")
+    )
 
 
 def resolve_path(name_or_path: str | Path) -> tuple[Path, str]:
@@ -111,7 +127,9 @@ def _merge(parent: dict, child: dict, src: str) -> dict:
             out["meta"] = {**parent.get("meta", {}), **v}
         elif k == "remove_events":
             ids = set(v)
-            known = {e.get("id") for e in out.get("events", [])} | {r.get("id") for r in out.get("ramps", [])}
+            known = {e.get("id") for e in out.get("events", [])} | {
+                r.get("id") for r in out.get("ramps", [])
+            }
             for i in ids:
                 if i not in known:
                     raise UnknownParamError(i, [k for k in known if k], source=src, what="event id")
@@ -129,13 +147,17 @@ def load_scenario(name_or_path, overrides: dict | None = None) -> Scenario:
     return from_dict(data, name=data.get("name", name), source=src, overrides=overrides)
 
 
-def from_dict(data: dict, *, name: str = "custom", source: str = "<dict>",
-              overrides: dict | None = None) -> Scenario:
+def from_dict(
+    data: dict, *, name: str = "custom", source: str = "<dict>", overrides: dict | None = None
+) -> Scenario:
     for k in data:
         if k not in TOP_KEYS:
             raise UnknownParamError(k, TOP_KEYS, source=source, what="scenario key")
     if "model" not in data:
-        raise ScenarioError("missing 'model' (e.g. model = \"epstein\")", source=source, field="model")
+        raise ScenarioError(
+            "missing 'model' (e.g. model = \"epstein\")", source=source, field="model"
+        )
+
     def typed(key, kind, default, check=None, msg=""):
         v = data.get(key, default)
         if v is None:
@@ -149,9 +171,12 @@ def from_dict(data: dict, *, name: str = "custom", source: str = "<dict>",
         if check and not check(v):
             raise ScenarioError(f"{v!r} out of range; allowed: {msg}", source=source, field=key)
         return v
+
     steps = typed("steps", int, 100, lambda v: 0 <= v <= 10_000_000, "0..10000000")
     seed = typed("seed", int, 0, lambda v: 0 <= v < 2**63, "0..2^63-1")
-    dt = float(typed("dt", float, 1.0, lambda v: 0 < v <= 365 and math.isfinite(v), "(0, 365] days"))
+    dt = float(
+        typed("dt", float, 1.0, lambda v: 0 < v <= 365 and math.isfinite(v), "(0, 365] days")
+    )
     start = data.get("start_date")
     if isinstance(start, (_dt.date, _dt.datetime)):
         start = start.isoformat()
@@ -159,7 +184,9 @@ def from_dict(data: dict, *, name: str = "custom", source: str = "<dict>",
         try:
             _dt.datetime.fromisoformat(str(start))
         except ValueError:
-            raise ScenarioError(f"{start!r} is not an ISO date", source=source, field="start_date") from None
+            raise ScenarioError(
+                f"{start!r} is not an ISO date", source=source, field="start_date"
+            ) from None
     params = data.get("params", {})
     if not isinstance(params, dict):
         raise ScenarioError("must be a table of name = value", source=source, field="params")
@@ -173,17 +200,37 @@ def from_dict(data: dict, *, name: str = "custom", source: str = "<dict>",
     if not isinstance(meta, dict):
         raise ScenarioError("must be a table", source=source, field="meta")
     _check_observed(meta.get("observed"), source)
-    sc = Scenario(name=str(name), model=str(data["model"]), source=source,
-                  description=str(data.get("description", "")), steps=steps, seed=seed, dt=dt,
-                  start_date=start, params=dict(params), events=tuple(events), ramps=tuple(ramps),
-                  meta=dict(meta))
+    sc = Scenario(
+        name=str(name),
+        model=str(data["model"]),
+        source=source,
+        description=str(data.get("description", "")),
+        steps=steps,
+        seed=seed,
+        dt=dt,
+        start_date=start,
+        params=dict(params),
+        events=tuple(events),
+        ramps=tuple(ramps),
+        meta=dict(meta),
+    )
     if overrides:
         sc = replace(sc, params={**sc.params, **overrides})
     return _finish(sc, source=source if not overrides else f"{source} (with --set)")
 
 
-OBSERVED_KEYS = ("target", "metric", "region", "date", "value", "unit", "label", "source",
-                 "tolerance_factor", "min_active")
+OBSERVED_KEYS = (
+    "target",
+    "metric",
+    "region",
+    "date",
+    "value",
+    "unit",
+    "label",
+    "source",
+    "tolerance_factor",
+    "min_active",
+)
 
 
 def _check_observed(observed, source: str) -> None:
@@ -192,19 +239,26 @@ def _check_observed(observed, source: str) -> None:
     if observed is None:
         return
     if not isinstance(observed, list) or not all(isinstance(o, dict) for o in observed):
-        raise ScenarioError("must be an array of tables ([[meta.observed]])", source=source, field="meta.observed")
+        raise ScenarioError(
+            "must be an array of tables ([[meta.observed]])", source=source, field="meta.observed"
+        )
     for i, o in enumerate(observed):
         where = f"meta.observed[{i}]"
         for k in o:
             if k not in OBSERVED_KEYS:
                 raise UnknownParamError(k, OBSERVED_KEYS, source=source, what=f"key of {where}")
-        for k, low, text in (("tolerance_factor", 1.0, "a number > 1"), ("min_active", 0.0, "a number >= 0")):
+        for k, low, text in (
+            ("tolerance_factor", 1.0, "a number > 1"),
+            ("min_active", 0.0, "a number >= 0"),
+        ):
             v = o.get(k)
             if v is None:
                 continue
             ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
             if not ok or v < low or (k == "tolerance_factor" and v == low):
-                raise ScenarioError(f"{v!r} out of range; allowed: {text}", source=source, field=f"{where}.{k}")
+                raise ScenarioError(
+                    f"{v!r} out of range; allowed: {text}", source=source, field=f"{where}.{k}"
+                )
 
 
 def _norm_event(e: dict) -> dict:
@@ -219,6 +273,7 @@ def _finish(sc: Scenario, source: str) -> Scenario:
     """Validate parameters against the model's declarations, check events, compute the hash."""
     from tolqyn.core.clock import Clock
     from tolqyn.models import all_param_specs, get_model
+
     model_cls = get_model(sc.model, source=sc.source)
     specs = all_param_specs(model_cls)
     ps = ParamSet(specs, sc.params, source=sc.source)
@@ -231,13 +286,17 @@ def _finish(sc: Scenario, source: str) -> Scenario:
             if k not in allowed_event_keys:
                 raise UnknownParamError(k, allowed_event_keys, source=sc.source, what="event key")
         if "at" not in ev:
-            raise ScenarioError("needs 'at' (a step number or a date)", source=sc.source, field=where)
+            raise ScenarioError(
+                "needs 'at' (a step number or a date)", source=sc.source, field=where
+            )
         clock.step_of(ev["at"], source=sc.source, field=f"{where}.at")
         action = ev.get("action", "set")
         if action not in actions:
             raise UnknownParamError(action, actions, source=sc.source, what="event action")
         if not isinstance(ev.get("params", {}), dict):
-            raise ScenarioError("'params' must be a table", source=sc.source, field=f"{where}.params")
+            raise ScenarioError(
+                "'params' must be a table", source=sc.source, field=f"{where}.params"
+            )
         if action == "set":
             for k, v in ev.get("params", {}).items():
                 if k not in specs:
@@ -245,16 +304,35 @@ def _finish(sc: Scenario, source: str) -> Scenario:
                 specs[k].coerce(v, source=sc.source)
     for i, r in enumerate(sc.ramps):
         for k in r:
-            if k not in ("param", "delta", "start", "every", "until", "stop", "from", "id", "label"):
-                raise UnknownParamError(k, ["param", "delta", "start", "every", "until", "stop", "from", "id", "label"],
-                                        source=sc.source, what="ramp key")
+            if k not in (
+                "param",
+                "delta",
+                "start",
+                "every",
+                "until",
+                "stop",
+                "from",
+                "id",
+                "label",
+            ):
+                raise UnknownParamError(
+                    k,
+                    ["param", "delta", "start", "every", "until", "stop", "from", "id", "label"],
+                    source=sc.source,
+                    what="ramp key",
+                )
         if r.get("param") not in specs:
             raise UnknownParamError(str(r.get("param")), specs, source=sc.source)
     resolved = ps.as_dict()
-    payload = {"model": sc.model, "steps": sc.steps, "dt": sc.dt, "start_date": sc.start_date,
-               "params": {k: _canon(v) for k, v in sorted(resolved.items())},
-               "events": [{k: _canon(v) for k, v in sorted(e.items())} for e in sc.events],
-               "ramps": [{k: _canon(v) for k, v in sorted(r.items())} for r in sc.ramps]}
+    payload = {
+        "model": sc.model,
+        "steps": sc.steps,
+        "dt": sc.dt,
+        "start_date": sc.start_date,
+        "params": {k: _canon(v) for k, v in sorted(resolved.items())},
+        "events": [{k: _canon(v) for k, v in sorted(e.items())} for e in sc.events],
+        "ramps": [{k: _canon(v) for k, v in sorted(r.items())} for r in sc.ramps],
+    }
     h = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
     return replace(sc, hash=h, resolved_params=resolved)
 

@@ -9,6 +9,7 @@ Sites are numbered s = y * width + x. Vision shapes (own site always excluded):
 * ``von_neumann`` |dx| + |dy| ≤ ⌊r⌋      (Mesa 3.x ``OrthogonalVonNeumannGrid``): r = 7 → 112;
 * ``moore``       max(|dx|, |dy|) ≤ ⌊r⌋  (Mesa 3.5 option): r = 7 → 224.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,10 +27,11 @@ class Offsets:
 
     ``ring_ptr[k]:ring_ptr[k+1]`` are the offsets at the k-th smallest distance: a
     nearest-first search scans rings in order and picks at random among hits of one ring."""
-    dx: np.ndarray        # int32
-    dy: np.ndarray        # int32
+
+    dx: np.ndarray  # int32
+    dy: np.ndarray  # int32
     ring_ptr: np.ndarray  # int32, len = number of distinct distances + 1
-    reach: int            # max(|dx|, |dy|): the wrap margin
+    reach: int  # max(|dx|, |dy|): the wrap margin
 
     def __len__(self) -> int:
         return int(self.dx.shape[0])

@@ -2,6 +2,7 @@
 
 `indptr[i]:indptr[i+1]` slices `indices` to give the contacts of agent i. Agents are sorted by
 region and locality before the network is built, so most contacts of i lie near i in memory."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from numba import njit
 
 @dataclass
 class Network:
-    indptr: np.ndarray   # int64, n + 1
+    indptr: np.ndarray  # int64, n + 1
     indices: np.ndarray  # int32 (or int64 above 2^31 agents), number of directed edges
 
     @property
@@ -27,15 +28,16 @@ class Network:
         return np.diff(self.indptr)
 
     def neighbours(self, i: int) -> np.ndarray:
-        return self.indices[self.indptr[i]:self.indptr[i + 1]]
+        return self.indices[self.indptr[i] : self.indptr[i + 1]]
 
     @property
     def nbytes(self) -> int:
         return self.indptr.nbytes + self.indices.nbytes
 
 
-def from_edges(n: int, src: np.ndarray, dst: np.ndarray, *, symmetric: bool = True,
-               dedupe: bool = True) -> Network:
+def from_edges(
+    n: int, src: np.ndarray, dst: np.ndarray, *, symmetric: bool = True, dedupe: bool = True
+) -> Network:
     """Build a CSR network from an edge list. Self-loops are dropped; with `symmetric`
     each edge is stored in both directions; with `dedupe` repeated edges are merged."""
     src = np.asarray(src, dtype=np.int64)
@@ -117,4 +119,4 @@ def configuration_model(degrees: np.ndarray, rng: np.random.Generator) -> Networ
     stubs = np.repeat(np.arange(degrees.size, dtype=np.int64), degrees)
     rng.shuffle(stubs)
     m = stubs.size // 2
-    return from_edges(degrees.size, stubs[:m], stubs[m:2 * m], symmetric=True, dedupe=True)
+    return from_edges(degrees.size, stubs[:m], stubs[m : 2 * m], symmetric=True, dedupe=True)

@@ -3,6 +3,7 @@
 Agents are stored sorted by region, then locality (and, inside a locality, by ethnic group),
 so that `region_start` and `locality_start` slice every per-agent column into contiguous
 blocks: the agents of locality l are `start[l]:start[l+1]`."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,26 +15,26 @@ from tolqyn.space.network import Network
 
 @dataclass
 class CountrySpace:
-    region_codes: list[str]            # ISO 3166-2, e.g. "KZ-47"; order = region index
+    region_codes: list[str]  # ISO 3166-2, e.g. "KZ-47"; order = region index
     region_names: list[str]
-    region_population: np.ndarray      # int64, citizens (not agents)
-    region_urban_share: np.ndarray     # float64 in [0, 1]
-    region_centroid: np.ndarray        # float64 (n_regions, 2): lat, lon
+    region_population: np.ndarray  # int64, citizens (not agents)
+    region_urban_share: np.ndarray  # float64 in [0, 1]
+    region_centroid: np.ndarray  # float64 (n_regions, 2): lat, lon
     ethnic_groups: list[str]
     n_localities: int
-    locality_region: np.ndarray        # int16 (n_loc,)
-    locality_start: np.ndarray         # int64 (n_loc + 1,)
-    locality_urban: np.ndarray         # bool (n_loc,)
+    locality_region: np.ndarray  # int16 (n_loc,)
+    locality_start: np.ndarray  # int64 (n_loc + 1,)
+    locality_urban: np.ndarray  # bool (n_loc,)
     locality_name: list[str]
-    locality_population: np.ndarray    # int64 citizens
-    region_start: np.ndarray           # int64 (n_regions + 1,)
-    network: Network                   # CSR, symmetric
-    scale: float                       # citizens per agent
-    agents: dict[str, np.ndarray]      # per-agent columns (see synthesis.AGENT_COLUMNS)
-    assumptions: list[dict]            # assumptions used, with their values
-    region_ethnic_share: np.ndarray | None = None   # float64 (n_regions, n_groups): target shares
+    locality_population: np.ndarray  # int64 citizens
+    region_start: np.ndarray  # int64 (n_regions + 1,)
+    network: Network  # CSR, symmetric
+    scale: float  # citizens per agent
+    agents: dict[str, np.ndarray]  # per-agent columns (see synthesis.AGENT_COLUMNS)
+    assumptions: list[dict]  # assumptions used, with their values
+    region_ethnic_share: np.ndarray | None = None  # float64 (n_regions, n_groups): target shares
     locality_ethnic_start: np.ndarray | None = None  # int64 (n_loc * n_groups + 1,): group blocks
-    meta: dict = field(default_factory=dict)         # timings, memory, provenance
+    meta: dict = field(default_factory=dict)  # timings, memory, provenance
 
     @property
     def n_agents(self) -> int:
@@ -47,7 +48,9 @@ class CountrySpace:
         try:
             return self.region_codes.index(code)
         except ValueError:
-            raise KeyError(f"unknown region {code!r}; known: {', '.join(self.region_codes)}") from None
+            raise KeyError(
+                f"unknown region {code!r}; known: {', '.join(self.region_codes)}"
+            ) from None
 
     def region_agents(self, r: int) -> slice:
         return slice(int(self.region_start[r]), int(self.region_start[r + 1]))
@@ -66,7 +69,15 @@ class CountrySpace:
     def nbytes(self) -> dict[str, int]:
         """Memory held by the space: agent columns, network, locality tables."""
         cols = sum(a.nbytes for a in self.agents.values())
-        loc = (self.locality_region.nbytes + self.locality_start.nbytes + self.locality_urban.nbytes
-               + self.locality_population.nbytes)
-        return {"agents": cols, "network": self.network.nbytes, "localities": loc,
-                "total": cols + self.network.nbytes + loc}
+        loc = (
+            self.locality_region.nbytes
+            + self.locality_start.nbytes
+            + self.locality_urban.nbytes
+            + self.locality_population.nbytes
+        )
+        return {
+            "agents": cols,
+            "network": self.network.nbytes,
+            "localities": loc,
+            "total": cols + self.network.nbytes + loc,
+        }

@@ -4,6 +4,7 @@ Each page owns its runs through its WebSocket: two pages never see each other's 
 closing a page (or losing it: no heartbeat) stops its runs. Sims are stepped on one worker
 thread shared by all pages, so the event loop stays responsive and compiled kernels are
 never entered from two threads at once."""
+
 from __future__ import annotations
 
 import asyncio
@@ -26,8 +27,8 @@ from tolqyn.web import geo
 from tolqyn.web.runs import Catalog, Limits, LiveRun, RefusedError, scenario_summary
 
 STATIC = Path(__file__).parent / "static"
-SPEEDS = (0, 1, 2, 5, 10, 20, 50, 100)     # steps per second; 0 = as fast as possible
-HEARTBEAT_TIMEOUT_S = 45.0                 # a page that stays silent this long is gone
+SPEEDS = (0, 1, 2, 5, 10, 20, 50, 100)  # steps per second; 0 = as fast as possible
+HEARTBEAT_TIMEOUT_S = 45.0  # a page that stays silent this long is gone
 MAX_MESSAGE_BYTES = 64 * 1024
 
 
@@ -68,8 +69,9 @@ class Session:
     def view(self, name) -> dict:
         if name not in ("country", "classic"):
             raise TolqynError(f"unknown view {name!r}; expected 'country' or 'classic'")
-        return self.views.setdefault(name, {"slots": {}, "playing": False, "speed": 10, "task": None,
-                                            "config": {}})
+        return self.views.setdefault(
+            name, {"slots": {}, "playing": False, "speed": 10, "task": None, "config": {}}
+        )
 
     async def close(self) -> None:
         self.closed = True
@@ -134,12 +136,16 @@ class Session:
         if slot == "alt" and "base" not in v["slots"]:
             raise TolqynError("set up the baseline first, then the counterfactual")
         await self.pause(name, v)
-        cfg = {"scenario": msg.get("scenario"), "params": msg.get("params") or {},
-               "seed": msg.get("seed"), "steps": msg.get("steps")}
+        cfg = {
+            "scenario": msg.get("scenario"),
+            "params": msg.get("params") or {},
+            "seed": msg.get("seed"),
+            "steps": msg.get("steps"),
+        }
         if slot == "alt":
             base = v["slots"]["base"]
             if cfg["seed"] in (None, ""):
-                cfg["seed"] = base.sim.seed        # common random numbers: same seed as baseline
+                cfg["seed"] = base.sim.seed  # common random numbers: same seed as baseline
             if cfg["steps"] in (None, ""):
                 cfg["steps"] = base.n_steps
         limits = self.server.limits
@@ -154,7 +160,14 @@ class Session:
         elif "base" in v["slots"]:
             # the counterfactual restarts the baseline so both stand at the same step
             base_cfg = v["config"]["base"]
-            base = LiveRun(base_cfg["scenario"], base_cfg["params"], base_cfg["seed"], base_cfg["steps"], limits, cat)
+            base = LiveRun(
+                base_cfg["scenario"],
+                base_cfg["params"],
+                base_cfg["seed"],
+                base_cfg["steps"],
+                limits,
+                cat,
+            )
             async with self.sim_lock:
                 await self.compute(base.init)
             v["slots"]["base"] = base
@@ -181,10 +194,17 @@ class Session:
 
     async def state(self, name: str, v: dict) -> None:
         slots = v["slots"]
-        await self.send({"type": "state", "view": name, "playing": v["playing"], "speed": v["speed"],
-                         "t": {s: r.t for s, r in slots.items()},
-                         "n_steps": {s: r.n_steps for s, r in slots.items()},
-                         "done": all(r.done for r in slots.values()) if slots else True})
+        await self.send(
+            {
+                "type": "state",
+                "view": name,
+                "playing": v["playing"],
+                "speed": v["speed"],
+                "t": {s: r.t for s, r in slots.items()},
+                "n_steps": {s: r.n_steps for s, r in slots.items()},
+                "done": all(r.done for r in slots.values()) if slots else True,
+            }
+        )
 
     async def advance(self, name: str, v: dict, n: int) -> int:
         slots = v["slots"]
@@ -197,7 +217,9 @@ class Session:
         for slot, run in list(slots.items()):
             await self.send_frame(name, slot, run)
             if any(e["step"] == run.t for e in run.events()):
-                await self.send({"type": "events", "view": name, "slot": slot, "events": run.events()})
+                await self.send(
+                    {"type": "events", "view": name, "slot": slot, "events": run.events()}
+                )
         await self.state(name, v)
         return taken
 
@@ -260,10 +282,20 @@ class Session:
             if s not in slots:
                 raise TolqynError(f"no {s!r} run to inject into")
         async with self.sim_lock:
-            done = [(s, slots[s].inject(msg.get("action"), msg.get("params"), msg.get("label", ""))) for s in chosen]
+            done = [
+                (s, slots[s].inject(msg.get("action"), msg.get("params"), msg.get("label", "")))
+                for s in chosen
+            ]
         for s, ev in done:
-            await self.send({"type": "events", "view": name, "slot": s, "events": slots[s].events(),
-                             "injected": ev})
+            await self.send(
+                {
+                    "type": "events",
+                    "view": name,
+                    "slot": s,
+                    "events": slots[s].events(),
+                    "injected": ev,
+                }
+            )
 
 
 class Server:
@@ -281,27 +313,41 @@ class Server:
             for name in self.catalog.names():
                 try:
                     sc = self.catalog.load(name)
-                    out.append({"name": name, "model": sc.model, "steps": sc.steps,
-                                "start_date": sc.start_date,
-                                "description": (sc.description.strip().splitlines() or [""])[0]})
+                    out.append(
+                        {
+                            "name": name,
+                            "model": sc.model,
+                            "steps": sc.steps,
+                            "start_date": sc.start_date,
+                            "description": (sc.description.strip().splitlines() or [""])[0],
+                        }
+                    )
                 except Exception as e:  # a broken built-in shows up, it does not hide the rest
                     out.append({"name": name, "model": None, "error": str(e)})
             self._scenarios = out
         return self._scenarios
 
 
-def create_app(limits: Limits | None = None, experiments_dir: str | Path | None = None,
-               scenario_dirs=()) -> Starlette:
+def create_app(
+    limits: Limits | None = None, experiments_dir: str | Path | None = None, scenario_dirs=()
+) -> Starlette:
     """The dashboard app. `scenario_dirs`: folders of extra scenario files to offer."""
-    server = Server(limits or Limits(), Path(experiments_dir) if experiments_dir else None,
-                    Catalog(scenario_dirs))
+    server = Server(
+        limits or Limits(),
+        Path(experiments_dir) if experiments_dir else None,
+        Catalog(scenario_dirs),
+    )
 
     async def index(request: Request):
         return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
     async def api_scenarios(request: Request):
-        return JSONResponse({"scenarios": await asyncio.to_thread(server.scenarios),
-                             "limits": server.limits.__dict__})
+        return JSONResponse(
+            {
+                "scenarios": await asyncio.to_thread(server.scenarios),
+                "limits": server.limits.__dict__,
+            }
+        )
 
     async def api_scenario(request: Request):
         name = request.query_params.get("name", "")
@@ -311,26 +357,39 @@ def create_app(limits: Limits | None = None, experiments_dir: str | Path | None 
         regions = [r for r in request.query_params.get("regions", "").split(",") if r]
         found = await asyncio.to_thread(geo.find_geometry, regions)
         if found is None:
-            return JSONResponse({"error": "no packaged boundaries match these regions"}, status_code=404)
+            return JSONResponse(
+                {"error": "no packaged boundaries match these regions"}, status_code=404
+            )
         return JSONResponse(found)
 
     async def api_experiments(request: Request):
         from tolqyn.web import experiments as ex
+
         return JSONResponse(await asyncio.to_thread(ex.list_experiments, server.experiments_dir))
 
     async def api_experiment(request: Request):
         from tolqyn.web import experiments as ex
-        return JSONResponse(await asyncio.to_thread(ex.experiment_detail, server.experiments_dir,
-                                                    request.query_params.get("id", "")))
+
+        return JSONResponse(
+            await asyncio.to_thread(
+                ex.experiment_detail, server.experiments_dir, request.query_params.get("id", "")
+            )
+        )
 
     async def api_experiment_download(request: Request):
         from tolqyn.web import experiments as ex
+
         exp_id = request.query_params.get("id", "")
         fname = request.query_params.get("file", "")
         fmt = request.query_params.get("format", "parquet")
-        data, media, out_name = await asyncio.to_thread(ex.download, server.experiments_dir, exp_id, fname, fmt)
-        return Response(data, media_type=media,
-                        headers={"Content-Disposition": f'attachment; filename="{out_name}"'})
+        data, media, out_name = await asyncio.to_thread(
+            ex.download, server.experiments_dir, exp_id, fname, fmt
+        )
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{out_name}"'},
+        )
 
     async def api_health(request: Request):
         return JSONResponse({"ok": True, "sessions": len(server.sessions)})
@@ -338,9 +397,16 @@ def create_app(limits: Limits | None = None, experiments_dir: str | Path | None 
     async def ws_endpoint(ws: WebSocket):
         await ws.accept()
         if len(server.sessions) >= server.limits.max_sessions:
-            await ws.send_text(json.dumps({"type": "refused", "view": None,
-                                           "message": f"this server already serves {len(server.sessions)} "
-                                                      "pages; close one and reload"}))
+            await ws.send_text(
+                json.dumps(
+                    {
+                        "type": "refused",
+                        "view": None,
+                        "message": f"this server already serves {len(server.sessions)} "
+                        "pages; close one and reload",
+                    }
+                )
+            )
             await ws.close(code=1013)
             return
         sess = Session(server, ws)
@@ -389,13 +455,17 @@ def create_app(limits: Limits | None = None, experiments_dir: str | Path | None 
                 return
 
     async def tolqyn_error(request: Request, exc: TolqynError):
-        return JSONResponse({"error": str(exc), "field": getattr(exc, "field", None)}, status_code=400)
+        return JSONResponse(
+            {"error": str(exc), "field": getattr(exc, "field", None)}, status_code=400
+        )
 
     async def http_error(request: Request, exc: HTTPException):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
 
     async def any_error(request: Request, exc: Exception):
-        return JSONResponse({"error": f"internal error: {type(exc).__name__}: {exc}"}, status_code=500)
+        return JSONResponse(
+            {"error": f"internal error: {type(exc).__name__}: {exc}"}, status_code=500
+        )
 
     routes = [
         Route("/", index),
@@ -409,8 +479,13 @@ def create_app(limits: Limits | None = None, experiments_dir: str | Path | None 
         WebSocketRoute("/ws", ws_endpoint),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
-    app = Starlette(routes=routes, exception_handlers={TolqynError: tolqyn_error,
-                                                       HTTPException: http_error,
-                                                       Exception: any_error})
+    app = Starlette(
+        routes=routes,
+        exception_handlers={
+            TolqynError: tolqyn_error,
+            HTTPException: http_error,
+            Exception: any_error,
+        },
+    )
     app.state.server = server
     return app

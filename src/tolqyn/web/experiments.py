@@ -4,6 +4,7 @@ An experiment is a directory with `experiment.json` (see tolqyn.experiments.stor
 the store's own tables (points, results, runs), any table whose name mentions a posterior or
 sensitivity indices is plotted: posterior samples as histograms (one per parameter column),
 sensitivity indices as bars (S1, ST... per parameter, with confidence half-widths)."""
+
 from __future__ import annotations
 
 import io
@@ -14,9 +15,23 @@ from pathlib import Path
 from tolqyn.core.errors import TolqynError
 
 MAX_PLOT_ROWS = 200_000
-MARKERS = ("experiment.json", "calibration.json")   # a sweep's store, an ABC calibration
-_ID_COLS = {"run_id", "point_id", "replicate", "seed", "step", "chain", "draw", "sample", "iteration",
-            "weight", "weights", "distance", "generation", "particle"}
+MARKERS = ("experiment.json", "calibration.json")  # a sweep's store, an ABC calibration
+_ID_COLS = {
+    "run_id",
+    "point_id",
+    "replicate",
+    "seed",
+    "step",
+    "chain",
+    "draw",
+    "sample",
+    "iteration",
+    "weight",
+    "weights",
+    "distance",
+    "generation",
+    "particle",
+}
 
 
 def _root(root) -> Path:
@@ -33,12 +48,18 @@ def list_experiments(root) -> dict:
                 continue
             spec = _spec(d)
             design = spec.get("design") if isinstance(spec.get("design"), dict) else {}
-            out.append({"id": str(d.relative_to(r)) if d != r else ".",
-                        "scenario": spec.get("scenario"),
-                        "kind": spec.get("kind") or design.get("kind") or
-                        ("calibration" if (d / "calibration.json").exists() else None),
-                        "created": spec.get("created") or spec.get("created_at"),
-                        "n_points": spec.get("n_points"), "replicates": spec.get("replicates")})
+            out.append(
+                {
+                    "id": str(d.relative_to(r)) if d != r else ".",
+                    "scenario": spec.get("scenario"),
+                    "kind": spec.get("kind")
+                    or design.get("kind")
+                    or ("calibration" if (d / "calibration.json").exists() else None),
+                    "created": spec.get("created") or spec.get("created_at"),
+                    "n_points": spec.get("n_points"),
+                    "replicates": spec.get("replicates"),
+                }
+            )
     return {"root": str(r), "experiments": out}
 
 
@@ -80,8 +101,10 @@ def _read(d: Path, ref):
     import pyarrow as pa
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
+
     if ref == "results":
         import pyarrow.dataset as ds
+
         files = sorted(str(p) for p in (d / "results").glob("*/*.parquet"))
         return ds.dataset(files, format="parquet").to_table()
     if ref == "runs":
@@ -92,7 +115,9 @@ def _read(d: Path, ref):
             except (OSError, ValueError):
                 continue
             rec.pop("traceback", None)
-            rows.append({k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in rec.items()})
+            rows.append(
+                {k: (json.dumps(v) if isinstance(v, (dict, list)) else v) for k, v in rec.items()}
+            )
         return pa.Table.from_pylist(rows)
     p = Path(ref)
     if p.suffix == ".csv":
@@ -128,9 +153,19 @@ def _plots(d: Path, spec: dict, tables: dict) -> list[dict]:
                 vals = [_num(v) for v in t.column(c).to_pylist()[:MAX_PLOT_ROWS]]
                 vals = [v for v in vals if v is not None]
                 if vals:
-                    plots.append({"type": "histogram", "title": f"posterior: {c} ({len(vals):,} samples)",
-                                  "values": vals})
-        elif "sensitiv" in low or "sobol" in low or {"S1", "ST"} & set(cols) or {"mu_star"} & set(cols):
+                    plots.append(
+                        {
+                            "type": "histogram",
+                            "title": f"posterior: {c} ({len(vals):,} samples)",
+                            "values": vals,
+                        }
+                    )
+        elif (
+            "sensitiv" in low
+            or "sobol" in low
+            or {"S1", "ST"} & set(cols)
+            or {"mu_star"} & set(cols)
+        ):
             plots.extend(_sensitivity_plots(t))
         elif name == "points.parquet":
             for c in cols:
@@ -139,8 +174,13 @@ def _plots(d: Path, spec: dict, tables: dict) -> list[dict]:
                 vals = [_num(v) for v in t.column(c).to_pylist()[:MAX_PLOT_ROWS]]
                 vals = [v for v in vals if v is not None]
                 if vals:
-                    plots.append({"type": "histogram", "title": f"design: {c} ({len(vals):,} points)",
-                                  "values": vals})
+                    plots.append(
+                        {
+                            "type": "histogram",
+                            "title": f"design: {c} ({len(vals):,} points)",
+                            "values": vals,
+                        }
+                    )
     if "results (all runs)" in tables:
         plots.extend(_result_lines(d))
     return plots
@@ -165,21 +205,40 @@ def _sensitivity_plots(t) -> list[dict]:
                 if v is None:
                     continue
                 err = _num(r.get(f"{c}_conf"))
-                bars.append({"label": f"{r.get(pcol)}" if g == 0 else "", "value": v, "err": err, "group": g})
+                bars.append(
+                    {
+                        "label": f"{r.get(pcol)}" if g == 0 else "",
+                        "value": v,
+                        "err": err,
+                        "group": g,
+                    }
+                )
         if bars:
-            plots.append({"type": "bars", "title": f"sensitivity indices" + (f": {out}" if out else ""),
-                          "bars": bars, "legend": idx, "groups": len(idx)})
+            plots.append(
+                {
+                    "type": "bars",
+                    "title": "sensitivity indices" + (f": {out}" if out else ""),
+                    "bars": bars,
+                    "legend": idx,
+                    "groups": len(idx),
+                }
+            )
     return plots
 
 
 def _result_lines(d: Path) -> list[dict]:
     """Mean over replicates of the national 'active' series (or the first metric) per point."""
     import duckdb
+
     glob = str(d / "results" / "*" / "*.parquet").replace("'", "''")
     con = duckdb.connect()
     try:
-        metrics = [r[0] for r in con.execute(
-            f"SELECT DISTINCT metric FROM read_parquet('{glob}', union_by_name=true) ORDER BY 1").fetchall()]
+        metrics = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT metric FROM read_parquet('{glob}', union_by_name=true) ORDER BY 1"
+            ).fetchall()
+        ]
         if not metrics:
             return []
         metric = "active" if "active" in metrics else metrics[0]
@@ -187,14 +246,21 @@ def _result_lines(d: Path) -> list[dict]:
             f"SELECT point_id, step, avg(value) FROM read_parquet('{glob}', union_by_name=true) "
             "WHERE metric = ? AND region = 'ALL' AND point_id IN (SELECT DISTINCT point_id FROM "
             f"read_parquet('{glob}', union_by_name=true) ORDER BY point_id LIMIT 8) "
-            "GROUP BY point_id, step ORDER BY point_id, step", [metric]).fetchall()
+            "GROUP BY point_id, step ORDER BY point_id, step",
+            [metric],
+        ).fetchall()
     finally:
         con.close()
     series: dict[int, list] = {}
     for pid, step, v in rows:
         series.setdefault(int(pid), []).append([int(step), _num(v)])
-    return [{"type": "line", "title": f"{metric} (national), mean over replicates, first points",
-             "series": [{"label": f"point {pid}", "points": pts} for pid, pts in series.items()]}]
+    return [
+        {
+            "type": "line",
+            "title": f"{metric} (national), mean over replicates, first points",
+            "series": [{"label": f"point {pid}", "points": pts} for pid, pts in series.items()],
+        }
+    ]
 
 
 def experiment_detail(root, exp_id: str) -> dict:
@@ -207,8 +273,18 @@ def experiment_detail(root, exp_id: str) -> dict:
         except ValueError:
             manifest = {}
     summary = {}
-    for k in ("scenario", "scenario_hash", "model", "n_points", "replicates", "steps", "version",
-              "generations", "simulations", "population"):
+    for k in (
+        "scenario",
+        "scenario_hash",
+        "model",
+        "n_points",
+        "replicates",
+        "steps",
+        "version",
+        "generations",
+        "simulations",
+        "population",
+    ):
         if spec.get(k) is not None:
             summary[k] = spec[k]
     design = spec.get("design")
@@ -216,7 +292,9 @@ def experiment_detail(root, exp_id: str) -> dict:
         summary["design"] = design.get("kind")
         axes = design.get("axes") or []
         if axes:
-            summary["parameters"] = ", ".join(str(a.get("name", a)) if isinstance(a, dict) else str(a) for a in axes)
+            summary["parameters"] = ", ".join(
+                str(a.get("name", a)) if isinstance(a, dict) else str(a) for a in axes
+            )
     for k in ("runs_ok", "runs_failed", "n_runs", "wall_s"):
         if k in manifest:
             summary[k] = manifest[k]
@@ -227,6 +305,7 @@ def experiment_detail(root, exp_id: str) -> dict:
         try:
             if isinstance(ref, Path) and ref.suffix == ".parquet":
                 import pyarrow.parquet as pq
+
                 rows = pq.ParquetFile(ref).metadata.num_rows
         except Exception:
             rows = None
@@ -240,6 +319,7 @@ def download(root, exp_id: str, name: str, fmt: str):
     tables = _tables(d)
     if name not in tables:
         from tolqyn.core.errors import UnknownParamError
+
         raise UnknownParamError(name, tables, source=exp_id, what="table")
     if fmt not in ("parquet", "csv"):
         raise TolqynError(f"format {fmt!r} is not offered; choose parquet or csv")
@@ -251,9 +331,11 @@ def download(root, exp_id: str, name: str, fmt: str):
     buf = io.BytesIO()
     if fmt == "csv":
         import pyarrow.csv as pcsv
+
         pcsv.write_csv(table, buf)
     else:
         import pyarrow.parquet as pq
+
         pq.write_table(table, buf)
     return buf.getvalue(), _media(fmt), f"{stem}.{fmt}"
 

@@ -3,6 +3,7 @@
 Every `tolqyn/data/<country>/regions.geojson` is a candidate; the file and the feature
 property whose values match the most of a run's region codes (e.g. ISO 3166-2 `KZ-47`) win.
 Nothing is fetched from the network."""
+
 from __future__ import annotations
 
 import json
@@ -46,6 +47,12 @@ def find_geometry(regions: list[str]) -> dict | None:
     if best is None:
         return None
     path, prop, hits, gj = best
-    return {"country": path.parent.name, "property": prop, "geojson": gj,
-            "matched": sorted(hits), "unmatched": sorted(wanted - hits),
-            "attribution": gj.get("attribution", ""), "license": gj.get("license", "")}
+    return {
+        "country": path.parent.name,
+        "property": prop,
+        "geojson": gj,
+        "matched": sorted(hits),
+        "unmatched": sorted(wanted - hits),
+        "attribution": gj.get("attribution", ""),
+        "license": gj.get("license", ""),
+    }

@@ -2,6 +2,7 @@
 incrementally, events injected while it runs, and polite refusals for runs too large.
 
 Pure Python on top of the core (no web framework here), so it can be tested directly."""
+
 from __future__ import annotations
 
 import inspect
@@ -25,11 +26,12 @@ class RefusedError(TolqynError):
 @dataclass
 class Limits:
     """What one dashboard server accepts. Set from `tolqyn serve` options."""
-    max_agents: int = 2_000_000          # agents in one run
-    max_steps: int = 10_000              # steps in one run
-    max_agent_steps: float = 2e9         # agents × steps of one run
-    max_sessions: int = 16               # open pages at once
-    max_runs_per_session: int = 3        # baseline, counterfactual, classic
+
+    max_agents: int = 2_000_000  # agents in one run
+    max_steps: int = 10_000  # steps in one run
+    max_agent_steps: float = 2e9  # agents × steps of one run
+    max_sessions: int = 16  # open pages at once
+    max_runs_per_session: int = 3  # baseline, counterfactual, classic
 
 
 def _clean(v):
@@ -72,53 +74,72 @@ class Catalog:
 
     def names(self) -> list[str]:
         from tolqyn.scenarios.loader import builtin_names
+
         return builtin_names() + sorted(self.files())
 
     def resolve(self, name) -> str:
         """A name offered by the catalog -> what `load_scenario` takes."""
         from tolqyn.core.errors import UnknownParamError
+
         if not isinstance(name, str) or not name:
             raise ScenarioError("choose a scenario", source="dashboard", field="scenario")
         files = self.files()
         if name in files:
             return str(files[name])
         from tolqyn.scenarios.loader import builtin_names
+
         names = builtin_names()
         if name not in names:
-            raise UnknownParamError(name, names + sorted(files), source="dashboard", what="scenario")
+            raise UnknownParamError(
+                name, names + sorted(files), source="dashboard", what="scenario"
+            )
         return name
 
     def load(self, name, overrides=None):
         from tolqyn.scenarios.loader import load_scenario
+
         sc = load_scenario(self.resolve(name), overrides=overrides or None)
         return replace(sc, name=name)
 
 
 def parse_int(value, field: str, low: int, high: int) -> int:
     if isinstance(value, bool):
-        raise ScenarioError(f"{value!r} is not an integer; allowed: {low}..{high}", source="dashboard", field=field)
+        raise ScenarioError(
+            f"{value!r} is not an integer; allowed: {low}..{high}", source="dashboard", field=field
+        )
     if isinstance(value, str):
         try:
             f = float(value.strip())
         except ValueError:
-            raise ScenarioError(f"{value!r} is not an integer; allowed: {low}..{high}",
-                                source="dashboard", field=field) from None
+            raise ScenarioError(
+                f"{value!r} is not an integer; allowed: {low}..{high}",
+                source="dashboard",
+                field=field,
+            ) from None
         value = f
     if isinstance(value, float):
         if not value.is_integer():
-            raise ScenarioError(f"{value!r} is not an integer; allowed: {low}..{high}",
-                                source="dashboard", field=field)
+            raise ScenarioError(
+                f"{value!r} is not an integer; allowed: {low}..{high}",
+                source="dashboard",
+                field=field,
+            )
         value = int(value)
     if not isinstance(value, int):
-        raise ScenarioError(f"{value!r} is not an integer; allowed: {low}..{high}", source="dashboard", field=field)
+        raise ScenarioError(
+            f"{value!r} is not an integer; allowed: {low}..{high}", source="dashboard", field=field
+        )
     if not low <= value <= high:
-        raise ScenarioError(f"{value} out of range; allowed: {low}..{high}", source="dashboard", field=field)
+        raise ScenarioError(
+            f"{value} out of range; allowed: {low}..{high}", source="dashboard", field=field
+        )
     return value
 
 
 def scenario_summary(name: str, catalog: Catalog | None = None) -> dict:
     """Everything a page needs to draw a scenario's controls, from the declarations."""
     from tolqyn.models import all_param_specs, get_model
+
     sc = (catalog or Catalog()).load(name)
     model_cls = get_model(sc.model)
     specs = all_param_specs(model_cls)
@@ -128,20 +149,40 @@ def scenario_summary(name: str, catalog: Catalog | None = None) -> dict:
         d["choices"] = [_clean(c) for c in spec.choices]
         d["value"] = _clean(sc.resolved_params[pname])
         params.append(d)
-    return {"name": sc.name, "model": sc.model, "description": sc.description,
-            "steps": sc.steps, "seed": sc.seed, "dt": sc.dt, "start_date": sc.start_date,
-            "params": params,
-            "events": [{k: _clean(v) if not isinstance(v, dict) else {a: _clean(b) for a, b in v.items()}
-                        for k, v in e.items()} for e in sc.events],
-            "meta": {k: v for k, v in sc.meta.items() if isinstance(v, (str, int, float, bool))}}
+    return {
+        "name": sc.name,
+        "model": sc.model,
+        "description": sc.description,
+        "steps": sc.steps,
+        "seed": sc.seed,
+        "dt": sc.dt,
+        "start_date": sc.start_date,
+        "params": params,
+        "events": [
+            {
+                k: _clean(v) if not isinstance(v, dict) else {a: _clean(b) for a, b in v.items()}
+                for k, v in e.items()
+            }
+            for e in sc.events
+        ],
+        "meta": {k: v for k, v in sc.meta.items() if isinstance(v, (str, int, float, bool))},
+    }
 
 
 class LiveRun:
     """One Sim driven step by step from a page."""
 
-    def __init__(self, scenario: str, params: dict | None = None, seed=None, steps=None,
-                 limits: Limits | None = None, catalog: Catalog | None = None):
+    def __init__(
+        self,
+        scenario: str,
+        params: dict | None = None,
+        seed=None,
+        steps=None,
+        limits: Limits | None = None,
+        catalog: Catalog | None = None,
+    ):
         from tolqyn.core.sim import Sim
+
         self.limits = limits or Limits()
         catalog = catalog or Catalog()
         if params is not None and not isinstance(params, dict):
@@ -151,13 +192,15 @@ class LiveRun:
         seed = sc.seed if seed in (None, "") else parse_int(seed, "seed", 0, 2**63 - 1)
         steps = sc.steps if steps in (None, "") else parse_int(steps, "steps", 0, 10**9)
         if steps > self.limits.max_steps:
-            raise RefusedError(f"{steps:,} steps is more than this server allows "
-                               f"({self.limits.max_steps:,}); choose fewer steps, or start the "
-                               f"server with a larger --max-steps")
+            raise RefusedError(
+                f"{steps:,} steps is more than this server allows "
+                f"({self.limits.max_steps:,}); choose fewer steps, or start the "
+                f"server with a larger --max-steps"
+            )
         self.scenario = sc
         self.overrides = dict(params)
         self.sim = Sim(sc, seed=seed, steps=steps)
-        self.sent_rows = 0        # rows 0..sent_rows-1 have been handed out
+        self.sent_rows = 0  # rows 0..sent_rows-1 have been handed out
         self.error: str | None = None
 
     # ---------------------------------------------------------------- set-up
@@ -168,14 +211,18 @@ class LiveRun:
         lim = self.limits
         if n > lim.max_agents:
             self.sim = None
-            raise RefusedError(f"this run would have {n:,} agents; the server allows at most "
-                               f"{lim.max_agents:,} per run. Raise 'scale' (citizens per agent) or "
-                               f"start the server with a larger --max-agents")
+            raise RefusedError(
+                f"this run would have {n:,} agents; the server allows at most "
+                f"{lim.max_agents:,} per run. Raise 'scale' (citizens per agent) or "
+                f"start the server with a larger --max-agents"
+            )
         if n * max(self.n_steps, 1) > lim.max_agent_steps:
             steps_ok = int(lim.max_agent_steps // max(n, 1))
             self.sim = None
-            raise RefusedError(f"{n:,} agents × {self.n_steps:,} steps is more work than this server "
-                               f"allows per run; use at most {steps_ok:,} steps")
+            raise RefusedError(
+                f"{n:,} agents × {self.n_steps:,} steps is more work than this server "
+                f"allows per run; use at most {steps_ok:,} steps"
+            )
 
     @property
     def t(self) -> int:
@@ -192,21 +239,32 @@ class LiveRun:
     def info(self) -> dict:
         sim = self.sim
         res = sim.results
-        metrics = [{"name": n, "doc": s.doc, "kind": s.kind, "by_region": s.by_region}
-                   for n, s in res.specs.items()]
+        metrics = [
+            {"name": n, "doc": s.doc, "kind": s.kind, "by_region": s.by_region}
+            for n, s in res.specs.items()
+        ]
         dates = None
         if sim.clock.has_calendar:
             dates = [sim.clock.date_at(s) for s in range(sim.n_steps + 1)]
-        return {"scenario": self.scenario.name, "model": self.scenario.model,
-                "description": self.scenario.description,
-                "seed": sim.seed, "n_steps": sim.n_steps, "dt": sim.clock.dt,
-                "start_date": self.scenario.start_date, "dates": dates,
-                "regions": list(res.regions), "metrics": metrics,
-                "n_agents": int(sim.pop.n), "scale": float(sim.scale),
-                "overrides": {k: _clean(v) for k, v in self.overrides.items()},
-                "params": {k: _clean(v) for k, v in sim.params.as_dict().items()},
-                "actions": self.actions(), "events": self.events(),
-                "lattice": lattice_shape(sim)}
+        return {
+            "scenario": self.scenario.name,
+            "model": self.scenario.model,
+            "description": self.scenario.description,
+            "seed": sim.seed,
+            "n_steps": sim.n_steps,
+            "dt": sim.clock.dt,
+            "start_date": self.scenario.start_date,
+            "dates": dates,
+            "regions": list(res.regions),
+            "metrics": metrics,
+            "n_agents": int(sim.pop.n),
+            "scale": float(sim.scale),
+            "overrides": {k: _clean(v) for k, v in self.overrides.items()},
+            "params": {k: _clean(v) for k, v in sim.params.as_dict().items()},
+            "actions": self.actions(),
+            "events": self.events(),
+            "lattice": lattice_shape(sim),
+        }
 
     # ---------------------------------------------------------------- stepping
     def step(self, n: int = 1) -> int:
@@ -252,13 +310,19 @@ class LiveRun:
         for ev in self.sim.timeline.events():
             if ev.action in _HIDDEN_ACTIONS or ev.action in templates:
                 continue
-            templates[ev.action] = {"action": ev.action, "params": {k: _clean(v) for k, v in ev.kwargs.items()},
-                                    "label": ev.label, "id": ev.id}
+            templates[ev.action] = {
+                "action": ev.action,
+                "params": {k: _clean(v) for k, v in ev.kwargs.items()},
+                "label": ev.label,
+                "id": ev.id,
+            }
         out = []
         for action in self.sim.timeline.actions:
             if action in _HIDDEN_ACTIONS:
                 continue
-            out.append(templates.get(action, {"action": action, "params": {}, "label": "", "id": ""}))
+            out.append(
+                templates.get(action, {"action": action, "params": {}, "label": "", "id": ""})
+            )
         return out
 
     def events(self) -> list[dict]:
@@ -270,25 +334,45 @@ class LiveRun:
                 if ev.id in ramps:
                     continue
                 ramps.add(ev.id)
-            out.append({"step": ev.step, "date": sim.clock.date_at(ev.step), "action": ev.action,
-                        "id": ev.id, "label": ev.label or ev.id or ev.action,
-                        "params": {k: _clean(v) for k, v in ev.kwargs.items()},
-                        "applied": ev.step <= sim.t})
+            out.append(
+                {
+                    "step": ev.step,
+                    "date": sim.clock.date_at(ev.step),
+                    "action": ev.action,
+                    "id": ev.id,
+                    "label": ev.label or ev.id or ev.action,
+                    "params": {k: _clean(v) for k, v in ev.kwargs.items()},
+                    "applied": ev.step <= sim.t,
+                }
+            )
         return out
 
     def inject(self, action, params: dict | None = None, label: str = "") -> dict:
         """Schedule an event for the next step (so it is logged like any scenario event)."""
         sim = self.sim
-        if not isinstance(action, str) or action in _HIDDEN_ACTIONS or action not in sim.timeline.actions:
+        if (
+            not isinstance(action, str)
+            or action in _HIDDEN_ACTIONS
+            or action not in sim.timeline.actions
+        ):
             from tolqyn.core.errors import UnknownParamError
-            raise UnknownParamError(str(action), [a for a in sim.timeline.actions if a not in _HIDDEN_ACTIONS],
-                                    source="dashboard", what="event action")
+
+            raise UnknownParamError(
+                str(action),
+                [a for a in sim.timeline.actions if a not in _HIDDEN_ACTIONS],
+                source="dashboard",
+                what="event action",
+            )
         if params is None:
             params = {}
         if not isinstance(params, dict):
-            raise ScenarioError("event parameters must be a table of name: value", source="dashboard")
+            raise ScenarioError(
+                "event parameters must be a table of name: value", source="dashboard"
+            )
         if self.done:
-            raise ScenarioError("this run has ended; press reset to start again", source="dashboard")
+            raise ScenarioError(
+                "this run has ended; press reset to start again", source="dashboard"
+            )
         params = {str(k): _freeze(v) for k, v in params.items()}
         if action == "set":
             if not params:
@@ -296,6 +380,7 @@ class LiveRun:
             for k, v in params.items():
                 if k not in sim.params.specs:
                     from tolqyn.core.errors import UnknownParamError
+
                     raise UnknownParamError(k, sim.params.specs, source="dashboard")
                 params[k] = sim.params.specs[k].coerce(v, source="dashboard")
         else:
@@ -310,8 +395,14 @@ class LiveRun:
         if step > sim.n_steps:
             raise ScenarioError("no step left to apply the event to", source="dashboard")
         label = str(label or "")[:80]
-        ev = Event(step=step, action=action, params=tuple(sorted(params.items())),
-                   id=f"live:{action}", label=label or f"{action} (live)", at=step)
+        ev = Event(
+            step=step,
+            action=action,
+            params=tuple(sorted(params.items())),
+            id=f"live:{action}",
+            label=label or f"{action} (live)",
+            at=step,
+        )
         sim.timeline.schedule(ev, source="dashboard")
         return {"step": step, "date": sim.clock.date_at(step), "action": action, "label": ev.label}
 
@@ -332,8 +423,11 @@ def _innermost(fn):
         kinds = [p.kind for p in sig.parameters.values()]
         if inspect.Parameter.VAR_KEYWORD not in kinds or len(kinds) > 2:
             return fn
-        inner = [c.cell_contents for c in (getattr(fn, "__closure__", None) or ())
-                 if callable(getattr(c, "cell_contents", None))]
+        inner = [
+            c.cell_contents
+            for c in (getattr(fn, "__closure__", None) or ())
+            if callable(getattr(c, "cell_contents", None))
+        ]
         if len(inner) != 1:
             return fn
         fn = inner[0]
@@ -369,6 +463,7 @@ def lattice_frame(sim):
         home = None
     if home is not None:
         from tolqyn.core import status as S
+
         jailed = (pop.status == S.JAILED) & (home >= 0) & (home < codes.size)
         sites = home[jailed]
         free = sites[codes[sites] == 0]

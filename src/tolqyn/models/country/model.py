@@ -7,6 +7,7 @@ Mechanisms talk to each other through population columns (`sim.pop.<name>`) and 
 small per-locality / per-region state object, `sim.country` (a `CountryState`). Everything
 per agent is an array; everything per locality is aggregated with bincounts over the sorted
 locality ranges (`locality_start`)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -44,8 +45,9 @@ class CountryState:
         self.loc_persons = self.loc_agents.astype(np.float64) * self.scale
         self.loc_urban = np.asarray(space.locality_urban, dtype=bool)
         self.region_codes = list(space.region_codes)
-        self.reg_persons = np.bincount(self.loc_region, weights=self.loc_persons,
-                                       minlength=self.n_reg).astype(np.float64)
+        self.reg_persons = np.bincount(
+            self.loc_region, weights=self.loc_persons, minlength=self.n_reg
+        ).astype(np.float64)
         # the focal site of a region: its most populous locality (the central square that
         # online coordination makes everyone converge on; Hassanpour 2014)
         self.focal = np.zeros(self.n_reg, dtype=np.int64)
@@ -59,10 +61,10 @@ class CountryState:
         self.police_base = np.zeros(n)
         self.police = np.zeros(n)
         self.troops = np.zeros(n)
-        self.forces_eff = np.zeros(n)      # effective forces at a site, after multipliers
+        self.forces_eff = np.zeros(n)  # effective forces at a site, after multipliers
         # protest at each site (persons), from the statuses at the start of the step
         self.site_active = np.zeros(n)
-        self.loc_active = np.zeros(n)      # by home locality
+        self.loc_active = np.zeros(n)  # by home locality
         self.p_arrest = np.zeros(n)
         self.lethal_risk = np.zeros(n)
         self.repression_seen = np.zeros(n)  # arrests + deaths per resident, last step
@@ -70,10 +72,10 @@ class CountryState:
         self.econ_shock = np.zeros(R)
         self.emergency = np.zeros(R, dtype=bool)
         self.exit_signal = np.zeros(R)
-        self.legit_shock = np.zeros(R)     # pending legitimacy changes, applied in perceive
-        self.troops_legit_shock = 0.0      # pending legitimacy effect of foreign troops
+        self.legit_shock = np.zeros(R)  # pending legitimacy changes, applied in perceive
+        self.troops_legit_shock = 0.0  # pending legitimacy effect of foreign troops
         # national switches set by the regime's actions
-        self.online = 1.0                  # 1 = internet up, 0 = national blackout
+        self.online = 1.0  # 1 = internet up, 0 = national blackout
         self.shoot_order = False
         self.borders_open = True
         # flows of the current step (agents unless said otherwise)
@@ -91,7 +93,10 @@ class CountryState:
             return self.region_codes.index(code)
         except ValueError:
             from tolqyn.core.errors import UnknownParamError
-            raise UnknownParamError(code, self.region_codes, source=source, what="region code") from None
+
+            raise UnknownParamError(
+                code, self.region_codes, source=source, what="region code"
+            ) from None
 
     def region_mask(self, regions, source: str = "event") -> np.ndarray:
         """`regions` = "ALL", a code, or a list of codes -> boolean mask over regions."""
@@ -176,9 +181,18 @@ class CountryPopulation(Module):
     def define_results(self):
         out = [Result(n, f"{n} citizens (status count)", "count", True) for n in S.NAMES]
         out += [
-            Result("participants_cumulative", "distinct citizens who protested at least once", "count", True),
-            Result("grievance_mean", "mean grievance G = H(1 - L) of living residents", "value", True),
-            Result("legitimacy_mean", "mean perceived legitimacy L of living residents", "value", True),
+            Result(
+                "participants_cumulative",
+                "distinct citizens who protested at least once",
+                "count",
+                True,
+            ),
+            Result(
+                "grievance_mean", "mean grievance G = H(1 - L) of living residents", "value", True
+            ),
+            Result(
+                "legitimacy_mean", "mean perceived legitimacy L of living residents", "value", True
+            ),
         ]
         return out
 
@@ -191,8 +205,15 @@ class CountryPopulation(Module):
 
     def step(self, sim, phase):
         pop, t = sim.pop, sim.t
-        c, ev, sums = record_kernel(pop.status, pop.region, pop.ever_active, pop.grievance, pop.legitimacy,
-                                    sim.space.n_regions, S.N_STATUS)
+        c, ev, sums = record_kernel(
+            pop.status,
+            pop.region,
+            pop.ever_active,
+            pop.grievance,
+            pop.legitimacy,
+            sim.space.n_regions,
+            S.N_STATUS,
+        )
         tot = c.sum(axis=0)
         for k, name in enumerate(S.NAMES):
             sim.results.record(name, t, float(tot[k]), c[:, k])
@@ -217,9 +238,22 @@ def _mechanism_classes():
     from tolqyn.mechanisms.protest import Protest
     from tolqyn.mechanisms.regime import Regime
     from tolqyn.mechanisms.repression import Repression
+
     # order within a phase follows this tuple
-    return (CountryPopulation, Economy, Regime, Information, Legitimacy, Identity, ExitVoice,
-            Grievance, Bandwagon, Protest, Repression, Emigration)
+    return (
+        CountryPopulation,
+        Economy,
+        Regime,
+        Information,
+        Legitimacy,
+        Identity,
+        ExitVoice,
+        Grievance,
+        Bandwagon,
+        Protest,
+        Repression,
+        Emigration,
+    )
 
 
 class CountryModel(Model):
@@ -236,14 +270,25 @@ class CountryModel(Model):
     @classmethod
     def define_params(cls):
         from tolqyn.data.synthesis import SYNTHESIS_PARAMS
+
         params = list(SYNTHESIS_PARAMS)
         if not any(p.name == "scale" for p in params):
-            params.append(Param("scale", 100.0, "citizens per agent (1 = one agent per citizen)",
-                                1.0, 1e5, unit="citizens/agent", citation="ARCHITECTURE.md §8"))
+            params.append(
+                Param(
+                    "scale",
+                    100.0,
+                    "citizens per agent (1 = one agent per citizen)",
+                    1.0,
+                    1e5,
+                    unit="citizens/agent",
+                    citation="ARCHITECTURE.md §8",
+                )
+            )
         return params
 
     def build(self, sim):
         from tolqyn.data.synthesis import synthesize_country
+
         space = synthesize_country(sim.params, sim.streams("synthesis"), float(sim.params["scale"]))
         return self._adopt(sim, space)
 

@@ -16,6 +16,7 @@ Speed comes from three things:
 
 Draws come only from counter-based streams: draw(key, step, actor, slot).
 """
+
 from __future__ import annotations
 
 import math
@@ -43,34 +44,34 @@ ACTIVE = 1
 JAILED = 2
 DEAD = 4
 
-BIG = np.int64(1) << np.int64(62)   # an infinite jail term
+BIG = np.int64(1) << np.int64(62)  # an infinite jail term
 
 # integer parameters
-IP_RATIO = 0          # 0 floor, 1 round half even, 2 real
-IP_SELF2 = 1          # an active citizen counts itself twice in A (NetLogo)
-IP_MOVE_RULE = 2      # 0 one step to a free Moore neighbour, 1 random empty site in vision
+IP_RATIO = 0  # 0 floor, 1 round half even, 2 real
+IP_SELF2 = 1  # an active citizen counts itself twice in A (NetLogo)
+IP_MOVE_RULE = 2  # 0 one step to a free Moore neighbour, 1 random empty site in vision
 IP_CIT_MOVE_FIRST = 3
 IP_COP_MOVE_FIRST = 4
 IP_ARREST_NEAREST = 5
 IP_COP_TO_SITE = 6
-IP_TERM_HI = 7        # largest jail term drawn (-1: always 0)
+IP_TERM_HI = 7  # largest jail term drawn (-1: always 0)
 IP_TERM_INF = 8
-IP_JAIL_BLOCK = 9     # jailed citizens keep and block their cell (Mesa)
-IP_END_OF_STEP = 10   # jail terms count down for everyone after all actors (NetLogo)
+IP_JAIL_BLOCK = 9  # jailed citizens keep and block their cell (Mesa)
+IP_END_OF_STEP = 10  # jail terms count down for everyone after all actors (NetLogo)
 IP_RELEASE_ACTS = 11  # a citizen released in its own turn acts in that turn (Ascape)
 IP_MOVEMENT = 12
 IP_COPS_ALWAYS = 13
 IP_MODEL2 = 14
 IP_MAX_AGE = 15
-IP_SAME_FIELD = 16    # cop vision == citizen vision: fa[s] == 0 means no active in cop view
+IP_SAME_FIELD = 16  # cop vision == citizen vision: fa[s] == 0 means no active in cop view
 IP_RELEASE_NEAR_ONLY = 17  # unused (reserved)
-IP_ACTIVATION = 18    # ACT_ONE_LIST, ACT_CITIZENS_FIRST or ACT_COPS_FIRST
+IP_ACTIVATION = 18  # ACT_ONE_LIST, ACT_CITIZENS_FIRST or ACT_COPS_FIRST
 N_IP = 19
 
 ACT_ONE_LIST = 0
 ACT_CITIZENS_FIRST = 1
 ACT_COPS_FIRST = 2
-ACT_TILES = 3         # block-sequential: see tiles_kernel
+ACT_TILES = 3  # block-sequential: see tiles_kernel
 
 FP_L = 0
 FP_T = 1
@@ -311,13 +312,52 @@ def shuffle_block(actors, lo, hi, key, t, slot):
 
 
 @njit(cache=True)
-def run_actors(lo, hi, actors, t, cell, who, W, H,
-               status, hard, risk, site, home, jail, group, age, nused,
-               cop_site, fc, fa,
-               cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-               kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-               mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-               fp, ip, keys, out, anywhere):
+def run_actors(
+    lo,
+    hi,
+    actors,
+    t,
+    cell,
+    who,
+    W,
+    H,
+    status,
+    hard,
+    risk,
+    site,
+    home,
+    jail,
+    group,
+    age,
+    nused,
+    cop_site,
+    fc,
+    fa,
+    cv_dx,
+    cv_dy,
+    cv_dl,
+    cv_ptr,
+    cv_reach,
+    cv_runs,
+    kv_dx,
+    kv_dy,
+    kv_dl,
+    kv_ptr,
+    kv_reach,
+    mo_dx,
+    mo_dy,
+    mo_dl,
+    rl_dx,
+    rl_dy,
+    rl_dl,
+    rl_ptr,
+    rl_reach,
+    fp,
+    ip,
+    keys,
+    out,
+    anywhere,
+):
     """The turns of actors[lo:hi], one after another, each seeing the lattice as the previous
     one left it. `anywhere`: a released citizen whose release disc is full may be placed on any
     free site of the lattice (off in block-sequential activation, where a tile's actors must
@@ -399,8 +439,21 @@ def run_actors(lo, hi, actors, t, cell, who, W, H,
                 if block:
                     cell[site[i]] = ccode(QUIET, g)
                 else:
-                    q = place_released(home[i], rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H,
-                                       keys[K_RELEASE], t, i, anywhere)
+                    q = place_released(
+                        home[i],
+                        rl_dx,
+                        rl_dy,
+                        rl_dl,
+                        rl_reach,
+                        rl_ptr,
+                        cell,
+                        W,
+                        H,
+                        keys[K_RELEASE],
+                        t,
+                        i,
+                        anywhere,
+                    )
                     if q < 0:
                         continue  # lattice full: stays in jail, tries again next turn
                     cell[q] = ccode(QUIET, g)
@@ -414,7 +467,9 @@ def run_actors(lo, hi, actors, t, cell, who, W, H,
             if cit_first and movement and not released:
                 s = site[i]
                 if move_vision:
-                    q = random_empty_in(s, cv_dx, cv_dy, cv_dl, cv_reach, cell, W, H, keys[K_MOVE], t, i)
+                    q = random_empty_in(
+                        s, cv_dx, cv_dy, cv_dl, cv_reach, cell, W, H, keys[K_MOVE], t, i
+                    )
                 else:
                     q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_MOVE], t, i)
                 if q >= 0:
@@ -432,8 +487,23 @@ def run_actors(lo, hi, actors, t, cell, who, W, H,
             new = ACTIVE if hard[i] * gfac - risk[i] * P > T else QUIET
             victim = -1
             if model2 and new == ACTIVE:
-                victim = nearest_in(s, cv_dx, cv_dy, cv_dl, cv_reach, cv_ptr, cell, W, H, 1, g,
-                                    keys[K_KILL], t, i, 0)
+                victim = nearest_in(
+                    s,
+                    cv_dx,
+                    cv_dy,
+                    cv_dl,
+                    cv_reach,
+                    cv_ptr,
+                    cell,
+                    W,
+                    H,
+                    1,
+                    g,
+                    keys[K_KILL],
+                    t,
+                    i,
+                    0,
+                )
                 if victim < 0:
                     new = QUIET  # nobody of the other group in sight: stays quiet
             if new != st:
@@ -460,7 +530,9 @@ def run_actors(lo, hi, actors, t, cell, who, W, H,
             if (not cit_first) and movement:
                 s = site[i]
                 if move_vision:
-                    q = random_empty_in(s, cv_dx, cv_dy, cv_dl, cv_reach, cell, W, H, keys[K_MOVE], t, i)
+                    q = random_empty_in(
+                        s, cv_dx, cv_dy, cv_dl, cv_reach, cell, W, H, keys[K_MOVE], t, i
+                    )
                 else:
                     q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_MOVE], t, i)
                 if q >= 0:
@@ -476,7 +548,9 @@ def run_actors(lo, hi, actors, t, cell, who, W, H,
             if model2 and clone_p > 0.0:
                 if draw_u01(keys[K_CLONE], t, i, 0) < clone_p:
                     s = site[i]
-                    q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_CLONE], t, i)
+                    q = random_empty_scan(
+                        s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_CLONE], t, i
+                    )
                     if q >= 0:
                         j = nused[0]
                         nused[0] = j + 1
@@ -500,9 +574,13 @@ def run_actors(lo, hi, actors, t, cell, who, W, H,
                     if cops_move:
                         s = cop_site[c]
                         if move_vision:
-                            q = random_empty_in(s, kv_dx, kv_dy, kv_dl, kv_reach, cell, W, H, keys[K_COPMOVE], t, c)
+                            q = random_empty_in(
+                                s, kv_dx, kv_dy, kv_dl, kv_reach, cell, W, H, keys[K_COPMOVE], t, c
+                            )
                         else:
-                            q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_COPMOVE], t, c)
+                            q = random_empty_scan(
+                                s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_COPMOVE], t, c
+                            )
                         if q >= 0:
                             cell[q] = COP
                             who[q] = c
@@ -517,11 +595,40 @@ def run_actors(lo, hi, actors, t, cell, who, W, H,
                     if same_field and fa[s] == 0:
                         continue
                     if nearest:
-                        q = nearest_in(s, kv_dx, kv_dy, kv_dl, kv_reach, kv_ptr, cell, W, H, 0, 0,
-                                       keys[K_ARREST], t, c, 0)
+                        q = nearest_in(
+                            s,
+                            kv_dx,
+                            kv_dy,
+                            kv_dl,
+                            kv_reach,
+                            kv_ptr,
+                            cell,
+                            W,
+                            H,
+                            0,
+                            0,
+                            keys[K_ARREST],
+                            t,
+                            c,
+                            0,
+                        )
                     else:
-                        q = random_in(s, kv_dx, kv_dy, kv_dl, kv_reach, cell, W, H, 0, 0,
-                                      keys[K_ARREST], t, c, 0)
+                        q = random_in(
+                            s,
+                            kv_dx,
+                            kv_dy,
+                            kv_dl,
+                            kv_reach,
+                            cell,
+                            W,
+                            H,
+                            0,
+                            0,
+                            keys[K_ARREST],
+                            t,
+                            c,
+                            0,
+                        )
                     if q < 0:
                         continue
                     j = who[q]
@@ -558,8 +665,27 @@ def run_actors(lo, hi, actors, t, cell, who, W, H,
 
 
 @njit(cache=True)
-def countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
-                  rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach, keys, out, block):
+def countdown_all(
+    t,
+    cell,
+    who,
+    W,
+    H,
+    status,
+    site,
+    home,
+    jail,
+    group,
+    nused,
+    rl_dx,
+    rl_dy,
+    rl_dl,
+    rl_ptr,
+    rl_reach,
+    keys,
+    out,
+    block,
+):
     """NetLogo: every jailed citizen's term is reduced after all actors have acted."""
     for i in range(nused[0]):
         if status[i] == JAILED:
@@ -569,8 +695,21 @@ def countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
                 if block:
                     cell[site[i]] = ccode(QUIET, group[i])
                 else:
-                    q = place_released(home[i], rl_dx, rl_dy, rl_dl, rl_reach, rl_ptr, cell, W, H,
-                                       keys[K_RELEASE], t, i, True)
+                    q = place_released(
+                        home[i],
+                        rl_dx,
+                        rl_dy,
+                        rl_dl,
+                        rl_reach,
+                        rl_ptr,
+                        cell,
+                        W,
+                        H,
+                        keys[K_RELEASE],
+                        t,
+                        i,
+                        True,
+                    )
                     if q < 0:
                         continue
                     cell[q] = ccode(QUIET, group[i])
@@ -581,13 +720,50 @@ def countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
 
 
 @njit(cache=True)
-def step_kernel(t, cell, who, W, H,
-                status, hard, risk, site, home, jail, group, age, nused,
-                cop_site, n_cops, fc, fa,
-                cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-                kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-                mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-                fp, ip, keys, out, actors):
+def step_kernel(
+    t,
+    cell,
+    who,
+    W,
+    H,
+    status,
+    hard,
+    risk,
+    site,
+    home,
+    jail,
+    group,
+    age,
+    nused,
+    cop_site,
+    n_cops,
+    fc,
+    fa,
+    cv_dx,
+    cv_dy,
+    cv_dl,
+    cv_ptr,
+    cv_reach,
+    cv_runs,
+    kv_dx,
+    kv_dy,
+    kv_dl,
+    kv_ptr,
+    kv_reach,
+    mo_dx,
+    mo_dy,
+    mo_dl,
+    rl_dx,
+    rl_dy,
+    rl_dl,
+    rl_ptr,
+    rl_reach,
+    fp,
+    ip,
+    keys,
+    out,
+    actors,
+):
     """One period of exact random sequential activation. `nused[0]` is the number of citizen
     slots in use (grows by cloning); the arrays must have room for nused[0] + (living
     citizens) more slots."""
@@ -615,16 +791,74 @@ def step_kernel(t, cell, who, W, H,
         shuffle_block(actors, 0, first, keys[K_ORDER], t, 0)
         shuffle_block(actors, first, m, keys[K_ORDER], t, 1)
 
-    run_actors(0, m, actors, t, cell, who, W, H,
-               status, hard, risk, site, home, jail, group, age, nused,
-               cop_site, fc, fa,
-               cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-               kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-               mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-               fp, ip, keys, out, True)
+    run_actors(
+        0,
+        m,
+        actors,
+        t,
+        cell,
+        who,
+        W,
+        H,
+        status,
+        hard,
+        risk,
+        site,
+        home,
+        jail,
+        group,
+        age,
+        nused,
+        cop_site,
+        fc,
+        fa,
+        cv_dx,
+        cv_dy,
+        cv_dl,
+        cv_ptr,
+        cv_reach,
+        cv_runs,
+        kv_dx,
+        kv_dy,
+        kv_dl,
+        kv_ptr,
+        kv_reach,
+        mo_dx,
+        mo_dy,
+        mo_dl,
+        rl_dx,
+        rl_dy,
+        rl_dl,
+        rl_ptr,
+        rl_reach,
+        fp,
+        ip,
+        keys,
+        out,
+        True,
+    )
     if ip[IP_END_OF_STEP] != 0:
-        countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
-                      rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach, keys, out, ip[IP_JAIL_BLOCK] != 0)
+        countdown_all(
+            t,
+            cell,
+            who,
+            W,
+            H,
+            status,
+            site,
+            home,
+            jail,
+            group,
+            nused,
+            rl_dx,
+            rl_dy,
+            rl_dl,
+            rl_ptr,
+            rl_reach,
+            keys,
+            out,
+            ip[IP_JAIL_BLOCK] != 0,
+        )
 
 
 @njit(cache=True)
@@ -634,7 +868,9 @@ def tile_of(s, W, H, ntx, nty):
 
 
 @njit(parallel=True, cache=True)
-def tile_buckets(t, status, site, home, nused, cop_site, n_cops, W, H, ntx, nty, key, actors, ptr, tid):
+def tile_buckets(
+    t, status, site, home, nused, cop_site, n_cops, W, H, ntx, nty, key, actors, ptr, tid
+):
     """Actors grouped by the tile of their site at the start of the period (a jailed citizen
     off the lattice: the tile of his arrest site), citizens then cops in index order, each
     tile's group shuffled with its own draws. ptr[k]:ptr[k+1] is tile k's group; tid is
@@ -679,34 +915,155 @@ def tile_buckets(t, status, site, home, nused, cop_site, n_cops, W, H, ntx, nty,
 
 
 @njit(parallel=True, cache=True)
-def run_tiles_parallel(tiles, ptr, actors, t, cell, who, W, H,
-                       status, hard, risk, site, home, jail, group, age, nused,
-                       cop_site, fc, fa,
-                       cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-                       kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-                       mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-                       fp, ip, keys, out_tiles):
+def run_tiles_parallel(
+    tiles,
+    ptr,
+    actors,
+    t,
+    cell,
+    who,
+    W,
+    H,
+    status,
+    hard,
+    risk,
+    site,
+    home,
+    jail,
+    group,
+    age,
+    nused,
+    cop_site,
+    fc,
+    fa,
+    cv_dx,
+    cv_dy,
+    cv_dl,
+    cv_ptr,
+    cv_reach,
+    cv_runs,
+    kv_dx,
+    kv_dy,
+    kv_dl,
+    kv_ptr,
+    kv_reach,
+    mo_dx,
+    mo_dy,
+    mo_dl,
+    rl_dx,
+    rl_dy,
+    rl_dl,
+    rl_ptr,
+    rl_reach,
+    fp,
+    ip,
+    keys,
+    out_tiles,
+):
     """The tiles of one colour at once: they are far enough apart that no actor of one can
     touch a site another reads or writes, so the result does not depend on the threads."""
     for j in prange(tiles.shape[0]):
         k = tiles[j]
-        run_actors(ptr[k], ptr[k + 1], actors, t, cell, who, W, H,
-                   status, hard, risk, site, home, jail, group, age, nused,
-                   cop_site, fc, fa,
-                   cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-                   kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-                   mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-                   fp, ip, keys, out_tiles[k], False)
+        run_actors(
+            ptr[k],
+            ptr[k + 1],
+            actors,
+            t,
+            cell,
+            who,
+            W,
+            H,
+            status,
+            hard,
+            risk,
+            site,
+            home,
+            jail,
+            group,
+            age,
+            nused,
+            cop_site,
+            fc,
+            fa,
+            cv_dx,
+            cv_dy,
+            cv_dl,
+            cv_ptr,
+            cv_reach,
+            cv_runs,
+            kv_dx,
+            kv_dy,
+            kv_dl,
+            kv_ptr,
+            kv_reach,
+            mo_dx,
+            mo_dy,
+            mo_dl,
+            rl_dx,
+            rl_dy,
+            rl_dl,
+            rl_ptr,
+            rl_reach,
+            fp,
+            ip,
+            keys,
+            out_tiles[k],
+            False,
+        )
 
 
 @njit(cache=True)
-def tiles_kernel(t, cell, who, W, H,
-                 status, hard, risk, site, home, jail, group, age, nused,
-                 cop_site, n_cops, fc, fa,
-                 cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-                 kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-                 mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-                 fp, ip, keys, out, actors, ntx, nty, colour_list, colour_ptr, ptr, out_tiles, tid):
+def tiles_kernel(
+    t,
+    cell,
+    who,
+    W,
+    H,
+    status,
+    hard,
+    risk,
+    site,
+    home,
+    jail,
+    group,
+    age,
+    nused,
+    cop_site,
+    n_cops,
+    fc,
+    fa,
+    cv_dx,
+    cv_dy,
+    cv_dl,
+    cv_ptr,
+    cv_reach,
+    cv_runs,
+    kv_dx,
+    kv_dy,
+    kv_dl,
+    kv_ptr,
+    kv_reach,
+    mo_dx,
+    mo_dy,
+    mo_dl,
+    rl_dx,
+    rl_dy,
+    rl_dl,
+    rl_ptr,
+    rl_reach,
+    fp,
+    ip,
+    keys,
+    out,
+    actors,
+    ntx,
+    nty,
+    colour_list,
+    colour_ptr,
+    ptr,
+    out_tiles,
+    tid,
+):
     """One period of block-sequential activation (not Epstein's rule; an option for large
     lattices). The lattice is cut into ntx × nty tiles, each at least twice as wide as the
     farthest an actor can read or write from its site, and coloured like a 2 × 2 checkerboard
@@ -714,8 +1071,23 @@ def tiles_kernel(t, cell, who, W, H,
     order drawn for the period; the tiles of one colour run in parallel; inside a tile the
     actors take their turns in random order, as in the exact kernel. Model II (births take
     slots from a shared counter) runs the tiles of a colour one after another."""
-    tile_buckets(t, status, site, home, nused, cop_site, n_cops, W, H, ntx, nty,
-                 keys[K_ORDER], actors, ptr, tid)
+    tile_buckets(
+        t,
+        status,
+        site,
+        home,
+        nused,
+        cop_site,
+        n_cops,
+        W,
+        H,
+        ntx,
+        nty,
+        keys[K_ORDER],
+        actors,
+        ptr,
+        tid,
+    )
     order = np.arange(4)
     for j in range(3, 0, -1):
         r = rint(keys[K_ORDER], t, j, 3, j + 1)
@@ -725,30 +1097,126 @@ def tiles_kernel(t, cell, who, W, H,
     out_tiles[:, :] = 0
     serial = ip[IP_MODEL2] != 0
     for c in order:
-        tiles = colour_list[colour_ptr[c]:colour_ptr[c + 1]]
+        tiles = colour_list[colour_ptr[c] : colour_ptr[c + 1]]
         if serial:
             for k in tiles:
-                run_actors(ptr[k], ptr[k + 1], actors, t, cell, who, W, H,
-                           status, hard, risk, site, home, jail, group, age, nused,
-                           cop_site, fc, fa,
-                           cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-                           kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-                           mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-                           fp, ip, keys, out_tiles[k], False)
+                run_actors(
+                    ptr[k],
+                    ptr[k + 1],
+                    actors,
+                    t,
+                    cell,
+                    who,
+                    W,
+                    H,
+                    status,
+                    hard,
+                    risk,
+                    site,
+                    home,
+                    jail,
+                    group,
+                    age,
+                    nused,
+                    cop_site,
+                    fc,
+                    fa,
+                    cv_dx,
+                    cv_dy,
+                    cv_dl,
+                    cv_ptr,
+                    cv_reach,
+                    cv_runs,
+                    kv_dx,
+                    kv_dy,
+                    kv_dl,
+                    kv_ptr,
+                    kv_reach,
+                    mo_dx,
+                    mo_dy,
+                    mo_dl,
+                    rl_dx,
+                    rl_dy,
+                    rl_dl,
+                    rl_ptr,
+                    rl_reach,
+                    fp,
+                    ip,
+                    keys,
+                    out_tiles[k],
+                    False,
+                )
         else:
-            run_tiles_parallel(tiles, ptr, actors, t, cell, who, W, H,
-                               status, hard, risk, site, home, jail, group, age, nused,
-                               cop_site, fc, fa,
-                               cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs,
-                               kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach,
-                               mo_dx, mo_dy, mo_dl, rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach,
-                               fp, ip, keys, out_tiles)
+            run_tiles_parallel(
+                tiles,
+                ptr,
+                actors,
+                t,
+                cell,
+                who,
+                W,
+                H,
+                status,
+                hard,
+                risk,
+                site,
+                home,
+                jail,
+                group,
+                age,
+                nused,
+                cop_site,
+                fc,
+                fa,
+                cv_dx,
+                cv_dy,
+                cv_dl,
+                cv_ptr,
+                cv_reach,
+                cv_runs,
+                kv_dx,
+                kv_dy,
+                kv_dl,
+                kv_ptr,
+                kv_reach,
+                mo_dx,
+                mo_dy,
+                mo_dl,
+                rl_dx,
+                rl_dy,
+                rl_dl,
+                rl_ptr,
+                rl_reach,
+                fp,
+                ip,
+                keys,
+                out_tiles,
+            )
     for k in range(out_tiles.shape[0]):
         for o in range(N_OUT):
             out[o] += out_tiles[k, o]
     if ip[IP_END_OF_STEP] != 0:
-        countdown_all(t, cell, who, W, H, status, site, home, jail, group, nused,
-                      rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach, keys, out, ip[IP_JAIL_BLOCK] != 0)
+        countdown_all(
+            t,
+            cell,
+            who,
+            W,
+            H,
+            status,
+            site,
+            home,
+            jail,
+            group,
+            nused,
+            rl_dx,
+            rl_dy,
+            rl_dl,
+            rl_ptr,
+            rl_reach,
+            keys,
+            out,
+            ip[IP_JAIL_BLOCK] != 0,
+        )
 
 
 @njit(cache=True)

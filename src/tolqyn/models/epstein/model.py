@@ -10,6 +10,7 @@ jailed for a term drawn uniformly. Movement: to a random free site. Actors are a
 one random order per period (random sequential), each seeing the lattice as the previous actor
 left it. The whole period runs in one Numba kernel (models/epstein/kernels.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -34,7 +35,7 @@ RATIOS = ("floor", "round_half_even", "real")
 MOVE_RULES = ("one_step_moore", "random_site_in_vision")
 ORDERS = ("move_then_act", "act_then_move")
 ACTIVATIONS = ("one_list", "citizens_then_cops", "cops_then_citizens", "tiles")  # index = K.ACT_*
-RELEASE_RADIUS = 16.0   # Ascape: nearest free site to the arrest site within radius 16
+RELEASE_RADIUS = 16.0  # Ascape: nearest free site to the arrest site within radius 16
 
 
 class EpsteinSpace:
@@ -53,8 +54,8 @@ class EpsteinSpace:
 def _count(n_sites: int, density: float, placement: str) -> int:
     x = n_sites * density
     if placement == "exact_floor":
-        return int(x + 1e-9)          # Ascape: (int)(sites · density)
-    return int(math.floor(x + 0.5))   # NetLogo: round(density · sites)
+        return int(x + 1e-9)  # Ascape: (int)(sites · density)
+    return int(math.floor(x + 0.5))  # NetLogo: round(density · sites)
 
 
 class EpsteinModel(Model):
@@ -69,18 +70,45 @@ class EpsteinModel(Model):
         return [
             Param("width", 40, "lattice width (sites)", 5, 20000, "sites", EPSTEIN, kind="int"),
             Param("height", 40, "lattice height (sites)", 5, 20000, "sites", EPSTEIN, kind="int"),
-            Param("citizen_density", 0.7, "initial share of sites holding a citizen", 0.0, 1.0,
-                  "share of sites", EPSTEIN),
-            Param("cop_density", 0.04, "share of sites holding a cop; a change during the run adds "
-                  "cops at random free sites or removes cops at random", 0.0, 1.0,
-                  "share of sites", EPSTEIN),
-            Param("placement", "exact_floor", "initial placement: exact counts int(sites·density) "
-                  "(Ascape), exact counts round(sites·density) (NetLogo), or each site independently "
-                  "citizen/cop/empty with the densities as probabilities (Mesa)", kind="choice",
-                  choices=("exact_floor", "exact_round", "binomial"), sweepable=False,
-                  citation=f"{ASCAPE}; {NETLOGO}; {MESA}"),
-            Param("variant", "I", "Model I (rebellion) or Model II (two groups, killing, cloning, "
-                  "ageing)", kind="choice", choices=("I", "II"), sweepable=False, citation=EPSTEIN),
+            Param(
+                "citizen_density",
+                0.7,
+                "initial share of sites holding a citizen",
+                0.0,
+                1.0,
+                "share of sites",
+                EPSTEIN,
+            ),
+            Param(
+                "cop_density",
+                0.04,
+                "share of sites holding a cop; a change during the run adds "
+                "cops at random free sites or removes cops at random",
+                0.0,
+                1.0,
+                "share of sites",
+                EPSTEIN,
+            ),
+            Param(
+                "placement",
+                "exact_floor",
+                "initial placement: exact counts int(sites·density) "
+                "(Ascape), exact counts round(sites·density) (NetLogo), or each site independently "
+                "citizen/cop/empty with the densities as probabilities (Mesa)",
+                kind="choice",
+                choices=("exact_floor", "exact_round", "binomial"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {NETLOGO}; {MESA}",
+            ),
+            Param(
+                "variant",
+                "I",
+                "Model I (rebellion) or Model II (two groups, killing, cloning, ageing)",
+                kind="choice",
+                choices=("I", "II"),
+                sweepable=False,
+                citation=EPSTEIN,
+            ),
         ]
 
     def build(self, sim):
@@ -90,8 +118,11 @@ class EpsteinModel(Model):
         cd, kd = float(p["citizen_density"]), float(p["cop_density"])
         src = sim.scenario.source
         if cd + kd > 1.0 + 1e-12:
-            raise ScenarioError(f"citizen_density + cop_density = {cd + kd:g} exceeds 1",
-                                source=src, field="cop_density")
+            raise ScenarioError(
+                f"citizen_density + cop_density = {cd + kd:g} exceeds 1",
+                source=src,
+                field="cop_density",
+            )
         space = EpsteinSpace(W, H)
         gen = sim.streams("placement").generator(0)
         placement = p["placement"]
@@ -102,9 +133,11 @@ class EpsteinModel(Model):
         else:
             nc, nk = _count(N, cd, placement), _count(N, kd, placement)
             if nc + nk > N:
-                raise ScenarioError("more citizens and cops than sites", source=src, field="cop_density")
+                raise ScenarioError(
+                    "more citizens and cops than sites", source=src, field="cop_density"
+                )
             perm = gen.permutation(N)
-            cit, cop = np.sort(perm[:nc]), perm[nc:nc + nk]
+            cit, cop = np.sort(perm[:nc]), perm[nc : nc + nk]
         space.cit_sites = cit.astype(np.int64)
         space.cop_sites = cop.astype(np.int64)
         sim.space = space
@@ -120,81 +153,243 @@ class CivilViolence(Module):
     def define_params(cls):
         inf = math.inf
         return [
-            Param("citizen_vision", 7.0, "citizens' vision radius (real: 1.7 = the 8 Moore "
-                  "neighbours in the euclidean shape)", 0.0, 50.0, "sites", EPSTEIN),
+            Param(
+                "citizen_vision",
+                7.0,
+                "citizens' vision radius (real: 1.7 = the 8 Moore "
+                "neighbours in the euclidean shape)",
+                0.0,
+                50.0,
+                "sites",
+                EPSTEIN,
+            ),
             Param("cop_vision", 7.0, "cops' vision radius", 0.0, 50.0, "sites", EPSTEIN),
-            Param("vision_shape", "euclidean", "neighbourhood shape: euclidean disc (Ascape, NetLogo), "
-                  "von Neumann diamond (Mesa 3.x) or Moore square", kind="choice",
-                  choices=("euclidean", "von_neumann", "moore"), sweepable=False,
-                  citation=f"{ASCAPE}; {MESA}"),
-            Param("legitimacy", 0.82, "regime legitimacy L, the same for all citizens", 0.0, 1.0,
-                  "", EPSTEIN),
-            Param("max_jail_term", 30, "J_max: jail terms are uniform integers up to it (inf = never "
-                  "released)", 0, inf, "periods", EPSTEIN, kind="int"),
+            Param(
+                "vision_shape",
+                "euclidean",
+                "neighbourhood shape: euclidean disc (Ascape, NetLogo), "
+                "von Neumann diamond (Mesa 3.x) or Moore square",
+                kind="choice",
+                choices=("euclidean", "von_neumann", "moore"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {MESA}",
+            ),
+            Param(
+                "legitimacy",
+                0.82,
+                "regime legitimacy L, the same for all citizens",
+                0.0,
+                1.0,
+                "",
+                EPSTEIN,
+            ),
+            Param(
+                "max_jail_term",
+                30,
+                "J_max: jail terms are uniform integers up to it (inf = never released)",
+                0,
+                inf,
+                "periods",
+                EPSTEIN,
+                kind="int",
+            ),
             Param("active_threshold", 0.1, "T: active iff G − R·P > T", 0.0, 1.0, "", EPSTEIN),
-            Param("arrest_prob_constant", 2.3, "k in P = 1 − exp(−k·C/A); 2.3 gives P ≈ 0.9 at "
-                  "C = A = 1", 0.0, 100.0, "", EPSTEIN),
-            Param("movement", True, "citizens move each period (rule M); off in Run 1", kind="bool",
-                  citation=EPSTEIN),
-            Param("cops_always_move", True, "cops move even when movement is off (Ascape, NetLogo); "
-                  "false freezes cops too (Mesa)", kind="bool", sweepable=False,
-                  citation=f"{NETLOGO}; {MESA}"),
-            Param("ratio", "floor", "how C/A enters P: floor (Epstein's Java integer division, "
-                  "NetLogo), round_half_even (Mesa 3: Python round), real (the paper's text)",
-                  kind="choice", choices=RATIOS, sweepable=False,
-                  citation=f"{ASCAPE}; {NETLOGO}; {MESA}"),
-            Param("count_self_twice", False, "an active citizen counts itself twice in A (NetLogo: "
-                  "its own patch is in its neighbourhood)", kind="bool", sweepable=False,
-                  citation=NETLOGO),
-            Param("move_rule", "one_step_moore", "one step to a random free Moore neighbour (Ascape "
-                  "random walk) or a random empty site within vision (paper, NetLogo, Mesa); "
-                  "applies to cops too", kind="choice", choices=MOVE_RULES, sweepable=False,
-                  citation=f"{ASCAPE}; {EPSTEIN}"),
-            Param("order", "move_then_act", "citizens: move then decide (paper, Ascape, NetLogo) or "
-                  "decide then move (Mesa)", kind="choice", choices=ORDERS, sweepable=False,
-                  citation=f"{EPSTEIN}; {MESA}"),
-            Param("cop_order", "act_then_move", "cops: arrest then move (Ascape, Mesa) or move then "
-                  "arrest (paper, NetLogo)", kind="choice", choices=ORDERS, sweepable=False,
-                  citation=f"{ASCAPE}; {NETLOGO}"),
-            Param("activation", "one_list", "activation order within a period: one shuffled list of "
-                  "citizens and cops (Mesa, NetLogo), or two shuffled lists run one after the other, "
-                  "citizens then cops or cops then citizens (Ascape's two scapes; which ran first is "
-                  "not documented), or 'tiles': block-sequential, not Epstein's rule, for large "
-                  "lattices (checkerboard tiles, one colour at a time, random order inside a tile, "
-                  "tiles of a colour in parallel)", kind="choice", choices=ACTIVATIONS, sweepable=False,
-                  citation=f"{ASCAPE}; {MESA}; {NETLOGO}; tiles: docs/odd/epstein.md"),
-            Param("arrest_target", "nearest", "which active a cop arrests: the nearest (Ascape; ties "
-                  "at random) or a random one in vision (paper, NetLogo, Mesa)", kind="choice",
-                  choices=("nearest", "random"), sweepable=False, citation=f"{ASCAPE}; {EPSTEIN}"),
-            Param("cop_moves_to_arrest_site", True, "the cop moves onto the arrested citizen's site "
-                  "(Ascape, NetLogo); not possible when jailed citizens block their cell", kind="bool",
-                  sweepable=False, citation=f"{ASCAPE}; {NETLOGO}"),
-            Param("jail_term_range", "0..J", "jail term uniform on 0..J_max inclusive (Ascape, Mesa) "
-                  "or 0..J_max−1 (NetLogo `random`)", kind="choice", choices=("0..J", "0..J-1"),
-                  sweepable=False, citation=f"{ASCAPE}; {NETLOGO}"),
-            Param("jailed", "leave", "jailed citizens leave the lattice and are released onto the "
-                  "nearest free site to their arrest site (Ascape; NetLogo's 'stays but counts "
-                  "empty' patch) or keep and block their cell (Mesa)", kind="choice",
-                  choices=("leave", "block"), sweepable=False, citation=f"{ASCAPE}; {MESA}"),
-            Param("jail_countdown", "own_turn", "jail terms count down in the citizen's own turn "
-                  "(Ascape, Mesa) or for everyone at the end of the period, where a zero term means "
-                  "no jail (NetLogo)", kind="choice", choices=("own_turn", "end_of_step"),
-                  sweepable=False, citation=f"{ASCAPE}; {NETLOGO}"),
-            Param("release_turn_acts", True, "a citizen whose term runs out in its own turn acts in "
-                  "that turn (Ascape) or only from its next turn (Mesa)", kind="bool",
-                  sweepable=False, citation=f"{ASCAPE}; {MESA}"),
-            Param("grievance_form", "H(1-L)", "G = H(1−L) (paper, NetLogo, Mesa) or H(1−L)(1−T) "
-                  "(the Ascape code)", kind="choice", choices=("H(1-L)", "H(1-L)(1-T)"),
-                  sweepable=False, citation=f"{EPSTEIN}; {ASCAPE}"),
-            Param("clone_prob", 0.05, "Model II: chance per period that a citizen clones onto a free "
-                  "Moore neighbour", 0.0, 1.0, "per period", EPSTEIN),
-            Param("max_age", 200, "Model II: citizens die when their age exceeds it; initial ages "
-                  "uniform on 0..max_age", 1, 1_000_000, "periods", EPSTEIN, kind="int"),
-            Param("peacekeeper_density", 0.0, "Model II: share of sites that receive extra cops "
-                  "(peacekeepers) at random free sites at peacekeeper_step", 0.0, 1.0,
-                  "share of sites", EPSTEIN),
-            Param("peacekeeper_step", 50, "step at which peacekeepers arrive", 0, 10_000_000,
-                  "step", EPSTEIN, kind="int"),
+            Param(
+                "arrest_prob_constant",
+                2.3,
+                "k in P = 1 − exp(−k·C/A); 2.3 gives P ≈ 0.9 at C = A = 1",
+                0.0,
+                100.0,
+                "",
+                EPSTEIN,
+            ),
+            Param(
+                "movement",
+                True,
+                "citizens move each period (rule M); off in Run 1",
+                kind="bool",
+                citation=EPSTEIN,
+            ),
+            Param(
+                "cops_always_move",
+                True,
+                "cops move even when movement is off (Ascape, NetLogo); "
+                "false freezes cops too (Mesa)",
+                kind="bool",
+                sweepable=False,
+                citation=f"{NETLOGO}; {MESA}",
+            ),
+            Param(
+                "ratio",
+                "floor",
+                "how C/A enters P: floor (Epstein's Java integer division, "
+                "NetLogo), round_half_even (Mesa 3: Python round), real (the paper's text)",
+                kind="choice",
+                choices=RATIOS,
+                sweepable=False,
+                citation=f"{ASCAPE}; {NETLOGO}; {MESA}",
+            ),
+            Param(
+                "count_self_twice",
+                False,
+                "an active citizen counts itself twice in A (NetLogo: "
+                "its own patch is in its neighbourhood)",
+                kind="bool",
+                sweepable=False,
+                citation=NETLOGO,
+            ),
+            Param(
+                "move_rule",
+                "one_step_moore",
+                "one step to a random free Moore neighbour (Ascape "
+                "random walk) or a random empty site within vision (paper, NetLogo, Mesa); "
+                "applies to cops too",
+                kind="choice",
+                choices=MOVE_RULES,
+                sweepable=False,
+                citation=f"{ASCAPE}; {EPSTEIN}",
+            ),
+            Param(
+                "order",
+                "move_then_act",
+                "citizens: move then decide (paper, Ascape, NetLogo) or decide then move (Mesa)",
+                kind="choice",
+                choices=ORDERS,
+                sweepable=False,
+                citation=f"{EPSTEIN}; {MESA}",
+            ),
+            Param(
+                "cop_order",
+                "act_then_move",
+                "cops: arrest then move (Ascape, Mesa) or move then arrest (paper, NetLogo)",
+                kind="choice",
+                choices=ORDERS,
+                sweepable=False,
+                citation=f"{ASCAPE}; {NETLOGO}",
+            ),
+            Param(
+                "activation",
+                "one_list",
+                "activation order within a period: one shuffled list of "
+                "citizens and cops (Mesa, NetLogo), or two shuffled lists run one after the other, "
+                "citizens then cops or cops then citizens (Ascape's two scapes; which ran first is "
+                "not documented), or 'tiles': block-sequential, not Epstein's rule, for large "
+                "lattices (checkerboard tiles, one colour at a time, random order inside a tile, "
+                "tiles of a colour in parallel)",
+                kind="choice",
+                choices=ACTIVATIONS,
+                sweepable=False,
+                citation=f"{ASCAPE}; {MESA}; {NETLOGO}; tiles: docs/odd/epstein.md",
+            ),
+            Param(
+                "arrest_target",
+                "nearest",
+                "which active a cop arrests: the nearest (Ascape; ties "
+                "at random) or a random one in vision (paper, NetLogo, Mesa)",
+                kind="choice",
+                choices=("nearest", "random"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {EPSTEIN}",
+            ),
+            Param(
+                "cop_moves_to_arrest_site",
+                True,
+                "the cop moves onto the arrested citizen's site "
+                "(Ascape, NetLogo); not possible when jailed citizens block their cell",
+                kind="bool",
+                sweepable=False,
+                citation=f"{ASCAPE}; {NETLOGO}",
+            ),
+            Param(
+                "jail_term_range",
+                "0..J",
+                "jail term uniform on 0..J_max inclusive (Ascape, Mesa) "
+                "or 0..J_max−1 (NetLogo `random`)",
+                kind="choice",
+                choices=("0..J", "0..J-1"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {NETLOGO}",
+            ),
+            Param(
+                "jailed",
+                "leave",
+                "jailed citizens leave the lattice and are released onto the "
+                "nearest free site to their arrest site (Ascape; NetLogo's 'stays but counts "
+                "empty' patch) or keep and block their cell (Mesa)",
+                kind="choice",
+                choices=("leave", "block"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {MESA}",
+            ),
+            Param(
+                "jail_countdown",
+                "own_turn",
+                "jail terms count down in the citizen's own turn "
+                "(Ascape, Mesa) or for everyone at the end of the period, where a zero term means "
+                "no jail (NetLogo)",
+                kind="choice",
+                choices=("own_turn", "end_of_step"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {NETLOGO}",
+            ),
+            Param(
+                "release_turn_acts",
+                True,
+                "a citizen whose term runs out in its own turn acts in "
+                "that turn (Ascape) or only from its next turn (Mesa)",
+                kind="bool",
+                sweepable=False,
+                citation=f"{ASCAPE}; {MESA}",
+            ),
+            Param(
+                "grievance_form",
+                "H(1-L)",
+                "G = H(1−L) (paper, NetLogo, Mesa) or H(1−L)(1−T) (the Ascape code)",
+                kind="choice",
+                choices=("H(1-L)", "H(1-L)(1-T)"),
+                sweepable=False,
+                citation=f"{EPSTEIN}; {ASCAPE}",
+            ),
+            Param(
+                "clone_prob",
+                0.05,
+                "Model II: chance per period that a citizen clones onto a free Moore neighbour",
+                0.0,
+                1.0,
+                "per period",
+                EPSTEIN,
+            ),
+            Param(
+                "max_age",
+                200,
+                "Model II: citizens die when their age exceeds it; initial ages "
+                "uniform on 0..max_age",
+                1,
+                1_000_000,
+                "periods",
+                EPSTEIN,
+                kind="int",
+            ),
+            Param(
+                "peacekeeper_density",
+                0.0,
+                "Model II: share of sites that receive extra cops "
+                "(peacekeepers) at random free sites at peacekeeper_step",
+                0.0,
+                1.0,
+                "share of sites",
+                EPSTEIN,
+            ),
+            Param(
+                "peacekeeper_step",
+                50,
+                "step at which peacekeepers arrive",
+                0,
+                10_000_000,
+                "step",
+                EPSTEIN,
+                kind="int",
+            ),
         ]
 
     def define_states(self):
@@ -216,8 +411,11 @@ class CivilViolence(Module):
             Result("arrests", "new arrests this step"),
             Result("cops", "cops on the lattice"),
             Result("legitimacy", "regime legitimacy L", kind="value"),
-            Result("tension", "mean grievance × quiet share / mean risk aversion, non-jailed "
-                   "(Epstein's tension)", kind="value"),
+            Result(
+                "tension",
+                "mean grievance × quiet share / mean risk aversion, non-jailed (Epstein's tension)",
+                kind="value",
+            ),
             Result("blue", "Model II: living blue citizens"),
             Result("green", "Model II: living green citizens"),
             Result("killed", "Model II: citizens killed this step"),
@@ -235,8 +433,12 @@ class CivilViolence(Module):
         self.model2 = p["variant"] == "II"
         src = sim.scenario.source
         if p["jailed"] == "block" and p["cop_moves_to_arrest_site"]:
-            raise ScenarioError("cop_moves_to_arrest_site needs jailed = 'leave' (a blocked cell "
-                                "cannot take the cop)", source=src, field="cop_moves_to_arrest_site")
+            raise ScenarioError(
+                "cop_moves_to_arrest_site needs jailed = 'leave' (a blocked cell "
+                "cannot take the cop)",
+                source=src,
+                field="cop_moves_to_arrest_site",
+            )
         W, H = space.width, space.height
         n = sim.pop.n
         N = W * H
@@ -260,21 +462,36 @@ class CivilViolence(Module):
         if self.model2:
             A["group"][:n] = (sim.streams("group").uniform(0, n) < 0.5).astype(np.int8)
             max_age = int(p["max_age"])
-            A["age"][:n] = np.floor(sim.streams("age").uniform(0, n) * (max_age + 1)).astype(np.int32)
-        space.cell[space.cit_sites] = (K.C_QUIET | (A["group"][:n].astype(np.uint8) << K.GROUP_SHIFT))
+            A["age"][:n] = np.floor(sim.streams("age").uniform(0, n) * (max_age + 1)).astype(
+                np.int32
+            )
+        space.cell[space.cit_sites] = K.C_QUIET | (A["group"][:n].astype(np.uint8) << K.GROUP_SHIFT)
         space.who[space.cit_sites] = ids
         self.cop_site = np.zeros(N, dtype=np.int64)
         self.n_cops = len(space.cop_sites)
-        self.cop_site[:self.n_cops] = space.cop_sites
+        self.cop_site[: self.n_cops] = space.cop_sites
         space.cell[space.cop_sites] = K.COP
         space.who[space.cop_sites] = np.arange(self.n_cops)
         self.fc = np.zeros(N, dtype=np.int16)
         self.fa = np.zeros(N, dtype=np.int16)
         self.actors = np.zeros(cap + N, dtype=np.int64)
         self.out = np.zeros(K.N_OUT, dtype=np.int64)
-        self.keys = np.array([sim.streams(nm).key for nm in
-                              ("order", "move", "cop_move", "arrest", "jail_term", "release",
-                               "kill", "clone")], dtype=np.uint64)
+        self.keys = np.array(
+            [
+                sim.streams(nm).key
+                for nm in (
+                    "order",
+                    "move",
+                    "cop_move",
+                    "arrest",
+                    "jail_term",
+                    "release",
+                    "kill",
+                    "clone",
+                )
+            ],
+            dtype=np.uint64,
+        )
         self._vision = None
         self._set_vision(sim)
         self._tile_key = None
@@ -303,9 +520,12 @@ class CivilViolence(Module):
         kv = offsets(key[2], key[1])
         for what, off in (("citizen_vision", cv), ("cop_vision", kv)):
             if not space.torus.fits(off):
-                raise ScenarioError(f"vision {p[what]:g} reaches {off.reach} sites, too far for a "
-                                    f"{W}x{H} torus (needs 2·reach + 1 <= {min(W, H)})",
-                                    source=sim.scenario.source, field=what)
+                raise ScenarioError(
+                    f"vision {p[what]:g} reaches {off.reach} sites, too far for a "
+                    f"{W}x{H} torus (needs 2·reach + 1 <= {min(W, H)})",
+                    source=sim.scenario.source,
+                    field=what,
+                )
         mo = offsets("moore", 1.0)
         rl = offsets("euclidean", min(RELEASE_RADIUS, (min(W, H) - 1) // 2), include_center=True)
         self.cv, self.kv, self.mo, self.rl = cv, kv, mo, rl
@@ -325,7 +545,7 @@ class CivilViolence(Module):
             free = np.flatnonzero(space.cell == K.EMPTY)
             k = min(target - cur, free.size)
             new = gen.choice(free, size=k, replace=False) if k else free[:0]
-            self.cop_site[cur:cur + k] = new
+            self.cop_site[cur : cur + k] = new
             space.cell[new] = K.COP
             space.who[new] = np.arange(cur, cur + k)
             self.n_cops = cur + k
@@ -340,8 +560,9 @@ class CivilViolence(Module):
         else:
             return
         cv = self.cv
-        K.rebuild_fields(space.cell, space.width, space.height, self.fc, self.fa,
-                         self.cv_runs, cv.reach)
+        K.rebuild_fields(
+            space.cell, space.width, space.height, self.fc, self.fa, self.cv_runs, cv.reach
+        )
 
     # ---------------------------------------------------------------- step
     def step(self, sim, phase):
@@ -359,13 +580,19 @@ class CivilViolence(Module):
         if kd != self._applied_cop_density:
             N = sim.space.width * sim.space.height
             placement = p["placement"]
-            self._set_cop_count(sim, _count(N, kd, "exact_floor" if placement == "exact_floor"
-                                            else "exact_round"), "cop_change")
+            self._set_cop_count(
+                sim,
+                _count(N, kd, "exact_floor" if placement == "exact_floor" else "exact_round"),
+                "cop_change",
+            )
             self._applied_cop_density = kd
         if self.model2 and p["peacekeeper_density"] > 0 and sim.t == int(p["peacekeeper_step"]):
             N = sim.space.width * sim.space.height
-            self._set_cop_count(sim, self.n_cops + _count(N, float(p["peacekeeper_density"]),
-                                                          "exact_round"), "peacekeepers")
+            self._set_cop_count(
+                sim,
+                self.n_cops + _count(N, float(p["peacekeeper_density"]), "exact_round"),
+                "peacekeepers",
+            )
 
     def _params_arrays(self, sim):
         p = sim.params
@@ -395,7 +622,9 @@ class CivilViolence(Module):
         fp[K.FP_L] = p["legitimacy"]
         fp[K.FP_T] = p["active_threshold"]
         fp[K.FP_K] = p["arrest_prob_constant"]
-        fp[K.FP_GFAC] = (1.0 - p["active_threshold"]) if p["grievance_form"] == "H(1-L)(1-T)" else 1.0
+        fp[K.FP_GFAC] = (
+            (1.0 - p["active_threshold"]) if p["grievance_form"] == "H(1-L)(1-T)" else 1.0
+        )
         fp[K.FP_CLONE_P] = p["clone_prob"] if self.model2 else 0.0
         return ip, fp
 
@@ -403,7 +632,7 @@ class CivilViolence(Module):
         cap = max(2 * self.cap, need)
         for name, a in self.arr.items():
             b = np.zeros(cap, dtype=a.dtype)
-            b[:a.size] = a
+            b[: a.size] = a
             self.arr[name] = b
         self.actors = np.zeros(cap + self.cop_site.size, dtype=np.int64)
         self.cap = cap
@@ -420,20 +649,64 @@ class CivilViolence(Module):
         A = self.arr
         self.out[:] = 0
         cv, kv, mo, rl = self.cv, self.kv, self.mo, self.rl
-        args = (np.int64(sim.t), space.cell, space.who, space.width, space.height,
-                A["status"], A["hardship"], A["risk_aversion"], A["site"], A["home"],
-                A["jail_left"], A["group"], A["age"], self.nused,
-                self.cop_site, self.n_cops, self.fc, self.fa,
-                cv.dx, cv.dy, self.dl[0], cv.ring_ptr, cv.reach, self.cv_runs,
-                kv.dx, kv.dy, self.dl[1], kv.ring_ptr, kv.reach,
-                mo.dx, mo.dy, self.dl[2], rl.dx, rl.dy, self.dl[3], rl.ring_ptr, rl.reach,
-                fp, ip, self.keys, self.out, self.actors)
+        args = (
+            np.int64(sim.t),
+            space.cell,
+            space.who,
+            space.width,
+            space.height,
+            A["status"],
+            A["hardship"],
+            A["risk_aversion"],
+            A["site"],
+            A["home"],
+            A["jail_left"],
+            A["group"],
+            A["age"],
+            self.nused,
+            self.cop_site,
+            self.n_cops,
+            self.fc,
+            self.fa,
+            cv.dx,
+            cv.dy,
+            self.dl[0],
+            cv.ring_ptr,
+            cv.reach,
+            self.cv_runs,
+            kv.dx,
+            kv.dy,
+            self.dl[1],
+            kv.ring_ptr,
+            kv.reach,
+            mo.dx,
+            mo.dy,
+            self.dl[2],
+            rl.dx,
+            rl.dy,
+            self.dl[3],
+            rl.ring_ptr,
+            rl.reach,
+            fp,
+            ip,
+            self.keys,
+            self.out,
+            self.actors,
+        )
         if ip[K.IP_ACTIVATION] == K.ACT_TILES:
             t = self._tiles(sim)
             if t["tid"].size < self.actors.size:
                 t["tid"] = np.empty(self.actors.size, dtype=np.int64)
-            K.tiles_kernel(*args, t["ntx"], t["nty"], t["colour_list"], t["colour_ptr"], t["ptr"], t["out"],
-                           t["tid"])
+            K.tiles_kernel(
+                *args,
+                t["ntx"],
+                t["nty"],
+                t["colour_list"],
+                t["colour_ptr"],
+                t["ptr"],
+                t["out"],
+                t["tid"],
+            )
         else:
             K.step_kernel(*args)
         if int(self.nused[0]) != sim.pop.n:
@@ -455,23 +728,34 @@ class CivilViolence(Module):
         key = (W, H, D)
         if self._tile_key == key:
             return self._tile_layout
+
         def count(n):
             k = n // (2 * D)
             return k - (k % 2)
+
         ntx, nty = count(W), count(H)
         if ntx < 2 or nty < 2:
-            raise ScenarioError(f"'tiles' needs a lattice at least {4 * D} sites wide and high (two tiles "
-                                f"of 2·D = {2 * D} per axis, D = {D}: the farthest an actor reaches in one turn "
-                                f"with these visions, moves and releases); this one is {W}x{H}",
-                                source=sim.scenario.source, field="activation")
+            raise ScenarioError(
+                f"'tiles' needs a lattice at least {4 * D} sites wide and high (two tiles "
+                f"of 2·D = {2 * D} per axis, D = {D}: the farthest an actor reaches in one turn "
+                f"with these visions, moves and releases); this one is {W}x{H}",
+                source=sim.scenario.source,
+                field="activation",
+            )
         colour = np.array([(ty % 2) * 2 + (tx % 2) for ty in range(nty) for tx in range(ntx)])
         colour_list = np.argsort(colour, kind="stable").astype(np.int64)
         colour_ptr = np.searchsorted(colour[colour_list], np.arange(5)).astype(np.int64)
         n_t = ntx * nty
-        self._tile_layout = {"ntx": ntx, "nty": nty, "D": D, "colour_list": colour_list,
-                             "colour_ptr": colour_ptr, "ptr": np.zeros(n_t + 1, dtype=np.int64),
-                             "out": np.zeros((n_t, K.N_OUT), dtype=np.int64),
-                             "tid": np.empty(self.actors.size, dtype=np.int64)}
+        self._tile_layout = {
+            "ntx": ntx,
+            "nty": nty,
+            "D": D,
+            "colour_list": colour_list,
+            "colour_ptr": colour_ptr,
+            "ptr": np.zeros(n_t + 1, dtype=np.int64),
+            "out": np.zeros((n_t, K.N_OUT), dtype=np.int64),
+            "tid": np.empty(self.actors.size, dtype=np.int64),
+        }
         self._tile_key = key
         return self._tile_layout
 
@@ -479,8 +763,9 @@ class CivilViolence(Module):
         p = sim.params
         A = self.arr
         n = int(self.nused[0])
-        gfac = (1.0 - p["legitimacy"]) * ((1.0 - p["active_threshold"])
-                                          if p["grievance_form"] == "H(1-L)(1-T)" else 1.0)
+        gfac = (1.0 - p["legitimacy"]) * (
+            (1.0 - p["active_threshold"]) if p["grievance_form"] == "H(1-L)(1-T)" else 1.0
+        )
         s = self._summary
         K.summarize(A["status"], A["hardship"], A["risk_aversion"], A["group"], n, gfac, s)
         t = sim.t
@@ -509,9 +794,11 @@ class CivilViolence(Module):
         kind = space.cell & K.KIND_MASK
         block = sim.params["jailed"] == "block"
         if int(np.count_nonzero(kind == K.COP)) != self.n_cops:
-            raise InvariantError(f"step {sim.t}: {self.n_cops} cops but "
-                                 f"{int(np.count_nonzero(kind == K.COP))} cop cells")
-        if not np.array_equal(np.sort(self.cop_site[:self.n_cops]), np.flatnonzero(kind == K.COP)):
+            raise InvariantError(
+                f"step {sim.t}: {self.n_cops} cops but "
+                f"{int(np.count_nonzero(kind == K.COP))} cop cells"
+            )
+        if not np.array_equal(np.sort(self.cop_site[: self.n_cops]), np.flatnonzero(kind == K.COP)):
             raise InvariantError(f"step {sim.t}: cop positions disagree with the lattice")
         on = (st == S.QUIET) | (st == S.ACTIVE) | ((st == S.JAILED) & block)
         if np.any(site[on] < 0) or np.any(site[~on] >= 0):
@@ -521,11 +808,14 @@ class CivilViolence(Module):
             raise InvariantError(f"step {sim.t}: two citizens on one site")
         if not np.array_equal(space.who[sites], np.flatnonzero(on)):
             raise InvariantError(f"step {sim.t}: occupant index disagrees with citizen sites")
-        want = np.where(st[on] == S.ACTIVE, K.C_ACTIVE, np.where(st[on] == S.QUIET, K.C_QUIET,
-                                                                  K.C_JAILED))
+        want = np.where(
+            st[on] == S.ACTIVE, K.C_ACTIVE, np.where(st[on] == S.QUIET, K.C_QUIET, K.C_JAILED)
+        )
         if not np.array_equal(kind[sites], want):
             raise InvariantError(f"step {sim.t}: lattice code disagrees with citizen status")
-        n_cit_cells = int(np.count_nonzero((kind == K.C_QUIET) | (kind == K.C_ACTIVE) | (kind == K.C_JAILED)))
+        n_cit_cells = int(
+            np.count_nonzero((kind == K.C_QUIET) | (kind == K.C_ACTIVE) | (kind == K.C_JAILED))
+        )
         if n_cit_cells != sites.size:
             raise InvariantError(f"step {sim.t}: orphan citizen cells on the lattice")
         # recount by plain offsets, independently of the row-run updates of the kernel

@@ -12,6 +12,7 @@ with (scenario values), so a slant set by an event is overridden while this modu
 Sources: Clark, Golder & Golder 2017 (the state's responsiveness and exit); LITERATURE.md §7
 (corruption and impunity erode legitimacy); Lemos, Lopes & Coelho 2016 (endogenous
 legitimacy); seeds 000 and 004 (officials who answer upward)."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -31,20 +32,48 @@ class CorruptionDrift(Module):
     def define_params(cls):
         cite = "context.csv cpi_score (TI); LITERATURE.md §7; Lemos, Lopes & Coelho 2016"
         return [
-            Param("corruption_on", True, "switch: channel slants drift with the corruption index", kind="bool",
-                  sweepable=False, citation=cite),
-            Param("corruption_weight", 1.0, "w_C: shift of every channel's legitimacy slant per unit of CPI/100 "
-                  "above the reference", 0.0, 10.0, unit="slant per (CPI/100)", citation=cite),
-            Param("corruption_reference", 28.0, "CPI_ref: score at which the slants equal their scenario values "
-                  "(2015 score)", 0.0, 100.0, unit="CPI score", citation="context.csv (2015: 28)"),
+            Param(
+                "corruption_on",
+                True,
+                "switch: channel slants drift with the corruption index",
+                kind="bool",
+                sweepable=False,
+                citation=cite,
+            ),
+            Param(
+                "corruption_weight",
+                1.0,
+                "w_C: shift of every channel's legitimacy slant per unit of CPI/100 "
+                "above the reference",
+                0.0,
+                10.0,
+                unit="slant per (CPI/100)",
+                citation=cite,
+            ),
+            Param(
+                "corruption_reference",
+                28.0,
+                "CPI_ref: score at which the slants equal their scenario values (2015 score)",
+                0.0,
+                100.0,
+                unit="CPI score",
+                citation="context.csv (2015: 28)",
+            ),
         ]
 
     def define_results(self):
-        return [Result("corruption_index", "TI corruption perceptions score used in the step", "value"),
-                Result("legitimacy_drift", "δ: shift of the channel slants from the corruption index", "value")]
+        return [
+            Result("corruption_index", "TI corruption perceptions score used in the step", "value"),
+            Result(
+                "legitimacy_drift",
+                "δ: shift of the channel slants from the corruption index",
+                "value",
+            ),
+        ]
 
     def init(self, sim):
         from tolqyn.data.series import corruption_index
+
         self._series = corruption_index()
         self._base = {k: float(sim.params[k]) for k in SLANTS}
         self._cpi = float("nan")
@@ -56,7 +85,9 @@ class CorruptionDrift(Module):
         if not p["corruption_on"] or when is None:
             return
         self._cpi = self._series.value_at(when)
-        self._delta = float(p["corruption_weight"]) * (self._cpi - float(p["corruption_reference"])) / 100.0
+        self._delta = (
+            float(p["corruption_weight"]) * (self._cpi - float(p["corruption_reference"])) / 100.0
+        )
         for k in SLANTS:
             sim.params.set(k, min(1.0, max(0.0, self._base[k] + self._delta)))
 

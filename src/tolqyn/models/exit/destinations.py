@@ -25,6 +25,7 @@ to Russia (88 %) and 1,100 to Germany (6.4 %); in 2019, 40,900 of 45,200 went to
 reproduce these totals (docs/odd/exit.md §Destinations); only the totals are observed.
 Sources: Klabunde & Willekens 2016 (random-utility destination choice); Beine, Docquier & Özden
 2011 (diasporas pull their own); Brubaker 1995 (kin-state return). Seed: 002."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -37,8 +38,10 @@ from tolqyn.data.loaders import ETHNIC_GROUPS
 
 DESTINATIONS = ("russia", "germany", "other")
 _ORDER = "order: " + ", ".join(ETHNIC_GROUPS)
-_CITE = ("emigration.csv (2018 H1: 15,000 of 17,100 to Russia, 1,100 to Germany; 2019: 40,900 of 45,200 to CIS); "
-         "Klabunde & Willekens 2016; Beine, Docquier & Özden 2011")
+_CITE = (
+    "emigration.csv (2018 H1: 15,000 of 17,100 to Russia, 1,100 to Germany; 2019: 40,900 of 45,200 to CIS); "
+    "Klabunde & Willekens 2016; Beine, Docquier & Özden 2011"
+)
 
 
 def share_matrix(p) -> np.ndarray:
@@ -47,13 +50,17 @@ def share_matrix(p) -> np.ndarray:
     g = np.asarray(p["dest_germany_share"], dtype=np.float64)
     n = len(ETHNIC_GROUPS)
     if r.shape != (n,) or g.shape != (n,):
-        raise ScenarioError(f"dest_russia_share and dest_germany_share need {n} values ({_ORDER})",
-                            field="dest_russia_share")
+        raise ScenarioError(
+            f"dest_russia_share and dest_germany_share need {n} values ({_ORDER})",
+            field="dest_russia_share",
+        )
     other = 1.0 - r - g
     if np.any(other < -1e-9):
         bad = ETHNIC_GROUPS[int(np.argmin(other))]
-        raise ScenarioError(f"dest_russia_share + dest_germany_share exceeds 1 for group {bad}",
-                            field="dest_germany_share")
+        raise ScenarioError(
+            f"dest_russia_share + dest_germany_share exceeds 1 for group {bad}",
+            field="dest_germany_share",
+        )
     return np.column_stack([r, g, np.maximum(other, 0.0)])
 
 
@@ -76,35 +83,78 @@ class Destinations(Module):
     @classmethod
     def define_params(cls):
         return [
-            Param("dest_russia_share", (0.60, 0.97, 0.25, 0.93, 0.25, 0.33, 0.95, 0.50),
-                  f"s_(g,russia): share of each group's emigrants who go to Russia at f = 1 ({_ORDER})", 0.0, 1.0,
-                  unit="share", kind="list", citation=_CITE + "; group shares are assumptions"),
-            Param("dest_germany_share", (0.05, 0.01, 0.01, 0.02, 0.02, 0.65, 0.01, 0.05),
-                  f"s_(g,germany): share of each group's emigrants who go to Germany at f = 1 ({_ORDER})", 0.0, 1.0,
-                  unit="share", kind="list", citation=_CITE + "; bpb.de via SOURCES.md §4 (Aussiedler)"),
-            Param("dest_russia_factor", 1.0, "f_russia: relative attractiveness of Russia (1 = as in 2004-2019)",
-                  0.01, 20.0, unit="1", citation="random-utility rule (Klabunde & Willekens 2016)"),
-            Param("dest_germany_factor", 1.0, "f_germany: relative attractiveness of Germany (its pull on the "
-                  "hazard of leaving and on the choice of destination)", 0.01, 20.0, unit="1",
-                  citation="random-utility rule (Klabunde & Willekens 2016); Mayda 2010 (destination income pulls)"),
+            Param(
+                "dest_russia_share",
+                (0.60, 0.97, 0.25, 0.93, 0.25, 0.33, 0.95, 0.50),
+                f"s_(g,russia): share of each group's emigrants who go to Russia at f = 1 ({_ORDER})",
+                0.0,
+                1.0,
+                unit="share",
+                kind="list",
+                citation=_CITE + "; group shares are assumptions",
+            ),
+            Param(
+                "dest_germany_share",
+                (0.05, 0.01, 0.01, 0.02, 0.02, 0.65, 0.01, 0.05),
+                f"s_(g,germany): share of each group's emigrants who go to Germany at f = 1 ({_ORDER})",
+                0.0,
+                1.0,
+                unit="share",
+                kind="list",
+                citation=_CITE + "; bpb.de via SOURCES.md §4 (Aussiedler)",
+            ),
+            Param(
+                "dest_russia_factor",
+                1.0,
+                "f_russia: relative attractiveness of Russia (1 = as in 2004-2019)",
+                0.01,
+                20.0,
+                unit="1",
+                citation="random-utility rule (Klabunde & Willekens 2016)",
+            ),
+            Param(
+                "dest_germany_factor",
+                1.0,
+                "f_germany: relative attractiveness of Germany (its pull on the "
+                "hazard of leaving and on the choice of destination)",
+                0.01,
+                20.0,
+                unit="1",
+                citation="random-utility rule (Klabunde & Willekens 2016); Mayda 2010 (destination income pulls)",
+            ),
         ]
 
     def define_results(self):
-        out = [Result(f"emigrants_{g}", f"new emigrants of ethnic group {g} in the step", "count", True)
-               for g in ETHNIC_GROUPS]
-        out += [Result(f"emigrants_to_{d}", f"new emigrants who went to {d} in the step", "count", True)
-                for d in DESTINATIONS]
-        out += [Result("emigrants_ytd", "emigrants since 1 January of the step's year", "count"),
-                Result("emigrants_cumulative", "emigrants since the start of the run", "count")]
-        out += [Result(f"emigrants_ytd_{g}", f"emigrants of group {g} since 1 January", "count")
-                for g in ETHNIC_GROUPS]
-        out += [Result(f"emigrants_ytd_to_{d}", f"emigrants to {d} since 1 January", "count") for d in DESTINATIONS]
+        out = [
+            Result(
+                f"emigrants_{g}", f"new emigrants of ethnic group {g} in the step", "count", True
+            )
+            for g in ETHNIC_GROUPS
+        ]
+        out += [
+            Result(f"emigrants_to_{d}", f"new emigrants who went to {d} in the step", "count", True)
+            for d in DESTINATIONS
+        ]
+        out += [
+            Result("emigrants_ytd", "emigrants since 1 January of the step's year", "count"),
+            Result("emigrants_cumulative", "emigrants since the start of the run", "count"),
+        ]
+        out += [
+            Result(f"emigrants_ytd_{g}", f"emigrants of group {g} since 1 January", "count")
+            for g in ETHNIC_GROUPS
+        ]
+        out += [
+            Result(f"emigrants_ytd_to_{d}", f"emigrants to {d} since 1 January", "count")
+            for d in DESTINATIONS
+        ]
         return out
 
     def init(self, sim):
         groups = list(getattr(sim.space, "ethnic_groups", ETHNIC_GROUPS))
         if groups != list(ETHNIC_GROUPS):
-            raise ScenarioError(f"destinations need the ethnic groups {ETHNIC_GROUPS}, got {groups}")
+            raise ScenarioError(
+                f"destinations need the ethnic groups {ETHNIC_GROUPS}, got {groups}"
+            )
         self._stream = sim.streams("destination")
         n_reg = sim.country.n_reg
         self._by_group = np.zeros((len(ETHNIC_GROUPS), n_reg))
@@ -151,9 +201,13 @@ class Destinations(Module):
             self._by_group[:] = 0.0
             self._by_dest[:] = 0.0
         for k, g in enumerate(ETHNIC_GROUPS):
-            sim.results.record(f"emigrants_{g}", t, float(self._by_group[k].sum()), self._by_group[k].copy())
+            sim.results.record(
+                f"emigrants_{g}", t, float(self._by_group[k].sum()), self._by_group[k].copy()
+            )
         for k, d in enumerate(DESTINATIONS):
-            sim.results.record(f"emigrants_to_{d}", t, float(self._by_dest[k].sum()), self._by_dest[k].copy())
+            sim.results.record(
+                f"emigrants_to_{d}", t, float(self._by_dest[k].sum()), self._by_dest[k].copy()
+            )
         self._ytd_group += self._by_group.sum(axis=1)
         self._ytd_dest += self._by_dest.sum(axis=1)
         self._cum += float(self._by_group.sum())
@@ -166,8 +220,10 @@ class Destinations(Module):
 
     def check(self, sim):
         from tolqyn.core.errors import InvariantError
+
         if not np.isclose(self._by_group.sum(), self._by_dest.sum()):
             raise InvariantError(f"step {sim.t}: emigrants by group and by destination differ")
         if not np.isclose(self._by_group.sum(), sim.country.emig_reg.sum()):
-            raise InvariantError(f"step {sim.t}: emigrants by group differ from the emigration flow")
-
+            raise InvariantError(
+                f"step {sim.t}: emigrants by group differ from the emigration flow"
+            )

@@ -21,6 +21,7 @@ the same meaning) with two terms that only matter over years:
 Sources: Klabunde & Willekens 2016 (random-utility hazard); Beine, Docquier & Özden 2011
 (diasporas); Brubaker 1995, Ethnic and Racial Studies 18(2): 189–218 (unmixing after empire).
 Seeds: 000 ("like rats from a ship"), 002 (Russians leaving for Russia)."""
+
 from __future__ import annotations
 
 import math
@@ -35,15 +36,31 @@ from tolqyn.mechanisms.identity import KIN_GROUPS
 
 
 @njit(parallel=True, cache=True)
-def exit_kernel(key, t, status, grievance, identity, ties, ethnicity, kin_term, h0, b_g, b_i, b_t,
-                offset, dt, left):
+def exit_kernel(
+    key,
+    t,
+    status,
+    grievance,
+    identity,
+    ties,
+    ethnicity,
+    kin_term,
+    h0,
+    b_g,
+    b_i,
+    b_t,
+    offset,
+    dt,
+    left,
+):
     """`kin_term[g]`: the wave term of ethnic group g; `offset` = −b_V·e − c (shared)."""
     for i in prange(status.shape[0]):
         left[i] = 0
         if status[i] != 0:  # only quiet citizens at liberty leave
             continue
-        h = h0 * math.exp(b_g * grievance[i] + b_i * identity[i] + b_t * ties[i]
-                          + kin_term[ethnicity[i]] + offset)
+        h = h0 * math.exp(
+            b_g * grievance[i] + b_i * identity[i] + b_t * ties[i] + kin_term[ethnicity[i]] + offset
+        )
         if draw_u01(key, t, i, 0) < 1.0 - math.exp(-h * dt):
             status[i] = 3
             left[i] = 1
@@ -59,17 +76,48 @@ class ExitEmigration(Emigration):
 
     @classmethod
     def define_params(cls):
-        cite_u = "Brubaker 1995 (unmixing of peoples after empire); emigration.csv (decline 2000-2013)"
+        cite_u = (
+            "Brubaker 1995 (unmixing of peoples after empire); emigration.csv (decline 2000-2013)"
+        )
         return super().define_params() + [
-            Param("exit_cost", 0.0, "c: cost of leaving in log-hazard units (0 = today's cost; +1 divides the "
-                  "hazard by e; border closures raise it; the exit-voice experiment sweeps it)", -10.0, 20.0,
-                  unit="log-hazard", citation="Klabunde & Willekens 2016 (alternative-specific constant); Hirschman 1970"),
-            Param("unmixing_weight", 0.0, "w_U: extra log-hazard of kin minorities (Russians, Ukrainians, Germans, "
-                  "Tatars) at the reference year, ebbing with time", 0.0, 10.0, unit="log-hazard", citation=cite_u),
-            Param("unmixing_ref_year", 2004.0, "y_U: year at which the wave term equals w_U", 1991.0, 2100.0,
-                  unit="year", citation=cite_u),
-            Param("unmixing_decay_years", 4.0, "τ_U: e-folding time of the wave", 0.1, 100.0, unit="years",
-                  citation=cite_u),
+            Param(
+                "exit_cost",
+                0.0,
+                "c: cost of leaving in log-hazard units (0 = today's cost; +1 divides the "
+                "hazard by e; border closures raise it; the exit-voice experiment sweeps it)",
+                -10.0,
+                20.0,
+                unit="log-hazard",
+                citation="Klabunde & Willekens 2016 (alternative-specific constant); Hirschman 1970",
+            ),
+            Param(
+                "unmixing_weight",
+                0.0,
+                "w_U: extra log-hazard of kin minorities (Russians, Ukrainians, Germans, "
+                "Tatars) at the reference year, ebbing with time",
+                0.0,
+                10.0,
+                unit="log-hazard",
+                citation=cite_u,
+            ),
+            Param(
+                "unmixing_ref_year",
+                2004.0,
+                "y_U: year at which the wave term equals w_U",
+                1991.0,
+                2100.0,
+                unit="year",
+                citation=cite_u,
+            ),
+            Param(
+                "unmixing_decay_years",
+                4.0,
+                "τ_U: e-folding time of the wave",
+                0.1,
+                100.0,
+                unit="years",
+                citation=cite_u,
+            ),
         ]
 
     def init(self, sim):
@@ -86,19 +134,37 @@ class ExitEmigration(Emigration):
             pop.left_now[:] = 0
             return
         year = _decimal_year(sim)
-        w = unmixing_term(year, float(p["unmixing_weight"]), float(p["unmixing_ref_year"]),
-                          float(p["unmixing_decay_years"]))
+        w = unmixing_term(
+            year,
+            float(p["unmixing_weight"]),
+            float(p["unmixing_ref_year"]),
+            float(p["unmixing_decay_years"]),
+        )
         kin_term = np.where(self._kin, w, 0.0)
         if "dest_russia_share" in p:
             from tolqyn.models.exit.destinations import inclusive_value
+
             if kin_term.shape[0] == len(inclusive_value(p)):
                 kin_term = kin_term + inclusive_value(p)
         efficacy = min(1.0, float(getattr(cs, "concessions", 0)) / 2.0)
         offset = -float(p["emigration_voice"]) * efficacy - float(p["exit_cost"])
-        exit_kernel(self.key, sim.t, pop.status, pop.grievance, pop.identity, pop.ties_abroad, pop.ethnicity,
-                    kin_term, float(p["emigration_base"]), float(p["emigration_grievance"]),
-                    float(p["emigration_identity"]), float(p["emigration_ties"]), offset, sim.clock.dt,
-                    pop.left_now)
+        exit_kernel(
+            self.key,
+            sim.t,
+            pop.status,
+            pop.grievance,
+            pop.identity,
+            pop.ties_abroad,
+            pop.ethnicity,
+            kin_term,
+            float(p["emigration_base"]),
+            float(p["emigration_grievance"]),
+            float(p["emigration_identity"]),
+            float(p["emigration_ties"]),
+            offset,
+            sim.clock.dt,
+            pop.left_now,
+        )
         left = np.flatnonzero(pop.left_now)
         cs.emig_reg[:] = np.bincount(pop.region[left], minlength=cs.n_reg)
 
@@ -106,9 +172,12 @@ class ExitEmigration(Emigration):
 def _decimal_year(sim) -> float:
     """Decimal calendar year at the middle of the current step (0 without a calendar)."""
     import datetime as _dt
+
     start = sim.clock.datetime_at(sim.t)
     if start is None:
         return 0.0
     mid = start + _dt.timedelta(days=sim.clock.dt / 2.0)
     y0 = _dt.datetime(mid.year, 1, 1)
-    return mid.year + (mid - y0).total_seconds() / ((_dt.datetime(mid.year + 1, 1, 1) - y0).total_seconds())
+    return mid.year + (mid - y0).total_seconds() / (
+        (_dt.datetime(mid.year + 1, 1, 1) - y0).total_seconds()
+    )

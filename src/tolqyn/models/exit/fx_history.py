@@ -13,6 +13,7 @@ hardship, w_fx·max(0, ln(fx/fx*)), with fx* adapting at the half-life h. "The t
 again by a third" is m = 1.5 from that date (a third less value per tenge = 1.5 × the KZT/USD
 rate). Sources: McCulloch et al. 2022; Drabo et al. 2023 (exchange-rate shocks and unrest);
 context.csv; seed 000 (the devaluation that halved savings)."""
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -29,11 +30,25 @@ class FxHistory(Module):
     @classmethod
     def define_params(cls):
         return [
-            Param("fx_series_on", True, "switch: the exchange rate follows the dated series (off: the "
-                  "`exchange_rate` parameter is left as it is)", kind="bool", sweepable=False,
-                  citation="context.csv; tolqyn.data.series (A-FX-*)"),
-            Param("fx_multiplier", 1.0, "m: counterfactual multiplier of the KZT/USD rate (1.5 = the tenge "
-                  "loses a third of its value)", 0.1, 10.0, unit="1", citation="counterfactual input"),
+            Param(
+                "fx_series_on",
+                True,
+                "switch: the exchange rate follows the dated series (off: the "
+                "`exchange_rate` parameter is left as it is)",
+                kind="bool",
+                sweepable=False,
+                citation="context.csv; tolqyn.data.series (A-FX-*)",
+            ),
+            Param(
+                "fx_multiplier",
+                1.0,
+                "m: counterfactual multiplier of the KZT/USD rate (1.5 = the tenge "
+                "loses a third of its value)",
+                0.1,
+                10.0,
+                unit="1",
+                citation="counterfactual input",
+            ),
         ]
 
     def define_results(self):
@@ -41,6 +56,7 @@ class FxHistory(Module):
 
     def init(self, sim):
         from tolqyn.data.series import exchange_rate
+
         self._series = exchange_rate()
         self._set(sim, sim.clock.start)
 

@@ -22,6 +22,7 @@ foreign channel's pull on identity. Sources: Hegselmann & Krause 2015 (media as 
 signals); Peisakhin & Rozenas 2018; misc_indicators.csv (Kazakhstani TV audience −43 % in
 2013–2017; TNS 2018: TV 76 %, internet 51 % daily reach). Seed: 002 (loyalty drifting with
 Russian television)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -92,42 +93,101 @@ class MediaHistory(Module):
     @classmethod
     def define_params(cls):
         return [
-            Param("media_shift_on", True, "switch: the media diet follows internet adoption (off: diets stay "
-                  "as they are when it is switched off)", kind="bool", sweepable=False,
-                  citation="assumption A-INTERNET (tolqyn.data.series)"),
-            Param("media_reference_year", 2022.0, "y_ref: year at which the synthesized media diet holds", 2000.0,
-                  2030.0, unit="year", citation="A-MEDIA-ONLINE-URBAN/RURAL (Internews 2022; TNS 2018)"),
+            Param(
+                "media_shift_on",
+                True,
+                "switch: the media diet follows internet adoption (off: diets stay "
+                "as they are when it is switched off)",
+                kind="bool",
+                sweepable=False,
+                citation="assumption A-INTERNET (tolqyn.data.series)",
+            ),
+            Param(
+                "media_reference_year",
+                2022.0,
+                "y_ref: year at which the synthesized media diet holds",
+                2000.0,
+                2030.0,
+                unit="year",
+                citation="A-MEDIA-ONLINE-URBAN/RURAL (Internews 2022; TNS 2018)",
+            ),
         ]
 
     def define_states(self):
-        return [State("diet_ref", np.int8, 0, "main news source at the reference year (synthesized)"),
-                State("adopt_u", np.float32, 0.0, "personal rank of internet adoption (lower = earlier)"),
-                State("tv_channel", np.int8, 0, "channel watched before going online: 0 state TV, 1 foreign TV")]
+        return [
+            State("diet_ref", np.int8, 0, "main news source at the reference year (synthesized)"),
+            State(
+                "adopt_u", np.float32, 0.0, "personal rank of internet adoption (lower = earlier)"
+            ),
+            State(
+                "tv_channel",
+                np.int8,
+                0,
+                "channel watched before going online: 0 state TV, 1 foreign TV",
+            ),
+        ]
 
     def define_results(self):
-        out = [Result(f"media_share_{d}", f"share of living residents whose main source is {d}", "value")
-               for d in DIETS]
-        out += [Result("internet_adoption", "A(t): share of internet users (fitted logistic)", "value")]
+        out = [
+            Result(
+                f"media_share_{d}", f"share of living residents whose main source is {d}", "value"
+            )
+            for d in DIETS
+        ]
+        out += [
+            Result("internet_adoption", "A(t): share of internet users (fitted logistic)", "value")
+        ]
         for d in DIETS:
-            out += [Result(f"identity_kin_{d}", f"mean affinity I of kin minorities whose main source is {d}", "value"),
-                    Result(f"identity_kin_high_{d}", f"share of kin-minority {d} audience with I > 0.5", "value"),
-                    Result(f"kin_audience_{d}", f"kin-minority citizens whose main source is {d}", "count")]
-        out += [Result(f"identity_kin_bin{b}_{d}", f"share of kin-minority {d} audience with I in "
-                       f"[{b / N_BINS:.1f}, {(b + 1) / N_BINS:.1f})", "value")
-                for d in DIETS for b in range(N_BINS)]
-        out += [Result("identity_kin_mean", "mean affinity I of living kin-minority citizens", "value")]
+            out += [
+                Result(
+                    f"identity_kin_{d}",
+                    f"mean affinity I of kin minorities whose main source is {d}",
+                    "value",
+                ),
+                Result(
+                    f"identity_kin_high_{d}",
+                    f"share of kin-minority {d} audience with I > 0.5",
+                    "value",
+                ),
+                Result(
+                    f"kin_audience_{d}", f"kin-minority citizens whose main source is {d}", "count"
+                ),
+            ]
+        out += [
+            Result(
+                f"identity_kin_bin{b}_{d}",
+                f"share of kin-minority {d} audience with I in "
+                f"[{b / N_BINS:.1f}, {(b + 1) / N_BINS:.1f})",
+                "value",
+            )
+            for d in DIETS
+            for b in range(N_BINS)
+        ]
+        out += [
+            Result("identity_kin_mean", "mean affinity I of living kin-minority citizens", "value")
+        ]
         return out
 
     def init(self, sim):
         from tolqyn.data.synthesis import RUSSOPHONE
+
         p, pop = sim.params, sim.pop
         groups = list(getattr(sim.space, "ethnic_groups", []))
         self._kin = np.array([g in KIN_GROUPS for g in groups] or [False], dtype=np.bool_)
-        russophone = np.array([g in KIN_GROUPS for g in groups]) if len(groups) != RUSSOPHONE.size else RUSSOPHONE
-        p_f = np.where(russophone, float(p["media_foreign_tv_share_russophone"]),
-                       float(p["media_foreign_tv_share_other"])).astype(np.float64)
+        russophone = (
+            np.array([g in KIN_GROUPS for g in groups])
+            if len(groups) != RUSSOPHONE.size
+            else RUSSOPHONE
+        )
+        p_f = np.where(
+            russophone,
+            float(p["media_foreign_tv_share_russophone"]),
+            float(p["media_foreign_tv_share_other"]),
+        ).astype(np.float64)
         pop.diet_ref[:] = pop.media_diet
-        tv_choice_kernel(sim.streams("media_history").key, pop.ethnicity, p_f, pop.adopt_u, pop.tv_channel)
+        tv_choice_kernel(
+            sim.streams("media_history").key, pop.ethnicity, p_f, pop.adopt_u, pop.tv_channel
+        )
         self._counts = np.zeros((3, N_BINS), dtype=np.int64)
         self._rel = 1.0
         # media_diet is shared with legitimacy and identity, which initialise after this module
@@ -136,6 +196,7 @@ class MediaHistory(Module):
     def relative_adoption(self, sim) -> float:
         from tolqyn.data.series import internet_adoption
         from tolqyn.models.exit.exit_hazard import _decimal_year
+
         year = _decimal_year(sim) if sim.t > 0 else _start_year(sim)
         ref = internet_adoption(float(sim.params["media_reference_year"]))
         return min(1.0, internet_adoption(year) / ref) if year > 0 else 1.0
@@ -144,8 +205,14 @@ class MediaHistory(Module):
         if not sim.params["media_shift_on"]:
             return
         self._rel = self.relative_adoption(sim)
-        diet_kernel(sim.pop.status, sim.pop.diet_ref, sim.pop.adopt_u, sim.pop.tv_channel, self._rel,
-                    sim.pop.media_diet)
+        diet_kernel(
+            sim.pop.status,
+            sim.pop.diet_ref,
+            sim.pop.adopt_u,
+            sim.pop.tv_channel,
+            self._rel,
+            sim.pop.media_diet,
+        )
 
     def step(self, sim, phase):
         if phase == "exogenous":
@@ -159,12 +226,16 @@ class MediaHistory(Module):
             sim.results.record(f"media_share_{d}", t, float(counts[k] / n_liv))
         from tolqyn.data.series import internet_adoption
         from tolqyn.models.exit.exit_hazard import _decimal_year
+
         year = _decimal_year(sim) if t > 0 else _start_year(sim)
-        sim.results.record("internet_adoption", t, internet_adoption(year) if year > 0 else float("nan"))
+        sim.results.record(
+            "internet_adoption", t, internet_adoption(year) if year > 0 else float("nan")
+        )
         if "identity" not in pop:
             return
-        c = identity_by_diet(pop.status, self._kin, pop.ethnicity, pop.media_diet, pop.identity, N_BINS,
-                             self._counts)
+        c = identity_by_diet(
+            pop.status, self._kin, pop.ethnicity, pop.media_diet, pop.identity, N_BINS, self._counts
+        )
         kin_mask = living & self._kin[pop.ethnicity]
         all_mean = float(pop.identity[kin_mask].mean()) if kin_mask.any() else float("nan")
         sim.results.record("identity_kin_mean", t, all_mean)
@@ -172,10 +243,18 @@ class MediaHistory(Module):
             tot = c[k].sum()
             sim.results.record(f"kin_audience_{d}", t, float(tot))
             sel = kin_mask & (pop.media_diet == k)
-            sim.results.record(f"identity_kin_{d}", t, float(pop.identity[sel].mean()) if tot else float("nan"))
-            sim.results.record(f"identity_kin_high_{d}", t, float(c[k, N_BINS // 2:].sum() / tot) if tot else float("nan"))
+            sim.results.record(
+                f"identity_kin_{d}", t, float(pop.identity[sel].mean()) if tot else float("nan")
+            )
+            sim.results.record(
+                f"identity_kin_high_{d}",
+                t,
+                float(c[k, N_BINS // 2 :].sum() / tot) if tot else float("nan"),
+            )
             for b in range(N_BINS):
-                sim.results.record(f"identity_kin_bin{b}_{d}", t, float(c[k, b] / tot) if tot else float("nan"))
+                sim.results.record(
+                    f"identity_kin_bin{b}_{d}", t, float(c[k, b] / tot) if tot else float("nan")
+                )
 
 
 def _start_year(sim) -> float:
@@ -183,4 +262,5 @@ def _start_year(sim) -> float:
     if sim.clock.start is None:
         return 0.0
     from tolqyn.data.series import decimal_year
+
     return decimal_year(sim.clock.start)

@@ -5,18 +5,20 @@ hazard with a cost of leaving and the ebbing post-Soviet wave, and destination c
 
 It is a separate model (`model = "country_exit"`) so that the day-scale scenarios
 (kazakhstan-2022) keep their parameters, hashes and results."""
+
 from __future__ import annotations
 
 from tolqyn.models.country.model import CountryModel, _mechanism_classes
 
 
 def exit_module_classes():
+    from tolqyn.mechanisms.emigration import Emigration
     from tolqyn.models.exit.corruption import CorruptionDrift
     from tolqyn.models.exit.destinations import Destinations
-    from tolqyn.mechanisms.emigration import Emigration
     from tolqyn.models.exit.exit_hazard import ExitEmigration
     from tolqyn.models.exit.fx_history import FxHistory
     from tolqyn.models.exit.media_history import MediaHistory
+
     base = list(_mechanism_classes())
     # the diet must be set before legitimacy and identity initialise from it, and the
     # exchange rate and slants before the economy and legitimacy modules read them

@@ -13,6 +13,7 @@ The module also holds the helpers that the Kuran and Watts models share: drawing
 population of values from a named distribution (deterministic quantiles or seeded draws)
 and the guard that refuses timeline changes to parameters that only shape the set-up.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,7 +49,7 @@ def granovetter_path(thresholds, start: int = 0) -> list[int]:
     r = int(start)
     path = [r]
     while True:
-        nxt = int(np.searchsorted(tau, r, side="right"))   # #{tau_i <= r}
+        nxt = int(np.searchsorted(tau, r, side="right"))  # #{tau_i <= r}
         if nxt == r:
             return path
         r = nxt
@@ -72,6 +73,7 @@ def quantile_points(n: int) -> np.ndarray:
 def draw_normal(n: int, mean: float, sd: float, sampling: str, gen) -> np.ndarray:
     if sampling == "quantile":
         from scipy.special import ndtri
+
         return mean + sd * ndtri(quantile_points(n))
     return gen.normal(mean, sd, size=n)
 
@@ -101,12 +103,19 @@ def refuse_setup_changes(sim, names) -> None:
             continue
         for k in ev.get("params", {}):
             if k in names:
-                raise ScenarioError(f"'{k}' sets up the initial population and cannot be "
-                                    f"changed by an event (events[{i}])", source=src, field=k)
+                raise ScenarioError(
+                    f"'{k}' sets up the initial population and cannot be "
+                    f"changed by an event (events[{i}])",
+                    source=src,
+                    field=k,
+                )
     for i, r in enumerate(sim.scenario.ramps):
         if r.get("param") in names:
-            raise ScenarioError(f"'{r['param']}' sets up the initial population and cannot "
-                                f"be ramped (ramps[{i}])", source=src, field=str(r["param"]))
+            raise ScenarioError(
+                f"'{r['param']}' sets up the initial population and cannot be ramped (ramps[{i}])",
+                source=src,
+                field=str(r["param"]),
+            )
 
 
 def events_pending(sim) -> bool:
@@ -115,8 +124,16 @@ def events_pending(sim) -> bool:
 
 
 # ---------------------------------------------------------------- module and model
-_SETUP_PARAMS = ("n_agents", "threshold_dist", "thresholds", "threshold_low", "threshold_high",
-                 "threshold_mean", "threshold_sd", "sampling")
+_SETUP_PARAMS = (
+    "n_agents",
+    "threshold_dist",
+    "thresholds",
+    "threshold_low",
+    "threshold_high",
+    "threshold_mean",
+    "threshold_sd",
+    "sampling",
+)
 
 
 class GranovetterThreshold(Module):
@@ -128,24 +145,37 @@ class GranovetterThreshold(Module):
 
     @classmethod
     def define_params(cls):
-        return [Param("threshold_shift", 0.0,
-                      "offset added to every threshold during the run (a shock: > 0 deters, "
-                      "< 0 encourages); may change through timeline events",
-                      -1e9, 1e9, unit="people", citation=GRANOVETTER)]
+        return [
+            Param(
+                "threshold_shift",
+                0.0,
+                "offset added to every threshold during the run (a shock: > 0 deters, "
+                "< 0 encourages); may change through timeline events",
+                -1e9,
+                1e9,
+                unit="people",
+                citation=GRANOVETTER,
+            )
+        ]
 
     def define_results(self):
-        return [Result("active", "number taking part (r_t)"),
-                Result("quiet", "number not taking part")]
+        return [
+            Result("active", "number taking part (r_t)"),
+            Result("quiet", "number not taking part"),
+        ]
 
     def init(self, sim):
-        sim.pop.attach("threshold", draw_granovetter_thresholds(sim),
-                       "Granovetter threshold: others needed to join")
+        sim.pop.attach(
+            "threshold",
+            draw_granovetter_thresholds(sim),
+            "Granovetter threshold: others needed to join",
+        )
         refuse_setup_changes(sim, _SETUP_PARAMS)
         # those taking part are always the r people with the lowest thresholds, so a step
         # costs a binary search plus the people who join or leave, not a pass over everyone
         self._order = np.argsort(sim.pop.threshold, kind="stable")
         self._sorted = sim.pop.threshold[self._order]
-        self.r = 0                      # r_0 = 0: nobody takes part before step 1
+        self.r = 0  # r_0 = 0: nobody takes part before step 1
         sim.pop.status[:] = S.QUIET
 
     def _next(self, r: int, shift: float) -> int:
@@ -157,9 +187,9 @@ class GranovetterThreshold(Module):
         if phase == "decide":
             r_new = self._next(self.r, shift)
             if r_new > self.r:
-                sim.pop.status[self._order[self.r:r_new]] = S.ACTIVE
+                sim.pop.status[self._order[self.r : r_new]] = S.ACTIVE
             elif r_new < self.r:
-                sim.pop.status[self._order[r_new:self.r]] = S.QUIET
+                sim.pop.status[self._order[r_new : self.r]] = S.QUIET
             self.r = r_new
         elif phase == "record":
             n = sim.pop.n
@@ -170,6 +200,7 @@ class GranovetterThreshold(Module):
 
     def check(self, sim):
         from tolqyn.core.errors import InvariantError
+
         if int(np.count_nonzero(sim.pop.status == S.ACTIVE)) != self.r:
             raise InvariantError(f"step {sim.t}: active statuses do not match r_t = {self.r}")
 
@@ -180,18 +211,27 @@ def draw_granovetter_thresholds(sim) -> np.ndarray:
     dist = p["threshold_dist"]
     given = p["thresholds"]
     if given and given_explicitly(sim, "threshold_dist") and dist != "list":
-        raise ScenarioError(f"a threshold list was given but threshold_dist = '{dist}'; "
-                            "set threshold_dist = 'list' or remove 'thresholds'",
-                            source=src, field="threshold_dist")
+        raise ScenarioError(
+            f"a threshold list was given but threshold_dist = '{dist}'; "
+            "set threshold_dist = 'list' or remove 'thresholds'",
+            source=src,
+            field="threshold_dist",
+        )
     if given or dist == "list":
         if not given:
-            raise ScenarioError("threshold_dist = 'list' needs a non-empty 'thresholds' list",
-                                source=src, field="thresholds")
+            raise ScenarioError(
+                "threshold_dist = 'list' needs a non-empty 'thresholds' list",
+                source=src,
+                field="thresholds",
+            )
         tau = np.array(given, dtype=np.float64)
         if given_explicitly(sim, "n_agents") and p["n_agents"] != tau.size:
-            raise ScenarioError(f"n_agents = {p['n_agents']} but the threshold list has "
-                                f"{tau.size} entries; drop n_agents or make them agree",
-                                source=src, field="n_agents")
+            raise ScenarioError(
+                f"n_agents = {p['n_agents']} but the threshold list has "
+                f"{tau.size} entries; drop n_agents or make them agree",
+                source=src,
+                field="n_agents",
+            )
         return tau
     n = p["n_agents"]
     gen = sim.streams("thresholds").generator(0)
@@ -199,11 +239,16 @@ def draw_granovetter_thresholds(sim) -> np.ndarray:
         low = int(p["threshold_low"])
         high = n - 1 if p["threshold_high"] < 0 else int(p["threshold_high"])
         if high < low:
-            raise ScenarioError(f"threshold_high = {high} is below threshold_low = {low}",
-                                source=src, field="threshold_high")
+            raise ScenarioError(
+                f"threshold_high = {high} is below threshold_low = {low}",
+                source=src,
+                field="threshold_high",
+            )
         return draw_uniform_int(n, low, high, p["sampling"], gen)
     # normal, truncated at 0: a negative draw means "joins with nobody else" (an instigator)
-    return np.maximum(draw_normal(n, p["threshold_mean"], p["threshold_sd"], p["sampling"], gen), 0.0)
+    return np.maximum(
+        draw_normal(n, p["threshold_mean"], p["threshold_sd"], p["sampling"], gen), 0.0
+    )
 
 
 def population_size(sim, list_param: str) -> int:
@@ -222,28 +267,86 @@ class GranovetterModel(Model):
     def define_params(cls):
         c = GRANOVETTER
         return [
-            Param("n_agents", 100, "number of people (ignored when a threshold list is given)",
-                  1, 100_000_000, unit="people", kind="int", citation=c),
-            Param("threshold_dist", "uniform",
-                  "where thresholds come from: an explicit list, integers uniform on "
-                  "threshold_low..threshold_high, or a normal law truncated at 0",
-                  kind="choice", choices=("list", "uniform", "normal"), sweepable=False, citation=c),
-            Param("thresholds", (), "explicit thresholds, one per person (number of others "
-                  "who must take part first; inf = never joins)", 0.0, math.inf,
-                  unit="people", kind="list", citation=c),
-            Param("threshold_low", 0, "smallest threshold of the uniform law", 0, 100_000_000,
-                  unit="people", kind="int", citation=c),
-            Param("threshold_high", -1, "largest threshold of the uniform law (-1 = N-1)",
-                  -1, 100_000_000, unit="people", kind="int", citation=c),
-            Param("threshold_mean", 25.0, "mean of the normal threshold law", 0.0, 1e9,
-                  unit="people", citation=c),
-            Param("threshold_sd", 10.0, "standard deviation of the normal threshold law",
-                  0.0, 1e9, unit="people", citation=c),
-            Param("sampling", "quantile",
-                  "quantile: thresholds at the mid-point quantiles (i+1/2)/N of the law, "
-                  "deterministic (Granovetter's analytic populations); random: i.i.d. draws "
-                  "from the 'thresholds' stream", kind="choice",
-                  choices=("quantile", "random"), sweepable=False, citation=c),
+            Param(
+                "n_agents",
+                100,
+                "number of people (ignored when a threshold list is given)",
+                1,
+                100_000_000,
+                unit="people",
+                kind="int",
+                citation=c,
+            ),
+            Param(
+                "threshold_dist",
+                "uniform",
+                "where thresholds come from: an explicit list, integers uniform on "
+                "threshold_low..threshold_high, or a normal law truncated at 0",
+                kind="choice",
+                choices=("list", "uniform", "normal"),
+                sweepable=False,
+                citation=c,
+            ),
+            Param(
+                "thresholds",
+                (),
+                "explicit thresholds, one per person (number of others "
+                "who must take part first; inf = never joins)",
+                0.0,
+                math.inf,
+                unit="people",
+                kind="list",
+                citation=c,
+            ),
+            Param(
+                "threshold_low",
+                0,
+                "smallest threshold of the uniform law",
+                0,
+                100_000_000,
+                unit="people",
+                kind="int",
+                citation=c,
+            ),
+            Param(
+                "threshold_high",
+                -1,
+                "largest threshold of the uniform law (-1 = N-1)",
+                -1,
+                100_000_000,
+                unit="people",
+                kind="int",
+                citation=c,
+            ),
+            Param(
+                "threshold_mean",
+                25.0,
+                "mean of the normal threshold law",
+                0.0,
+                1e9,
+                unit="people",
+                citation=c,
+            ),
+            Param(
+                "threshold_sd",
+                10.0,
+                "standard deviation of the normal threshold law",
+                0.0,
+                1e9,
+                unit="people",
+                citation=c,
+            ),
+            Param(
+                "sampling",
+                "quantile",
+                "quantile: thresholds at the mid-point quantiles (i+1/2)/N of the law, "
+                "deterministic (Granovetter's analytic populations); random: i.i.d. draws "
+                "from the 'thresholds' stream",
+                kind="choice",
+                choices=("quantile", "random"),
+                sweepable=False,
+                citation=c,
+            ),
         ]
 
     def build(self, sim):

@@ -27,6 +27,7 @@ On a network (Makowsky & Rubin 2013) i sees S_i = w S + (1 - w) (public dissente
 its contacts) / (its contacts), with w = broadcast_weight; the network's range stands for
 the reach of communication technology.
 """
+
 from __future__ import annotations
 
 import math
@@ -39,14 +40,18 @@ from tolqyn.core.errors import InvariantError, ScenarioError
 from tolqyn.core.module import Model, Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
-from tolqyn.models.thresholds.granovetter import (events_pending, given_explicitly, quantile_points,
-                                         refuse_setup_changes)
+from tolqyn.models.thresholds.granovetter import (
+    events_pending,
+    given_explicitly,
+    quantile_points,
+    refuse_setup_changes,
+)
 from tolqyn.space import network as nw
 
 KURAN = "Kuran (1989) Public Choice 61: 41-74; Kuran (1991) World Politics 44(1): 7-48"
 KURAN_FORM = KURAN + "; functional form of T(x, rho) is our restatement of Kuran (1995)"
 MAKOWSKY = "Makowsky & Rubin (2013), PLoS ONE 8(11): e80380"
-_TOL = 1e-12   # T_i <= S up to rounding: 3/10 and 0.3 must compare equal
+_TOL = 1e-12  # T_i <= S up to rounding: 3/10 and 0.3 must compare equal
 
 
 @njit(cache=True)
@@ -94,9 +99,18 @@ def kuran_equilibrium(thresholds, n: int | None = None) -> int:
         count = nxt
 
 
-_SETUP_PARAMS = ("n_agents", "thresholds", "preferences", "preference_mean",
-                 "preference_concentration", "sampling", "network", "network_range",
-                 "rewire", "mean_degree")
+_SETUP_PARAMS = (
+    "n_agents",
+    "thresholds",
+    "preferences",
+    "preference_mean",
+    "preference_concentration",
+    "sampling",
+    "network",
+    "network_range",
+    "rewire",
+    "mean_degree",
+)
 
 
 class Falsification(Module):
@@ -109,31 +123,71 @@ class Falsification(Module):
     @classmethod
     def define_params(cls):
         return [
-            Param("repression", 0.2, "punishment of public dissent (rho), in units of the "
-                  "integrity payoff of a fully opposed person; derived thresholds only",
-                  0.0, 100.0, unit="1", citation=KURAN_FORM),
-            Param("reputation_weight", 0.5, "weight kappa of the reputational payoff of "
-                  "siding with the visible majority; derived thresholds only",
-                  1e-6, 1e6, unit="1", citation=KURAN_FORM),
-            Param("threshold_shift", 0.0, "offset added to every revolutionary threshold "
-                  "(a shock); may change through timeline events", -1.0, 1.0,
-                  unit="share", citation=KURAN),
-            Param("opposition_cutoff", 0.5, "a person is privately opposed when x_i exceeds it",
-                  0.0, 1.0, unit="1", citation=KURAN),
-            Param("broadcast_weight", 0.0, "on a network, weight w of the national public "
-                  "share in what a person sees (1 = everyone sees the national share)",
-                  0.0, 1.0, unit="1", citation=MAKOWSKY),
+            Param(
+                "repression",
+                0.2,
+                "punishment of public dissent (rho), in units of the "
+                "integrity payoff of a fully opposed person; derived thresholds only",
+                0.0,
+                100.0,
+                unit="1",
+                citation=KURAN_FORM,
+            ),
+            Param(
+                "reputation_weight",
+                0.5,
+                "weight kappa of the reputational payoff of "
+                "siding with the visible majority; derived thresholds only",
+                1e-6,
+                1e6,
+                unit="1",
+                citation=KURAN_FORM,
+            ),
+            Param(
+                "threshold_shift",
+                0.0,
+                "offset added to every revolutionary threshold "
+                "(a shock); may change through timeline events",
+                -1.0,
+                1.0,
+                unit="share",
+                citation=KURAN,
+            ),
+            Param(
+                "opposition_cutoff",
+                0.5,
+                "a person is privately opposed when x_i exceeds it",
+                0.0,
+                1.0,
+                unit="1",
+                citation=KURAN,
+            ),
+            Param(
+                "broadcast_weight",
+                0.0,
+                "on a network, weight w of the national public "
+                "share in what a person sees (1 = everyone sees the national share)",
+                0.0,
+                1.0,
+                unit="1",
+                citation=MAKOWSKY,
+            ),
         ]
 
     def define_results(self):
-        return [Result("active", "number opposing in public"),
-                Result("quiet", "number not opposing in public"),
-                Result("private_opposition", "number privately opposed (x_i > cutoff)"),
-                Result("public_opposition", "number opposing in public"),
-                Result("falsifiers", "number whose public preference differs from the private "
-                       "one (hidden opponents and, after a cascade, hidden supporters)"),
-                Result("public_share", "public opposition / N", kind="value"),
-                Result("private_share", "private opposition / N", kind="value")]
+        return [
+            Result("active", "number opposing in public"),
+            Result("quiet", "number not opposing in public"),
+            Result("private_opposition", "number privately opposed (x_i > cutoff)"),
+            Result("public_opposition", "number opposing in public"),
+            Result(
+                "falsifiers",
+                "number whose public preference differs from the private "
+                "one (hidden opponents and, after a cascade, hidden supporters)",
+            ),
+            Result("public_share", "public opposition / N", kind="value"),
+            Result("private_share", "private opposition / N", kind="value"),
+        ]
 
     def init(self, sim):
         p = sim.params
@@ -143,20 +197,28 @@ class Falsification(Module):
         given_t = p["thresholds"]
         given_x = p["preferences"]
         if given_x and given_t and len(given_x) != len(given_t):
-            raise ScenarioError(f"'preferences' has {len(given_x)} entries but 'thresholds' has "
-                                f"{len(given_t)}", source=src, field="preferences")
+            raise ScenarioError(
+                f"'preferences' has {len(given_x)} entries but 'thresholds' has {len(given_t)}",
+                source=src,
+                field="preferences",
+            )
         self.fixed_thresholds = None
         if given_t:
             self.fixed_thresholds = np.array(given_t, dtype=np.float64)
-            x = (np.array(given_x, dtype=np.float64) if given_x else
-                 preferences_from_thresholds(self.fixed_thresholds, p["repression"],
-                                             p["reputation_weight"]))
+            x = (
+                np.array(given_x, dtype=np.float64)
+                if given_x
+                else preferences_from_thresholds(
+                    self.fixed_thresholds, p["repression"], p["reputation_weight"]
+                )
+            )
         elif given_x:
             x = np.array(given_x, dtype=np.float64)
         else:
             gen = sim.streams("preferences").generator(0)
-            x = _draw_beta(n, p["preference_mean"], p["preference_concentration"],
-                           p["sampling"], gen)
+            x = _draw_beta(
+                n, p["preference_mean"], p["preference_concentration"], p["sampling"], gen
+            )
             if p["sampling"] == "quantile":
                 # quantiles come sorted; on a network neighbours would share preferences
                 x = x[gen.permutation(n)]
@@ -173,7 +235,9 @@ class Falsification(Module):
     def _update_thresholds(self, sim):
         p = sim.params
         if self.fixed_thresholds is None:
-            t = thresholds_from_preferences(sim.pop.preference, p["repression"], p["reputation_weight"])
+            t = thresholds_from_preferences(
+                sim.pop.preference, p["repression"], p["reputation_weight"]
+            )
         else:
             t = self.fixed_thresholds
         sim.pop.rev_threshold[:] = t + p["threshold_shift"]
@@ -183,8 +247,14 @@ class Falsification(Module):
         if self.net is None:
             out[:] = share
         else:
-            visible_share(self.net.indptr, self.net.indices, public, share,
-                          sim.params["broadcast_weight"], out)
+            visible_share(
+                self.net.indptr,
+                self.net.indices,
+                public,
+                share,
+                sim.params["broadcast_weight"],
+                out,
+            )
         return out
 
     def step(self, sim, phase):
@@ -233,6 +303,7 @@ def _draw_beta(n, mean, concentration, sampling, gen):
     a, b = mean * concentration, (1.0 - mean) * concentration
     if sampling == "quantile":
         from scipy.special import betaincinv
+
         return betaincinv(a, b, quantile_points(n))
     return gen.beta(a, b, size=n)
 
@@ -247,33 +318,105 @@ class KuranModel(Model):
     @classmethod
     def define_params(cls):
         return [
-            Param("n_agents", 1000, "number of people (ignored when a list is given)",
-                  1, 100_000_000, unit="people", kind="int", citation=KURAN),
-            Param("thresholds", (), "explicit revolutionary thresholds, share of public "
-                  "opposition needed (0.2 = 20 %; above 1 = never)", 0.0, math.inf,
-                  unit="share", kind="list", citation=KURAN),
-            Param("preferences", (), "explicit private preferences x_i in [0, 1]; with no "
-                  "threshold list, thresholds are derived from them", 0.0, 1.0,
-                  unit="1", kind="list", citation=KURAN),
-            Param("preference_mean", 0.6, "mean of the Beta law of private preferences",
-                  0.001, 0.999, unit="1", citation=KURAN),
-            Param("preference_concentration", 15.0, "a + b of the Beta law (larger = more "
-                  "homogeneous)", 0.01, 1e6, unit="1", citation=KURAN),
-            Param("sampling", "quantile", "quantile: preferences at mid-point quantiles "
-                  "(deterministic); random: i.i.d. draws from the 'preferences' stream",
-                  kind="choice", choices=("quantile", "random"), sweepable=False, citation=KURAN),
-            Param("network", "none", "who sees whom: none (everyone sees the national share), "
-                  "ring (contacts within network_range on a circle), small_world (ring with "
-                  "a share 'rewire' of long ties), erdos_renyi (random contacts, mean_degree)",
-                  kind="choice", choices=("none", "ring", "small_world", "erdos_renyi"),
-                  sweepable=False, citation=MAKOWSKY),
-            Param("network_range", 2, "ring/small_world: contacts on each side (reach of "
-                  "communication)", 1, 100_000, unit="people", kind="int", citation=MAKOWSKY),
-            Param("rewire", 0.1, "small_world: probability that a ring tie is rewired to a "
-                  "random person", 0.0, 1.0, unit="1",
-                  citation="Watts & Strogatz (1998), Nature 393: 440-442"),
-            Param("mean_degree", 6.0, "erdos_renyi: mean number of contacts", 0.0, 1e4,
-                  unit="contacts", citation=MAKOWSKY),
+            Param(
+                "n_agents",
+                1000,
+                "number of people (ignored when a list is given)",
+                1,
+                100_000_000,
+                unit="people",
+                kind="int",
+                citation=KURAN,
+            ),
+            Param(
+                "thresholds",
+                (),
+                "explicit revolutionary thresholds, share of public "
+                "opposition needed (0.2 = 20 %; above 1 = never)",
+                0.0,
+                math.inf,
+                unit="share",
+                kind="list",
+                citation=KURAN,
+            ),
+            Param(
+                "preferences",
+                (),
+                "explicit private preferences x_i in [0, 1]; with no "
+                "threshold list, thresholds are derived from them",
+                0.0,
+                1.0,
+                unit="1",
+                kind="list",
+                citation=KURAN,
+            ),
+            Param(
+                "preference_mean",
+                0.6,
+                "mean of the Beta law of private preferences",
+                0.001,
+                0.999,
+                unit="1",
+                citation=KURAN,
+            ),
+            Param(
+                "preference_concentration",
+                15.0,
+                "a + b of the Beta law (larger = more homogeneous)",
+                0.01,
+                1e6,
+                unit="1",
+                citation=KURAN,
+            ),
+            Param(
+                "sampling",
+                "quantile",
+                "quantile: preferences at mid-point quantiles "
+                "(deterministic); random: i.i.d. draws from the 'preferences' stream",
+                kind="choice",
+                choices=("quantile", "random"),
+                sweepable=False,
+                citation=KURAN,
+            ),
+            Param(
+                "network",
+                "none",
+                "who sees whom: none (everyone sees the national share), "
+                "ring (contacts within network_range on a circle), small_world (ring with "
+                "a share 'rewire' of long ties), erdos_renyi (random contacts, mean_degree)",
+                kind="choice",
+                choices=("none", "ring", "small_world", "erdos_renyi"),
+                sweepable=False,
+                citation=MAKOWSKY,
+            ),
+            Param(
+                "network_range",
+                2,
+                "ring/small_world: contacts on each side (reach of communication)",
+                1,
+                100_000,
+                unit="people",
+                kind="int",
+                citation=MAKOWSKY,
+            ),
+            Param(
+                "rewire",
+                0.1,
+                "small_world: probability that a ring tie is rewired to a random person",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Watts & Strogatz (1998), Nature 393: 440-442",
+            ),
+            Param(
+                "mean_degree",
+                6.0,
+                "erdos_renyi: mean number of contacts",
+                0.0,
+                1e4,
+                unit="contacts",
+                citation=MAKOWSKY,
+            ),
         ]
 
     def build(self, sim):
@@ -282,18 +425,24 @@ class KuranModel(Model):
         lists = [(k, len(p[k])) for k in ("thresholds", "preferences") if p[k]]
         n = lists[0][1] if lists else p["n_agents"]
         if lists and given_explicitly(sim, "n_agents") and p["n_agents"] != n:
-            raise ScenarioError(f"n_agents = {p['n_agents']} but '{lists[0][0]}' has {n} "
-                                "entries; drop n_agents or make them agree", source=src,
-                                field="n_agents")
+            raise ScenarioError(
+                f"n_agents = {p['n_agents']} but '{lists[0][0]}' has {n} "
+                "entries; drop n_agents or make them agree",
+                source=src,
+                field="n_agents",
+            )
         gen = sim.streams("network").generator(0)
         kind = p["network"]
         if kind == "none":
             sim.space = None
         elif kind in ("ring", "small_world"):
             if 2 * p["network_range"] >= n:
-                raise ScenarioError(f"network_range = {p['network_range']} needs more than "
-                                    f"{2 * p['network_range']} people (have {n})",
-                                    source=src, field="network_range")
+                raise ScenarioError(
+                    f"network_range = {p['network_range']} needs more than "
+                    f"{2 * p['network_range']} people (have {n})",
+                    source=src,
+                    field="network_range",
+                )
             rw = p["rewire"] if kind == "small_world" else 0.0
             sim.space = nw.watts_strogatz(n, p["network_range"], rw, gen)
         else:

@@ -17,6 +17,7 @@ The update runs in Numba kernels over the CSR arrays and only visits the contact
 adopters. Each step also computes who adopts next, so the fixed point is known without an
 extra idle step.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -57,8 +58,9 @@ def next_adopters(indptr, indices, adopted, phi, out):
 
 
 @njit(cache=True)
-def advance(indptr, indices, phi, adopted, m, pending, n_pending, mark, cand, status,
-            active_code, out):
+def advance(
+    indptr, indices, phi, adopted, m, pending, n_pending, mark, cand, status, active_code, out
+):
     """One synchronous step on the frontier. The `n_pending` nodes in `pending` adopt; the
     adopting-contact counts m of their contacts go up; those contacts that now satisfy
     m/k >= phi are written to `out` (returned count). Only contacts of new adopters can
@@ -96,8 +98,17 @@ def vulnerable_mask(degree: np.ndarray, phi: np.ndarray) -> np.ndarray:
     return (degree >= 1) & (1.0 / np.maximum(k, 1.0) >= phi)
 
 
-_SETUP_PARAMS = ("n_agents", "network", "mean_degree", "rewire", "phi", "phi_dist", "phi_sd",
-                 "n_seeds", "cascade_cutoff")
+_SETUP_PARAMS = (
+    "n_agents",
+    "network",
+    "mean_degree",
+    "rewire",
+    "phi",
+    "phi_dist",
+    "phi_sd",
+    "n_seeds",
+    "cascade_cutoff",
+)
 
 
 class ThresholdCascade(Module):
@@ -106,14 +117,20 @@ class ThresholdCascade(Module):
     doc = "synchronous fractional-threshold adoption on a network (Watts 2002)"
 
     def define_results(self):
-        return [Result("active", "number of adopters"),
-                Result("quiet", "number not (yet) adopting"),
-                Result("adopters", "number of adopters (seeds included)"),
-                Result("new_adopters", "adopters added in this step"),
-                Result("vulnerable", "nodes that one adopting contact tips (recorded at step 0)"),
-                Result("cascade_size", "adopters / N", kind="value"),
-                Result("global_cascade", "1 if the final cascade_size exceeds cascade_cutoff, "
-                       "else 0 (recorded at the last step)", kind="value")]
+        return [
+            Result("active", "number of adopters"),
+            Result("quiet", "number not (yet) adopting"),
+            Result("adopters", "number of adopters (seeds included)"),
+            Result("new_adopters", "adopters added in this step"),
+            Result("vulnerable", "nodes that one adopting contact tips (recorded at step 0)"),
+            Result("cascade_size", "adopters / N", kind="value"),
+            Result(
+                "global_cascade",
+                "1 if the final cascade_size exceeds cascade_cutoff, "
+                "else 0 (recorded at the last step)",
+                kind="value",
+            ),
+        ]
 
     def init(self, sim):
         p = sim.params
@@ -121,12 +138,16 @@ class ThresholdCascade(Module):
         n = sim.pop.n
         net = sim.space
         if p["n_seeds"] > n:
-            raise ScenarioError(f"n_seeds = {p['n_seeds']} exceeds the population ({n})",
-                                source=sim.scenario.source, field="n_seeds")
+            raise ScenarioError(
+                f"n_seeds = {p['n_seeds']} exceeds the population ({n})",
+                source=sim.scenario.source,
+                field="n_seeds",
+            )
         sim.pop.attach("phi", draw_phi(sim, n), "Watts adoption threshold (share of contacts)")
         self.adopted = np.zeros(n, dtype=np.uint8)
-        seeds = np.sort(sim.streams("seeds").generator(0).choice(n, size=p["n_seeds"],
-                                                                  replace=False))
+        seeds = np.sort(
+            sim.streams("seeds").generator(0).choice(n, size=p["n_seeds"], replace=False)
+        )
         self.adopted[seeds] = 1
         sim.pop.status[:] = S.QUIET
         sim.pop.status[seeds] = S.ACTIVE
@@ -134,8 +155,9 @@ class ThresholdCascade(Module):
         self.new = self.count
         self.n_vulnerable = int(np.count_nonzero(vulnerable_mask(net.degree(), sim.pop.phi)))
         # adopting-contact counts, kept up to date by `advance`
-        self.m = nw.count_marked_neighbours(net.indptr, net.indices, self.adopted,
-                                            np.zeros(n, dtype=np.int64))
+        self.m = nw.count_marked_neighbours(
+            net.indptr, net.indices, self.adopted, np.zeros(n, dtype=np.int64)
+        )
         flags = np.zeros(n, dtype=np.uint8)
         next_adopters(net.indptr, net.indices, self.adopted, sim.pop.phi, flags)
         self.pending = np.zeros(n, dtype=np.int64)
@@ -144,15 +166,26 @@ class ThresholdCascade(Module):
         self.mark = np.zeros(n, dtype=np.uint8)
         first = np.flatnonzero(flags)
         self.n_pending = first.size
-        self.pending[:first.size] = first
+        self.pending[: first.size] = first
 
     def step(self, sim, phase):
         net = sim.space
         if phase == "decide":
             n_new = self.n_pending
-            n_next = advance(net.indptr, net.indices, sim.pop.phi, self.adopted, self.m,
-                             self.pending, n_new, self.mark, self.cand, sim.pop.status,
-                             S.ACTIVE, self.out)
+            n_next = advance(
+                net.indptr,
+                net.indices,
+                sim.pop.phi,
+                self.adopted,
+                self.m,
+                self.pending,
+                n_new,
+                self.mark,
+                self.cand,
+                sim.pop.status,
+                S.ACTIVE,
+                self.out,
+            )
             self.pending, self.out = self.out, self.pending
             self.n_pending = n_next
             self.new = n_new
@@ -175,12 +208,15 @@ class ThresholdCascade(Module):
 
     def finalize(self, sim):
         share = self.count / sim.pop.n
-        sim.results.record("global_cascade", sim.t,
-                           1.0 if share > sim.params["cascade_cutoff"] else 0.0)
+        sim.results.record(
+            "global_cascade", sim.t, 1.0 if share > sim.params["cascade_cutoff"] else 0.0
+        )
 
     def check(self, sim):
-        if int(self.adopted.sum(dtype=np.int64)) != self.count or \
-                int(np.count_nonzero(sim.pop.status == S.ACTIVE)) != self.count:
+        if (
+            int(self.adopted.sum(dtype=np.int64)) != self.count
+            or int(np.count_nonzero(sim.pop.status == S.ACTIVE)) != self.count
+        ):
             raise InvariantError(f"step {sim.t}: adopter count out of step with the states")
 
 
@@ -209,28 +245,85 @@ class WattsModel(Model):
     def define_params(cls):
         c = WATTS
         return [
-            Param("n_agents", 10_000, "number of nodes", 1, 100_000_000, unit="nodes",
-                  kind="int", citation=c),
-            Param("network", "erdos_renyi", "erdos_renyi: G(N, z/(N-1)); small_world: ring "
-                  "with round(z/2) ties each side and a share 'rewire' rewired; ring: the same "
-                  "with no rewiring", kind="choice",
-                  choices=("erdos_renyi", "small_world", "ring"), sweepable=False, citation=c),
+            Param(
+                "n_agents",
+                10_000,
+                "number of nodes",
+                1,
+                100_000_000,
+                unit="nodes",
+                kind="int",
+                citation=c,
+            ),
+            Param(
+                "network",
+                "erdos_renyi",
+                "erdos_renyi: G(N, z/(N-1)); small_world: ring "
+                "with round(z/2) ties each side and a share 'rewire' rewired; ring: the same "
+                "with no rewiring",
+                kind="choice",
+                choices=("erdos_renyi", "small_world", "ring"),
+                sweepable=False,
+                citation=c,
+            ),
             Param("mean_degree", 4.0, "mean degree z", 0.0, 1e4, unit="contacts", citation=c),
-            Param("rewire", 0.1, "small_world: rewiring probability per tie", 0.0, 1.0,
-                  unit="1", citation="Watts & Strogatz (1998), Nature 393: 440-442"),
-            Param("phi", 0.18, "adoption threshold: share of contacts that must have adopted "
-                  "(mean of the law when phi_dist is not fixed)", 0.0, 1.0, unit="share",
-                  citation=c),
-            Param("phi_dist", "fixed", "fixed: every node has phi; normal or uniform: drawn "
-                  "with mean phi and standard deviation phi_sd, clipped to [0, 1]",
-                  kind="choice", choices=("fixed", "normal", "uniform"), sweepable=False,
-                  citation=c),
-            Param("phi_sd", 0.05, "standard deviation of the threshold law", 0.0, 1.0,
-                  unit="share", citation=c),
-            Param("n_seeds", 1, "initial adopters, chosen uniformly at random", 0, 100_000_000,
-                  unit="nodes", kind="int", citation=c),
-            Param("cascade_cutoff", 0.5, "a final share above this counts as a global cascade",
-                  0.0, 1.0, unit="share", citation=c),
+            Param(
+                "rewire",
+                0.1,
+                "small_world: rewiring probability per tie",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Watts & Strogatz (1998), Nature 393: 440-442",
+            ),
+            Param(
+                "phi",
+                0.18,
+                "adoption threshold: share of contacts that must have adopted "
+                "(mean of the law when phi_dist is not fixed)",
+                0.0,
+                1.0,
+                unit="share",
+                citation=c,
+            ),
+            Param(
+                "phi_dist",
+                "fixed",
+                "fixed: every node has phi; normal or uniform: drawn "
+                "with mean phi and standard deviation phi_sd, clipped to [0, 1]",
+                kind="choice",
+                choices=("fixed", "normal", "uniform"),
+                sweepable=False,
+                citation=c,
+            ),
+            Param(
+                "phi_sd",
+                0.05,
+                "standard deviation of the threshold law",
+                0.0,
+                1.0,
+                unit="share",
+                citation=c,
+            ),
+            Param(
+                "n_seeds",
+                1,
+                "initial adopters, chosen uniformly at random",
+                0,
+                100_000_000,
+                unit="nodes",
+                kind="int",
+                citation=c,
+            ),
+            Param(
+                "cascade_cutoff",
+                0.5,
+                "a final share above this counts as a global cascade",
+                0.0,
+                1.0,
+                unit="share",
+                citation=c,
+            ),
         ]
 
     def build(self, sim):
@@ -242,8 +335,11 @@ class WattsModel(Model):
         else:
             k_half = int(round(p["mean_degree"] / 2.0))
             if 2 * k_half >= n:
-                raise ScenarioError(f"mean_degree = {p['mean_degree']:g} is too large for a ring "
-                                    f"of {n} nodes", source=sim.scenario.source, field="mean_degree")
+                raise ScenarioError(
+                    f"mean_degree = {p['mean_degree']:g} is too large for a ring of {n} nodes",
+                    source=sim.scenario.source,
+                    field="mean_degree",
+                )
             rw = p["rewire"] if p["network"] == "small_world" else 0.0
             sim.space = nw.watts_strogatz(n, k_half, rw, gen)
         return n, []
