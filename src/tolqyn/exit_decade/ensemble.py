@@ -16,7 +16,7 @@ YEAR_METRICS = (
     ["emigrants"]
     + [f"emigrants_{g}" for g in ETHNIC_GROUPS]
     + [f"emigrants_to_{d}" for d in DESTINATIONS]
-    + ["active"]
+    + ["active", "government_changes", "elections"]
 )
 MEAN_METRICS = (
     "legitimacy_mean",

@@ -4,10 +4,11 @@ Perceived legitimacy is pulled towards the slant of each citizen's channel (mech
 the channels can credibly say moves with how corrupt the state is seen to be: each step the
 three slants are shifted by
 
-    δ(t) = w_C · (CPI(t) − CPI_ref) / 100          s_d(t) = clip(s_d + δ(t), 0, 1)
+    δ(t) = w_C · (min(100, CPI(t) + CPI_off(t)) − CPI_ref) / 100      s_d(t) = clip(s_d + δ(t), 0, 1)
 
 CPI is Transparency International's score (0–100, higher = cleaner; context.csv 2015–2024;
-held at the 2015 score before, assumption A-CPI-PRE2015). s_d are the slants the run started
+held at the 2015 score before, assumption A-CPI-PRE2015); CPI_off is what accountable
+government adds (mechanism 12, `accountability.py`; 0 in the replay). s_d are the slants the run started
 with (scenario values), so a slant set by an event is overridden while this module is on.
 Sources: Clark, Golder & Golder 2017 (the state's responsiveness and exit); LITERATURE.md §7
 (corruption and impunity erode legitimacy); Lemos, Lopes & Coelho 2016 (endogenous
@@ -73,8 +74,11 @@ class CorruptionDrift(Module):
 
     def init(self, sim):
         from tolqyn.data.series import corruption_index
+        from tolqyn.models.exit.accountability import Accountability
 
         self._series = corruption_index()
+        # the elections module, where the model has one, runs before this one in each step
+        self._accountability = next((m for m in sim.modules if isinstance(m, Accountability)), None)
         self._base = {k: float(sim.params[k]) for k in SLANTS}
         self._cpi = float("nan")
         self._delta = 0.0
@@ -84,7 +88,8 @@ class CorruptionDrift(Module):
         p = sim.params
         if not p["corruption_on"] or when is None:
             return
-        self._cpi = self._series.value_at(when)
+        offset = self._accountability.cpi_offset if self._accountability else 0.0
+        self._cpi = min(100.0, self._series.value_at(when) + offset)
         self._delta = (
             float(p["corruption_weight"]) * (self._cpi - float(p["corruption_reference"])) / 100.0
         )
