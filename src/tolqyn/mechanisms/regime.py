@@ -221,7 +221,7 @@ class Regime(Module):
         return [
             Result(
                 "forces_deployed",
-                "police on public-order duty plus foreign troops (persons)",
+                "police placed on public-order duty (obedient or not) plus foreign troops (persons)",
                 "value",
                 True,
             ),
@@ -255,6 +255,7 @@ class Regime(Module):
         cs.troops_speed = np.zeros(cs.n_reg)
         cs.concessions = 0
         cs.reserve_level = 0.0
+        cs.respond_active = np.zeros(cs.n_loc)
         self._policy = {
             "conceded": False,
             "repressed": False,
@@ -384,8 +385,12 @@ class Regime(Module):
             np.add.at(cs.troops, cs.focal, cs.troops_reg)
             return
         if phase == "record":
+            # placed forces, whether or not they obey (mechanism 5b splits them)
             forces = (
-                np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg) + cs.troops_reg
+                np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg)
+                + getattr(cs, "inactive_reg", 0.0)
+                + getattr(cs, "fraternising_reg", 0.0)
+                + cs.troops_reg
             )
             sim.results.record("forces_deployed", sim.t, float(forces.sum()), forces)
             sim.results.record("troops", sim.t, float(cs.troops_reg.sum()), cs.troops_reg.copy())
@@ -398,6 +403,7 @@ class Regime(Module):
         A = np.zeros(cs.n_loc)
         count_status_by(pop.status, S.ACTIVE, pop.site, A)
         A *= cs.scale
+        cs.respond_active = A  # read by the security forces' loyalty (mechanism 5b)
         if p["regime_on"] and p["regime_mode"] == "policy":
             self._policy_rule(sim, A)
         self._redeploy(sim, A)
