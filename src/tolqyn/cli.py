@@ -57,62 +57,21 @@ def list_cmd():
 def describe(
     scenario: str = typer.Argument(..., help="built-in name or path to a .toml file"),
     as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    full: bool = typer.Option(False, "--full", help="every doc and citation in full"),
 ):
-    """Every parameter of a scenario with its value, doc, unit, bounds and citation."""
+    """A scenario's parameters (value, bounds, unit, doc, source), the event actions its model
+    handles with their parameters, and its timeline."""
     from tolqyn.core.errors import TolqynError
-    from tolqyn.models import all_param_specs, get_model
+    from tolqyn.describe import describe_data, format_text
 
     try:
-        sc = _load(scenario)
+        data = describe_data(_load(scenario))
     except TolqynError as e:
         _fail(e)
-    specs = all_param_specs(get_model(sc.model))
-    rows = []
-    for name, p in specs.items():
-        d = p.describe()
-        d["value"] = sc.resolved_params[name]
-        rows.append(d)
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "scenario": sc.name,
-                    "model": sc.model,
-                    "hash": sc.hash,
-                    "steps": sc.steps,
-                    "dt": sc.dt,
-                    "start_date": sc.start_date,
-                    "description": sc.description,
-                    "events": list(sc.events),
-                    "parameters": rows,
-                },
-                indent=2,
-                default=str,
-            )
-        )
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    con = Console()
-    con.print(
-        f"[bold]{sc.name}[/bold]  model={sc.model}  steps={sc.steps}  dt={sc.dt} d"
-        f"{'  start=' + sc.start_date if sc.start_date else ''}  hash={sc.hash}"
-    )
-    if sc.description:
-        con.print(sc.description.strip())
-    t = Table(show_lines=False)
-    for col in ("parameter", "value", "default", "allowed", "unit", "doc", "citation"):
-        t.add_column(col, overflow="fold")
-    for r, (name, p) in zip(rows, specs.items()):
-        t.add_row(name, str(r["value"]), str(p.default), p.bounds_text, p.unit, p.doc, p.citation)
-    con.print(t)
-    if sc.events:
-        con.print("[bold]events[/bold]")
-        for e in sc.events:
-            con.print(
-                f"  {e.get('at')}: {e.get('action', 'set')} {e.get('params', {})} {e.get('label', '')}"
-            )
+        typer.echo(json.dumps(data, indent=2, default=str))
+    else:
+        typer.echo(format_text(data, full=full), nl=False)
 
 
 @app.command()
@@ -179,6 +138,10 @@ def run(
             TimeRemainingColumn(),
             transient=True,
         ) as prog:
+            from tolqyn.warmup import NOTICE, cache_is_cold
+
+            if cache_is_cold():
+                prog.console.print(f"[yellow]{NOTICE}[/yellow]")
             task = prog.add_task(f"{sc.name} (setting up)", total=sim.n_steps)
             sim.init()
             prog.update(task, description=sc.name)

@@ -16,7 +16,7 @@ n_repress; request foreign troops when the largest protest outnumbers the forces
 by the factor r_troops (they arrive after a delay); order shooting when N still exceeds n_shoot
 after troops were requested. Sources: Moore 2000 (substitution of repression and
 accommodation); Lichbach 1987 (inconsistent policy); Klein & Regan 2018 (concession costs vs
-disruption costs); Gehlbach 2006; LITERATURE.md §8.3 (our synthesis). Seed: 003 (the
+disruption costs); Gehlbach 2006; docs/literature.md §8.3 (our synthesis). Seed: 003 (the
 government resigned, cut the price, cut the internet and called in foreign troops)."""
 
 from __future__ import annotations
@@ -46,10 +46,23 @@ class Regime(Module):
     name = "regime"
     phases = ("exogenous", "respond", "record")
     actions = ACTIONS
+    # action -> handler (a static method below); `tolqyn describe` reads their signatures
+    action_handlers = {
+        "concession": "_concession",
+        "resignation": "_resignation",
+        "emergency": "_emergency",
+        "internet": "_internet",
+        "deploy_troops": "_deploy",
+        "withdraw_troops": "_withdraw",
+        "shoot_order": "_shoot",
+        "borders": "_borders",
+    }
 
     @classmethod
     def define_params(cls):
-        cite_p = "Moore 2000; Lichbach 1987; Klein & Regan 2018 (our synthesis, LITERATURE.md §8.3)"
+        cite_p = (
+            "Moore 2000; Lichbach 1987; Klein & Regan 2018 (our synthesis, docs/literature.md §8.3)"
+        )
         return [
             Param(
                 "regime_on",
@@ -263,18 +276,8 @@ class Regime(Module):
             "shoot": False,
             "restore_at": None,
         }
-        handlers = {
-            "concession": self._concession,
-            "resignation": self._resignation,
-            "emergency": self._emergency,
-            "internet": self._internet,
-            "deploy_troops": self._deploy,
-            "withdraw_troops": self._withdraw,
-            "shoot_order": self._shoot,
-            "borders": self._borders,
-        }
-        for action, h in handlers.items():
-            sim.timeline.on(action, self._guard(h))
+        for action, attr in self.action_handlers.items():
+            sim.timeline.on(action, self._guard(getattr(self, attr)))
 
     @staticmethod
     def _guard(handler):
@@ -319,12 +322,14 @@ class Regime(Module):
 
     @staticmethod
     def _emergency(sim, regions="ALL", on=True):
+        """State of emergency on (or off) in `regions`: the national reserve joins the police there."""
         cs = sim.country
         cs.emergency[cs.region_mask(regions, sim.scenario.source)] = bool(on)
         cs.log.append((sim.t, f"emergency {'on' if on else 'off'} in {regions}"))
 
     @staticmethod
     def _internet(sim, level=0.0):
+        """Internet access as a share of normal: 0 = shut down, 1 = restored."""
         if not (isinstance(level, (int, float)) and 0.0 <= level <= 1.0):
             raise ScenarioError(
                 f"internet: level must be in [0, 1], got {level!r}", source=sim.scenario.source
@@ -354,6 +359,7 @@ class Regime(Module):
 
     @staticmethod
     def _withdraw(sim, days=1.0):
+        """All foreign troops leave, linearly over `days`."""
         cs = sim.country
         cs.troops_target[:] = 0.0
         cs.troops_speed = cs.troops_reg / max(float(days), 1e-9)
@@ -361,11 +367,13 @@ class Regime(Module):
 
     @staticmethod
     def _shoot(sim, on=True):
+        """Order to fire on crowds (on) or revoke it: protesters then risk death as well as arrest."""
         sim.country.shoot_order = bool(on)
         sim.country.log.append((sim.t, f"shoot order {'on' if on else 'off'}"))
 
     @staticmethod
     def _borders(sim, open=True):
+        """Open or close the borders to emigration."""
         sim.country.borders_open = bool(open)
 
     # ------------------------------------------------------------------ dynamics

@@ -287,7 +287,7 @@ class CountryModel(Model):
                     1.0,
                     1e5,
                     unit="citizens/agent",
-                    citation="ARCHITECTURE.md §8",
+                    citation="docs/architecture.md §8",
                 )
             )
         return params

@@ -10,7 +10,7 @@ CPI is Transparency International's score (0–100, higher = cleaner; context.cs
 held at the 2015 score before, assumption A-CPI-PRE2015); CPI_off is what accountable
 government adds (mechanism 12, `accountability.py`; 0 in the replay). s_d are the slants the run started
 with (scenario values), so a slant set by an event is overridden while this module is on.
-Sources: Clark, Golder & Golder 2017 (the state's responsiveness and exit); LITERATURE.md §7
+Sources: Clark, Golder & Golder 2017 (the state's responsiveness and exit); docs/literature.md §7
 (corruption and impunity erode legitimacy); Lemos, Lopes & Coelho 2016 (endogenous
 legitimacy); seeds 000 and 004 (officials who answer upward)."""
 
@@ -31,7 +31,7 @@ class CorruptionDrift(Module):
 
     @classmethod
     def define_params(cls):
-        cite = "context.csv cpi_score (TI); LITERATURE.md §7; Lemos, Lopes & Coelho 2016"
+        cite = "context.csv cpi_score (TI); docs/literature.md §7; Lemos, Lopes & Coelho 2016"
         return [
             Param(
                 "corruption_on",
