@@ -150,3 +150,6 @@ def test_readme_commands_run(tmp_path, monkeypatch):
     assert (tmp_path / "runs" / "run2-real" / "report.html").exists()
     assert (tmp_path / "runs" / "exit" / "report.html").exists()
     assert "comparison:" in by_cmd["compare"]
+    # the report's region table names each region beside its code (the names were empty once)
+    html = (tmp_path / "runs" / "kz" / "report.html").read_text()
+    assert re.search(r"KZ-11</td><td[^>]*>Akmola Region</td>", html)

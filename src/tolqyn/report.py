@@ -262,12 +262,9 @@ def fig_region_heatmap(run: RunData, metric: str, per_capita_of: str | None = No
 
 
 def _region_names(run: RunData) -> dict:
-    try:
-        from tolqyn.data.loaders import region_names
+    from tolqyn.data.loaders import regions
 
-        return region_names()
-    except Exception:  # noqa: BLE001 — names are decoration; codes are always shown
-        return {}
+    return {str(c): str(n) for c, n in zip(regions()["iso_3166_2"], regions()["name_en"])}
 
 
 def _boundaries():
