@@ -253,6 +253,13 @@ SCHEMAS: dict[str, list[Field]] = {
         _T("source"),
         _T("notes"),
     ],
+    "press_freedom_rsf.csv": [
+        _I("edition", 2002, 2100),
+        _I("rank", 1, 250),
+        _I("countries", 100, 250),
+        _S("source_url"),
+        _T("note"),
+    ],
     "context.csv": [
         _S("indicator"),
         _T("value"),

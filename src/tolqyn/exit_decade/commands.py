@@ -37,6 +37,14 @@ EXPLAIN = {
         "each effect is cannot be learnt from Kazakhstan's record, so the interval also spans the "
         "assumed ranges of the accountability parameters (docs/odd/exit.md §7.7)."
     ),
+    "press": (
+        "Under the press index as it was, critical journalists and bloggers are jailed and leave; "
+        "the online channel carries less criticism (its legitimacy slant rises) and the jailing "
+        "raises everyone's threshold for speaking out (the chilling effect). A free press keeps "
+        "them at home: online news stays more critical, which lowers legitimacy and raises "
+        "grievance — and with it emigration — while voice is less afraid. The net effect is the "
+        "balance; its size rests on assumed rates (docs/odd/exit.md §7.8), drawn over their ranges."
+    ),
 }
 
 
@@ -136,6 +144,12 @@ def register(app: typer.Typer) -> None:
         competitiveness: float = typer.Option(
             0.8, "--competitiveness", help="with --elections: how competitive, in (0, 1]"
         ),
+        free_press: bool = typer.Option(
+            False,
+            "--free-press",
+            help="a free press since 2004: critical journalists and bloggers neither jailed nor "
+            "driven abroad as Reporters Without Borders' index says they were",
+        ),
         draws: int = typer.Option(16, help="posterior draws"),
         scale: float = typer.Option(500.0, help="citizens per agent"),
         workers: int = typer.Option(2, help="worker processes"),
@@ -143,23 +157,20 @@ def register(app: typer.Typer) -> None:
         """How many would leave if ...? Runs the calibrated model with and without the change (same
         posterior draws and seeds) to 2024 and prints yearly emigrants with 90 % intervals."""
         from tolqyn.core.errors import TolqynError
-        from tolqyn.exit_decade import accountable, calibration, ensemble
+        from tolqyn.exit_decade import calibration, ensemble, institutions
 
-        if tenge_fall is None and foreign_tv_year is None and elections is None:
-            _fail(TolqynError("give --tenge-fall, --foreign-tv-year and/or --elections"))
+        institutional = elections is not None or free_press
+        if tenge_fall is None and foreign_tv_year is None and not institutional:
+            _fail(
+                TolqynError("give --tenge-fall, --foreign-tv-year, --elections and/or --free-press")
+            )
         try:
             variants = ensemble.whatif_variants(tenge_fall, at, foreign_tv_year)
             posterior = calibration.posterior_draws(draws)
-            if elections is not None:
-                # the accountability parameters are unidentified: drawn over their ranges
-                posterior = accountable.with_prior_draws(posterior)
-                label, (params, _) = accountable.variant(elections, competitiveness)
-                other = {k: v for k, v in variants.items() if k != "baseline"}
-                if other:
-                    ((k0, (p0, e0)),) = other.items()
-                    variants = {"baseline": ({}, []), f"{k0} + {label}": ({**p0, **params}, e0)}
-                else:
-                    variants[label] = (params, [])
+            if institutional:
+                variants, posterior = institutions.add_to_variants(
+                    variants, posterior, elections, competitiveness, free_press
+                )
             ens = ensemble.run_variants(variants, posterior, scale=scale, workers=workers)
         except TolqynError as e:
             _fail(e)
@@ -172,6 +183,8 @@ def register(app: typer.Typer) -> None:
             firsts.append(foreign_tv_year + 1)
         if elections is not None:
             firsts.append(2006)
+        if free_press:
+            firsts.append(2004)
         first = min(firsts)
         years = [y for y in base.years() if y >= min(first, 2020)]
         typer.echo(
@@ -196,17 +209,31 @@ def register(app: typer.Typer) -> None:
             typer.echo("Why: " + EXPLAIN["fx"])
         if foreign_tv_year is not None:
             typer.echo("Why: " + EXPLAIN["tv"])
-        if elections is not None:
+        if institutional:
+            y_last = years[-1]
             for m, what in (("legitimacy_mean", "mean legitimacy"), ("active", "protest")):
-                y_last = years[-1]
                 ml, mm, mh = ensemble.diff_band(base, cf, m, [y_last])
                 typer.echo(f"  {what} in {y_last}: {mm:+.3g} [{ml:+.3g} to {mh:+.3g}]")
-            gl, gm, gh = ensemble.diff_band(base, cf, "government_changes", years)
-            typer.echo(f"  governments replaced: {gm:.0f} [{gl:.0f} to {gh:.0f}]")
+            if elections is not None:
+                gl, gm, gh = ensemble.diff_band(base, cf, "government_changes", years)
+                typer.echo(f"  governments replaced: {gm:.0f} [{gl:.0f} to {gh:.0f}]")
+            if free_press:
+                for m, what in (
+                    ("journalists_exiled", "in exile"),
+                    ("journalists_jailed", "in jail"),
+                ):
+                    b_med = base.band(m, y_last)[1]
+                    c_med = cf.band(m, y_last)[1]
+                    typer.echo(
+                        f"  critical journalists {what} in {y_last}: {b_med:,.0f} -> {c_med:,.0f}"
+                    )
             typer.echo("  what drives the change in emigrants (Spearman rho over the draws):")
-            for name, rho, pval in accountable.drivers(posterior, base, cf, years)[:4]:
+            for name, rho, pval in institutions.drivers(posterior, base, cf, years)[:4]:
                 typer.echo(f"    {name:<32}{rho:+.2f}  (p = {pval:.2g})")
-            typer.echo("Why: " + EXPLAIN["elections"])
+            if elections is not None:
+                typer.echo("Why: " + EXPLAIN["elections"])
+            if free_press:
+                typer.echo("Why: " + EXPLAIN["press"])
         typer.echo(
             "The interval combines parameter uncertainty (the ABC-SMC posterior fitted to 2004-2019) and "
             "simulation noise; after 2019 the model runs on events only (a projection, not a fit)."

@@ -33,6 +33,10 @@ MEAN_METRICS = (
     "identity_kin_high_foreign_tv",
     "identity_kin_high_online",
     "identity_kin_mean",
+    "journalists_home",
+    "journalists_jailed",
+    "journalists_exiled",
+    "critical_content",
 )
 SCENARIO = "kazakhstan-exit"
 END_2024 = "2024-12-31"

@@ -1,8 +1,9 @@
 """The exit model: the country model (all eleven mechanisms, docs/odd/country.md) plus the
 mechanisms that matter over years (docs/odd/exit.md): the media diet following internet
 adoption, the exchange-rate series, legitimacy drift with the corruption index, the emigration
-hazard with a cost of leaving and the ebbing post-Soviet wave, destination choice, and
-elections that can replace a government (mechanism 12, off in the replay).
+hazard with a cost of leaving and the ebbing post-Soviet wave, destination choice,
+elections that can replace a government (mechanism 12) and the press with its voices in
+exile (both off in the replay).
 
 It is a separate model (`model = "country_exit"`) so that the day-scale scenarios
 (kazakhstan-2022) keep their parameters, hashes and results."""
@@ -20,12 +21,14 @@ def exit_module_classes():
     from tolqyn.models.exit.exit_hazard import ExitEmigration
     from tolqyn.models.exit.fx_history import FxHistory
     from tolqyn.models.exit.media_history import MediaHistory
+    from tolqyn.models.exit.press import Press
 
     base = list(_mechanism_classes())
     # the diet must be set before legitimacy and identity initialise from it, and the
     # exchange rate and slants before the economy and legitimacy modules read them; elections
-    # move the corruption index before the slants are drifted from it
-    out = [base[0], MediaHistory, FxHistory, Accountability, CorruptionDrift]
+    # move the corruption index before the slants are drifted from it, and the press shifts the
+    # online slant after the drift has set it
+    out = [base[0], MediaHistory, FxHistory, Accountability, CorruptionDrift, Press]
     for cls in base[1:]:
         out.append(ExitEmigration if cls is Emigration else cls)
     out.append(Destinations)
