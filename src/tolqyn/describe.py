@@ -23,9 +23,9 @@ def action_handler(module_cls, action: str):
 
 def _action_params(fn) -> list[dict]:
     out = []
-    for i, (name, p) in enumerate(inspect.signature(fn).parameters.items()):
-        if i == 0 or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            continue  # `sim`
+    for name, p in inspect.signature(fn).parameters.items():
+        if name in ("self", "sim") or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
         d = {"name": name, "required": p.default is inspect.Parameter.empty}
         if not d["required"]:
             d["default"] = p.default

@@ -8,7 +8,7 @@ looting, fighting the forces — when his or her violent propensity clears the s
     θ_l = θ_0 − b_ω·(1 − ω) − b_B·min(1, B_l) − b_V·v_l − b_W·min(1, W_l/V_l) + b_P·P_l + b_λ·λ_l
 
     ω    the internet (1 up): peaceful, scheduled protest needs coordination that a blackout
-         takes away; violent tactics need less of it (Rydzak 2019; LITERATURE.md §8.2)
+         takes away; violent tactics need less of it (Rydzak 2019; docs/literature.md §8.2)
     B_l  repression the site's crowd met last step: (persons in the dispersal of the peaceful
          crowd Y_l + arrested + κ·killed)/protesters (mechanism 4). Repressing non-violence raises
          violent dissent (Lichbach 1987, proposition 1; Davenport 2007)
@@ -88,6 +88,7 @@ class Repertoire(Module):
     name = "repertoire"
     phases = ("decide", "record")
     actions = ("armed_groups",)
+    action_handlers = {"armed_groups": "_on_groups"}  # read by `tolqyn describe`
 
     @classmethod
     def define_params(cls):

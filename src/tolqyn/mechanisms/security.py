@@ -11,7 +11,7 @@ towards a target set by the signals its members read:
          events; a shoot-without-warning order is an explicit order)
     S    public signal of an elite split (0 united, 1 open split: `elite_signal` events)
     F    foreign backing: 1 once foreign troops are committed (they do not defect and signal
-         that the regime will survive; LITERATURE.md §8.3)
+         that the regime will survive; docs/literature.md §8.3)
     v_r  violent share of the region's protesters (forces under attack close ranks)
     π_r  protesters per deployed officer in the region (units facing overwhelming crowds
          without reinforcement withdraw)
@@ -24,7 +24,7 @@ foreign troops always obey.
 Sources: Nepstad 2011 and Chenoweth & Stephan 2011 (defections follow nonviolent discipline and
 signals that the regime may fall); McLauchlin 2010 and Koehler, Ohl & Albrecht 2016 (soldiers
 defect when the expected cost of loyalty rises and the regime's survival is in doubt); Barany
-2016 (foreign support and elite cohesion); LITERATURE.md §1 (the 'cops go quiet' extension of
+2016 (foreign support and elite cohesion); docs/literature.md §1 (the 'cops go quiet' extension of
 Epstein's model). The coefficients are assumptions of this model (docs/odd/country.md §7.12).
 Pack: police told crowds they were "with the people" in Aktobe and reportedly sided with
 protesters in Aktau, and did "not use force" in Kostanay on 5 January
@@ -61,6 +61,7 @@ class SecurityForces(Module):
     name = "security"
     phases = ("respond", "record")
     actions = ("elite_signal", "security_orders")
+    action_handlers = {"elite_signal": "_on_split", "security_orders": "_on_orders"}  # describe
 
     @classmethod
     def define_params(cls):
@@ -115,7 +116,7 @@ class SecurityForces(Module):
                 0.0,
                 10.0,
                 unit="logit",
-                citation="Barany 2016; LITERATURE.md §8.3 (no-defection guarantee); assumption",
+                citation="Barany 2016; docs/literature.md §8.3 (no-defection guarantee); assumption",
             ),
             Param(
                 "foreign_backing_on",
@@ -141,7 +142,7 @@ class SecurityForces(Module):
                 0.0,
                 10.0,
                 unit="logit",
-                citation="Epstein extension 'cops go quiet' (LITERATURE.md §1); assumption",
+                citation="Epstein extension 'cops go quiet' (docs/literature.md §1); assumption",
             ),
             Param(
                 "obey_rate",
