@@ -324,7 +324,9 @@ class Repression(Module):
 
     def define_results(self):
         out = [
-            Result("arrests", "new arrests in the step (protesters and sweeps)", "count", True),
+            Result(
+                "arrests", "new arrests in the step (protesters and sweeps)", "count", True, "flow"
+            ),
             Result("detained_cumulative", "arrests since the start", "count", True),
         ]
         for name, what in (
@@ -334,7 +336,9 @@ class Repression(Module):
             ("injured_security", "members of the forces injured"),
             ("building_attacks", "attacks on or seizures of buildings"),
         ):
-            out.append(Result(name, f"{what} in the step (persons or events)", "value", True))
+            out.append(
+                Result(name, f"{what} in the step (persons or events)", "value", True, "flow")
+            )
             out.append(
                 Result(
                     f"{name}_cumulative",

@@ -408,7 +408,7 @@ class CivilViolence(Module):
             Result("quiet", "citizens quiet"),
             Result("active", "citizens active"),
             Result("jailed", "citizens in jail"),
-            Result("arrests", "new arrests this step"),
+            Result("arrests", "new arrests this step", measure="flow"),
             Result("cops", "cops on the lattice"),
             Result("legitimacy", "regime legitimacy L", kind="value"),
             Result(
@@ -418,9 +418,9 @@ class CivilViolence(Module):
             ),
             Result("blue", "Model II: living blue citizens"),
             Result("green", "Model II: living green citizens"),
-            Result("killed", "Model II: citizens killed this step"),
-            Result("births", "Model II: clones born this step"),
-            Result("deaths", "Model II: deaths of old age this step"),
+            Result("killed", "Model II: citizens killed this step", measure="flow"),
+            Result("births", "Model II: clones born this step", measure="flow"),
+            Result("deaths", "Model II: deaths of old age this step", measure="flow"),
             Result("dead", "Model II: dead citizens (cumulative)"),
         ]
 

@@ -121,7 +121,7 @@ class ThresholdCascade(Module):
             Result("active", "number of adopters"),
             Result("quiet", "number not (yet) adopting"),
             Result("adopters", "number of adopters (seeds included)"),
-            Result("new_adopters", "adopters added in this step"),
+            Result("new_adopters", "adopters added in this step", measure="flow"),
             Result("vulnerable", "nodes that one adopting contact tips (recorded at step 0)"),
             Result("cascade_size", "adopters / N", kind="value"),
             Result(
