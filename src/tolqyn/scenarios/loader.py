@@ -219,46 +219,12 @@ def from_dict(
     return _finish(sc, source=source if not overrides else f"{source} (with --set)")
 
 
-OBSERVED_KEYS = (
-    "target",
-    "metric",
-    "region",
-    "date",
-    "value",
-    "unit",
-    "label",
-    "source",
-    "tolerance_factor",
-    "min_active",
-)
-
-
 def _check_observed(observed, source: str) -> None:
-    """[[meta.observed]]: the figures reports and calibration compare with. Checked here so
-    that a typo fails at load time, not inside a report."""
-    if observed is None:
-        return
-    if not isinstance(observed, list) or not all(isinstance(o, dict) for o in observed):
-        raise ScenarioError(
-            "must be an array of tables ([[meta.observed]])", source=source, field="meta.observed"
-        )
-    for i, o in enumerate(observed):
-        where = f"meta.observed[{i}]"
-        for k in o:
-            if k not in OBSERVED_KEYS:
-                raise UnknownParamError(k, OBSERVED_KEYS, source=source, what=f"key of {where}")
-        for k, low, text in (
-            ("tolerance_factor", 1.0, "a number > 1"),
-            ("min_active", 0.0, "a number >= 0"),
-        ):
-            v = o.get(k)
-            if v is None:
-                continue
-            ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-            if not ok or v < low or (k == "tolerance_factor" and v == low):
-                raise ScenarioError(
-                    f"{v!r} out of range; allowed: {text}", source=source, field=f"{where}.{k}"
-                )
+    """[[meta.observed]]: read by the observation layer's one reader here, so that a typo
+    fails at load time, not inside a report."""
+    from tolqyn.observe import targets_of
+
+    targets_of({"observed": observed}, source)
 
 
 def _norm_event(e: dict) -> dict:
