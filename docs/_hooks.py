@@ -18,6 +18,14 @@ LINK = re.compile(r"(?<!!)\[([^\]]+)\]\(([^)\s#]+)(#[^)]*)?\)")
 def on_files(files, config):
     for uri, name in GENERATED.items():
         files.append(File.generated(config, uri, content=(ROOT / name).read_text()))
+    # notebook tutorials are jupytext percent scripts: shown as Markdown pages
+    import jupytext
+
+    for path in sorted((ROOT / "docs" / "tutorials").glob("*.py")):
+        md = jupytext.writes(jupytext.read(path), fmt="md")
+        md = md.split("---\n", 2)[-1] if md.startswith("---") else md  # drop the header
+        uri = f"tutorials/{path.stem}.md"
+        files.append(File.generated(config, uri, content=md))
     return files
 
 

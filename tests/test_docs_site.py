@@ -28,6 +28,7 @@ def test_site_builds_strict(tmp_path):
     for page in (
         "tutorials/python-api.html",
         "tutorials/experiments.html",
+        "tutorials/notebook.html",
         "odd/country.html",
         "adr/0001-counter-based-random-streams.html",
         "literature.html",
