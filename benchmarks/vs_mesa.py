@@ -62,13 +62,14 @@ sim.init()
 init_s = time.perf_counter() - t0
 for _ in range(warm):
     sim.step()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for _ in range(steps):
     sim.step()
-loop = time.perf_counter() - t0
+loop, cpu = time.perf_counter() - t0, time.process_time() - c0
 n = sim.pop.n + sim.modules[0].n_cops
 res = sim.results
 print(json.dumps({"init_s": init_s, "loop_s": loop, "steps": steps, "agents": n,
+                  "cpu_ms_per_step": 1e3 * cpu / steps,
                   "active_end": float(res.series("active")[sim.t]),
                   "jailed_end": float(res.series("jailed")[sim.t]),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
@@ -229,6 +230,8 @@ def tolqyn_only(args):
             "steps_per_s_median": sps[len(sps) // 2],
             "steps_per_s_best": sps[-1],
             "steps_per_s_all": sps,
+            "cpu_ms_per_step_median": sorted(r["cpu_ms_per_step"] for r in runs)[len(runs) // 2],
+            "cpu_ms_per_step_best": min(r["cpu_ms_per_step"] for r in runs),
             "active_end": runs[0]["active_end"],
             "jailed_end": runs[0]["jailed_end"],
             "load_before": load0,
