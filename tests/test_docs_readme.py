@@ -47,7 +47,14 @@ NOT_RUN = {
     "make demo": "the setup itself; its run is the README's `tolqyn run kazakhstan-2022` line",
     "make test": "runs this test suite",
     "source .venv/bin/activate": "a shell built-in; the tests run the installed package",
+    "python scripts/update_baseline.py --check": "tests/test_baseline.py makes the same check",
+    "python scripts/update_baseline.py": "rewrites the repository's baselines, on purpose only",
+    "git add": "a maintainer's commit",
 }
+
+
+def _not_run(line: str) -> bool:
+    return any(line == k or line.startswith(k + " ") for k in NOT_RUN)
 
 
 def readme_blocks():
@@ -68,7 +75,7 @@ def readme_commands():
 
 def test_every_readme_line_is_run_or_said_why_not():
     for line in readme_commands():
-        assert line.startswith("tolqyn ") or line in NOT_RUN, line
+        assert line.startswith("tolqyn ") or _not_run(line), line
 
 
 def _reduce(line: str) -> list[str]:
@@ -132,7 +139,7 @@ def test_readme_commands_run(tmp_path, monkeypatch):
             (tmp_path / name).write_text(body)
     outputs = {}
     for line in readme_commands():
-        if line in NOT_RUN:
+        if _not_run(line):
             continue
         args = _reduce(line)
         if args[0] == "serve":
