@@ -262,6 +262,19 @@ class Target:
             for (name, obs, tol, scale), sim in zip(spec, self.simulated(run))
         )
 
+    def headline(self, run):
+        """The run's one-number answer to the record, for tables: the count or the number of
+        regions, or the simulated date (onset of the region, national peak, end of the wave)."""
+        if self.kind == "count":
+            return st.value_at(run, self.metric, self.date, self.region)
+        if self.kind == "spread":
+            return st.units_reached(run, self.date, self.metric, self.min_active)
+        if self.kind == "onset":
+            return st.date_of(run, st.onsets(run, self.metric, self.min_active).get(self.region))
+        if self.kind == "peak":
+            return st.date_of(run, st.peak(run, self.metric)[0])
+        return st.date_of(run, st.end_of_wave(run, self.metric, self.region, self.end_share))
+
     def judge(self, run) -> Verdict:
         terms = self.terms(run)
         if not terms:
