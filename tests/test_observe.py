@@ -151,3 +151,20 @@ def test_report_calibration_and_layer_agree_on_every_target(flagship):
 
 def _role(sc, name):
     return next(t.role for t in targets_of(sc.meta) if t.name == name)
+
+
+def test_dashboard_run_gives_the_same_verdicts_as_an_exported_run(flagship):
+    """A run stepped from the dashboard is judged by the same layer: pending before a
+    record's date, then the exported run's verdict."""
+    from tolqyn.web.runs import LiveRun
+
+    live = LiveRun("kazakhstan-2022", {"scale": 1000.0}, 0)
+    live.init()
+    live.step(3)  # to the end of 3 Jan
+    early = {o["name"]: o["verdict"] for o in live.observed()}
+    assert early["peak"] == "pending" and early["onset"] in ("match", "miss")
+    live.step(100)
+    assert live.done
+    final = {o["name"]: o["verdict"] for o in live.observed()}
+    exported = {v.target.name: v.text for v in evaluate(RunResult.from_dir(flagship))}
+    assert final == exported
