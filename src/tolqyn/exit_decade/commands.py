@@ -45,6 +45,14 @@ EXPLAIN = {
         "grievance — and with it emigration — while voice is less afraid. The net effect is the "
         "balance; its size rests on assumed rates (docs/odd/exit.md §7.8), drawn over their ranges."
     ),
+    "courts": (
+        "In the replay with the court cases, each case of impunity, unequal sentence or political "
+        "trial lowers the legitimacy slant of every channel that carried it (state TV, which "
+        "carries the official version, least) for as long as the public remembers it, and viewers "
+        "are pulled towards that slant; the punishment of the powerful raises it. Fair courts keep "
+        "only the latter, so legitimacy stays higher, grievance lower and fewer leave. The sizes "
+        "and the memory are assumptions (docs/odd/exit.md §7.9), drawn over their ranges."
+    ),
 }
 
 
@@ -150,6 +158,12 @@ def register(app: typer.Typer) -> None:
             help="a free press since 2004: critical journalists and bloggers neither jailed nor "
             "driven abroad as Reporters Without Borders' index says they were",
         ),
+        courts: bool = typer.Option(
+            False,
+            "--courts",
+            help="courts that treat the powerful and the powerless alike: none of the packaged "
+            "cases of impunity, unequal sentences or political trials",
+        ),
         draws: int = typer.Option(16, help="posterior draws"),
         scale: float = typer.Option(500.0, help="citizens per agent"),
         workers: int = typer.Option(2, help="worker processes"),
@@ -159,17 +173,19 @@ def register(app: typer.Typer) -> None:
         from tolqyn.core.errors import TolqynError
         from tolqyn.exit_decade import calibration, ensemble, institutions
 
-        institutional = elections is not None or free_press
+        institutional = elections is not None or free_press or courts
         if tenge_fall is None and foreign_tv_year is None and not institutional:
             _fail(
-                TolqynError("give --tenge-fall, --foreign-tv-year, --elections and/or --free-press")
+                TolqynError(
+                    "give --tenge-fall, --foreign-tv-year, --elections, --free-press and/or --courts"
+                )
             )
         try:
             variants = ensemble.whatif_variants(tenge_fall, at, foreign_tv_year)
             posterior = calibration.posterior_draws(draws)
             if institutional:
                 variants, posterior = institutions.add_to_variants(
-                    variants, posterior, elections, competitiveness, free_press
+                    variants, posterior, elections, competitiveness, free_press, courts
                 )
             ens = ensemble.run_variants(variants, posterior, scale=scale, workers=workers)
         except TolqynError as e:
@@ -183,7 +199,7 @@ def register(app: typer.Typer) -> None:
             firsts.append(foreign_tv_year + 1)
         if elections is not None:
             firsts.append(2006)
-        if free_press:
+        if free_press or courts:
             firsts.append(2004)
         first = min(firsts)
         years = [y for y in base.years() if y >= min(first, 2020)]
@@ -234,6 +250,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo("Why: " + EXPLAIN["elections"])
             if free_press:
                 typer.echo("Why: " + EXPLAIN["press"])
+            if courts:
+                typer.echo("Why: " + EXPLAIN["courts"])
         typer.echo(
             "The interval combines parameter uncertainty (the ABC-SMC posterior fitted to 2004-2019) and "
             "simulation noise; after 2019 the model runs on events only (a projection, not a fit)."

@@ -1,8 +1,8 @@
-"""What if governments could be voted out, or the press were free? The institutional
+"""What if governments could be voted out, the press were free, or the courts fair? The institutional
 counterfactuals of the decade study. The calibrated posterior says nothing about how elections
 or a free press would act (Kazakhstan had neither), so each posterior draw is paired with a draw
 of the mechanism's unidentified parameters over their declared ranges (`PRIOR_RANGES` of
-`models/exit/accountability.py` and `models/exit/press.py`): the interval then spans both what
+`models/exit/accountability.py`, `press.py` and `courts.py`): the interval then spans both what
 the emigration record allows and what it cannot tell."""
 
 from __future__ import annotations
@@ -43,6 +43,21 @@ def free_press_draws(draws: list[dict], seed: int = 13) -> list[dict]:
 FREE_PRESS = {"press_repression_override": 0.1}  # about 18th of 180: a free press
 
 
+def fair_courts_draws(draws: list[dict], seed: int = 14) -> list[dict]:
+    """Posterior draws with the court cases on and their unidentified sizes drawn over their
+    ranges: the baseline of the fair-courts question is the replay with the cases as they
+    happened."""
+    from tolqyn.models.exit.courts import PRIOR_RANGES as COURT_RANGES
+
+    out = with_prior_draws(draws, seed, COURT_RANGES, "courts")
+    for d in out:
+        d["courts_on"] = True
+    return out
+
+
+FAIR_COURTS = {"courts_fair": True}
+
+
 def variant(every: float, competitiveness: float, first: str = "2005-12-04"):
     """(extra_params, extra_events) for `ensemble.run_variants`."""
     from tolqyn.core.errors import ScenarioError
@@ -81,7 +96,9 @@ def drivers(draws: list[dict], base, cf, years, metric: str = "emigrants") -> li
     return sorted(out, key=lambda r: -abs(r[1]))
 
 
-def add_to_variants(variants: dict, posterior: list[dict], elections, competitiveness, free_press):
+def add_to_variants(
+    variants: dict, posterior: list[dict], elections, competitiveness, free_press, courts=False
+):
     """Fold the institutional changes into the counterfactual of `ensemble.whatif_variants`
     (or make it the counterfactual when there is no other): returns (variants, draws)."""
     params, labels = {}, []
@@ -94,6 +111,10 @@ def add_to_variants(variants: dict, posterior: list[dict], elections, competitiv
         posterior = free_press_draws(posterior)
         params.update(FREE_PRESS)
         labels.append("a free press since 2004")
+    if courts:
+        posterior = fair_courts_draws(posterior)
+        params.update(FAIR_COURTS)
+        labels.append("courts that treat the powerful and the powerless alike")
     other = {k: v for k, v in variants.items() if k != "baseline"}
     if other:
         ((k0, (p0, e0)),) = other.items()

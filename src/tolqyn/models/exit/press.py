@@ -42,6 +42,7 @@ import numpy as np
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
+from tolqyn.models.exit.slants import slant_shifts
 
 CITE = "Siegel 2011; Lawrence 2017; Stern & Hassid 2012; Guriev & Treisman 2019; seeds 000, 004"
 
@@ -192,8 +193,7 @@ class Press(Module):
         self.p_now = float("nan")
         self.content = 1.0
         self._chill_applied = 0.0
-        self._shift_applied = 0.0
-        self._slant_written = None
+        self._slant = slant_shifts(sim)
 
     def index_at(self, sim) -> float:
         override = float(sim.params["press_repression_override"])
@@ -238,14 +238,8 @@ class Press(Module):
 
     def _apply(self, sim):
         p = sim.params
-        # the online slant: another module (the corruption drift) may have set it afresh this
-        # step; if not, it still holds what was written here, so take the earlier shift off first
-        current = float(p["slant_online"])
-        base = current - self._shift_applied if current == self._slant_written else current
         shift = float(p["press_slant_weight"]) * max(0.0, 1.0 - self.content)
-        value = min(1.0, max(0.0, base + shift))
-        p.set("slant_online", value)
-        self._slant_written, self._shift_applied = value, value - base
+        self._slant.set(p, "press", "slant_online", shift)
         # fear: thresholds move by the change of the jailed share since the last step
         chill = float(p["press_chill"]) * self.jailed / self.n0
         if chill != self._chill_applied:
