@@ -527,6 +527,9 @@ def _lattice_sections(run: RunResult) -> str:
         )
     if run.has("active") and run.n_rows > 50 and run.manifest.get("model") == "epstein":
         out.append(_outburst_section(run))
+        from tolqyn.report_epstein import epstein_section
+
+        out.append(epstein_section(run))
     return "\n".join(out)
 
 

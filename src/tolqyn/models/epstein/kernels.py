@@ -53,9 +53,9 @@ Lattice = namedtuple("Lattice", "cell who W H fc fa")
 """cell: uint8 code per site; who: occupant index (citizen i or cop c); W × H torus; fc, fa:
 cops and active citizens within citizen vision of each site (own site excluded)."""
 
-Citizens = namedtuple("Citizens", "status hard risk site home jail group age nused")
+Citizens = namedtuple("Citizens", "status hard risk site home jail group age death nused")
 """Per-citizen arrays (status, hardship H, risk aversion R, site or -1, arrest site, remaining
-jail term, Model II group and age) and nused = [number of slots in use] (grows by cloning)."""
+jail term, Model II group, age and own death age) and nused = [number of slots in use] (grows by cloning)."""
 
 Cops = namedtuple("Cops", "site n")
 """cop c stands on site[c], c < n."""
@@ -76,13 +76,16 @@ Rules = namedtuple(
     "Rules",
     "legitimacy threshold k gfac clone_p ratio_mode count_self_twice move_in_vision "
     "cit_move_first cop_move_first arrest_nearest cop_to_site term_hi term_inf jail_block "
-    "end_of_step release_acts movement cops_move model2 max_age same_field activation",
+    "end_of_step release_acts movement cops_move model2 max_age same_field activation "
+    "death_uniform age_in_jail killer_quiet",
 )
 """The switches of one period (see CivilViolence.define_params for each one's meaning and
 source). gfac: 1 or (1 − T), the Ascape code's extra factor of grievance; ratio_mode: 0 floor,
 1 round half even, 2 real; term_hi: largest jail term drawn (≤ 0: always 0); same_field: cop
 vision equals citizen vision, so fa[s] == 0 means no active citizen in a cop's view;
-activation: one of ACT_*."""
+activation: one of ACT_*. Model II: death_uniform, each citizen dies when its age exceeds its
+own death age (drawn U(0, max_age) at birth) instead of max_age; age_in_jail, jailed citizens
+age; killer_quiet, a killer turns quiet after the kill."""
 
 ACT_ONE_LIST = 0
 ACT_CITIZENS_FIRST = 1
@@ -332,7 +335,7 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
     # helper, a loop over move/act/move phases) made the kernel 30-100 % slower at 40 x 40 and
     # 200 x 200 (CPU time per period, benchmarks/results/kernel_speed.md)
     cell, who, W, H, fc, fa = lat
-    status, hard, risk, site, home, jail, group, age, nused = cz
+    status, hard, risk, site, home, jail, group, age, death, nused = cz
     cop_site = cops.site
     cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs = sh.cit
     kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach, _ = sh.cop
@@ -360,6 +363,9 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
     model2 = rules.model2
     max_age = rules.max_age
     same_field = rules.same_field
+    death_uniform = rules.death_uniform
+    age_in_jail = rules.age_in_jail
+    killer_quiet = rules.killer_quiet
 
     for qa in range(lo, hi):
         # prefetch (a hint, no effect on results): the agent record of the actor PF_AGENT
@@ -392,8 +398,9 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
                 continue  # killed earlier in this period
             g = group[i]
             if model2:
-                age[i] += 1
-                if age[i] > max_age:
+                if age_in_jail or st != JAILED:
+                    age[i] += 1
+                if age[i] > (death[i] if death_uniform else max_age):
                     s = site[i]
                     if s >= 0:
                         if st == ACTIVE:
@@ -502,6 +509,11 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
                 who[s] = -1
                 site[i] = victim
                 fadd(fa, victim, cv_runs, cv_reach, W, H, 1)
+                if killer_quiet:
+                    cell[victim] = ccode(QUIET, g)
+                    status[i] = QUIET
+                    fadd(fa, victim, cv_runs, cv_reach, W, H, -1)
+                    st = QUIET
             # move (after acting) -----------------------------------------------
             if (not cit_first) and movement:
                 s = site[i]
@@ -535,6 +547,9 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
                         risk[j] = risk[i]
                         group[j] = g
                         age[j] = 0
+                        if death_uniform:
+                            u = draw_u01(keys[K_CLONE], t, i, 1)
+                            death[j] = np.int32(u * (max_age + 1))
                         jail[j] = 0
                         site[j] = q
                         home[j] = q
@@ -774,7 +789,7 @@ def run_tiles_parallel(tiles, ptr, actors, t, lat, cz, cops, sh, rules, keys, ou
     # a parallel loop cannot take tuples holding arrays as free variables: the bundles are
     # unpacked here and packed again inside the loop (struct copies; no data is copied)
     l0, l1, l2, l3, l4, l5 = lat
-    z0, z1, z2, z3, z4, z5, z6, z7, z8 = cz
+    z0, z1, z2, z3, z4, z5, z6, z7, z8, z9 = cz
     k0, k1 = cops
     c0, c1, c2, c3, c4, c5 = sh.cit
     p0, p1, p2, p3, p4, p5 = sh.cop
@@ -788,7 +803,7 @@ def run_tiles_parallel(tiles, ptr, actors, t, lat, cz, cops, sh, rules, keys, ou
             actors,
             t,
             Lattice(l0, l1, l2, l3, l4, l5),
-            Citizens(z0, z1, z2, z3, z4, z5, z6, z7, z8),
+            Citizens(z0, z1, z2, z3, z4, z5, z6, z7, z8, z9),
             Cops(k0, k1),
             Shapes(
                 Shape(c0, c1, c2, c3, c4, c5),

@@ -371,6 +371,36 @@ class CivilViolence(Module):
                 kind="int",
             ),
             Param(
+                "death_age",
+                "max_age",
+                "Model II: citizens die when their age exceeds max_age, initial ages "
+                "uniform on 0..max_age (the Ascape code), or each citizen draws its own death "
+                "age U(0, max_age) at birth, initial age uniform below it (the paper's text)",
+                kind="choice",
+                choices=("max_age", "uniform"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {EPSTEIN} (Model II text)",
+            ),
+            Param(
+                "age_in_jail",
+                True,
+                "Model II: jailed citizens age (and die) like the free (the Ascape code: age "
+                "advances in every turn); false stops their clock while jailed",
+                kind="bool",
+                sweepable=False,
+                citation=f"{ASCAPE}; docs/odd/epstein.md §7",
+            ),
+            Param(
+                "after_kill",
+                "active",
+                "Model II: the killer stays active after taking the victim's site (the "
+                "Ascape code) or turns quiet (a reading of the paper's text)",
+                kind="choice",
+                choices=("active", "quiet"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {EPSTEIN}",
+            ),
+            Param(
                 "peacekeeper_density",
                 0.0,
                 "Model II: share of sites that receive extra cops "
@@ -401,6 +431,7 @@ class CivilViolence(Module):
             State("jail_left", np.int64, 0, "remaining jail term"),
             State("group", np.int8, 0, "Model II group: 0 blue, 1 green"),
             State("age", np.int32, 0, "Model II age in periods"),
+            State("death_age", np.int32, 0, "Model II own death age (death_age = 'uniform')"),
         ]
 
     def define_results(self):
@@ -424,7 +455,17 @@ class CivilViolence(Module):
             Result("dead", "Model II: dead citizens (cumulative)"),
         ]
 
-    _COLS = ("status", "hardship", "risk_aversion", "site", "home", "jail_left", "group", "age")
+    _COLS = (
+        "status",
+        "hardship",
+        "risk_aversion",
+        "site",
+        "home",
+        "jail_left",
+        "group",
+        "age",
+        "death_age",
+    )
 
     # ---------------------------------------------------------------- set-up
     def init(self, sim):
@@ -462,9 +503,16 @@ class CivilViolence(Module):
         if self.model2:
             A["group"][:n] = (sim.streams("group").uniform(0, n) < 0.5).astype(np.int8)
             max_age = int(p["max_age"])
-            A["age"][:n] = np.floor(sim.streams("age").uniform(0, n) * (max_age + 1)).astype(
-                np.int32
-            )
+            if p["death_age"] == "uniform":
+                # the paper's text: each citizen's death age ~ U(0, max_age), its initial age
+                # uniform below it (a stream of its own: the default draws are untouched)
+                d = np.floor(sim.streams("death_age").uniform(0, n) * (max_age + 1))
+                A["death_age"][:n] = d.astype(np.int32)
+                A["age"][:n] = np.floor(sim.streams("age").uniform(0, n) * (d + 1)).astype(np.int32)
+            else:
+                A["age"][:n] = np.floor(sim.streams("age").uniform(0, n) * (max_age + 1)).astype(
+                    np.int32
+                )
         space.cell[space.cit_sites] = K.C_QUIET | (A["group"][:n].astype(np.uint8) << K.GROUP_SHIFT)
         space.who[space.cit_sites] = ids
         self.cop_site = np.zeros(N, dtype=np.int64)
@@ -634,6 +682,9 @@ class CivilViolence(Module):
             max_age=int(p["max_age"]),
             same_field=bool(self.same_field),
             activation=ACTIVATIONS.index(p["activation"]),
+            death_uniform=p["death_age"] == "uniform",
+            age_in_jail=bool(p["age_in_jail"]),
+            killer_quiet=p["after_kill"] == "quiet",
         )
 
     def _grow(self, need: int):
@@ -666,6 +717,7 @@ class CivilViolence(Module):
             A["jail_left"],
             A["group"],
             A["age"],
+            A["death_age"],
             self.nused,
         )
         cops = K.Cops(self.cop_site, self.n_cops)
