@@ -166,7 +166,7 @@ class Accountability(Module):
         self.n_changes = 0
         self._held = 0
         self._changed = 0
-        self._dates: list[_dt.datetime] = []
+        self._steps: list[int] = []  # steps whose interval holds an election (the clock's)
         every = float(p["elections_every"])
         if every <= 0.0 or sim.clock.start is None:
             return
@@ -187,7 +187,7 @@ class Accountability(Module):
             if d >= end:
                 break
             if d >= sim.clock.start:
-                self._dates.append(d)
+                self._steps.append(sim.clock.step_of(d))
             k += 1
 
     def lose_probability(self, mean_legitimacy: float, p) -> float:
@@ -204,15 +204,13 @@ class Accountability(Module):
             sim.results.record("accountability_cpi_offset", sim.t, self.cpi_offset)
             self._held = self._changed = 0
             return
-        if not self._dates and float(sim.params["elections_every"]) <= 0.0:
+        if not self._steps and float(sim.params["elections_every"]) <= 0.0:
             return
         p = sim.params
         c = float(p["election_competitiveness"])
         self.cpi_offset += c * float(p["discipline_cpi_rate"]) * sim.clock.dt / 365.25
-        start = sim.clock.datetime_at(sim.t)
-        stop = start + _dt.timedelta(days=sim.clock.dt)
-        while self._dates and self._dates[0] < stop:
-            self._dates.pop(0)
+        while self._steps and self._steps[0] <= sim.t:
+            self._steps.pop(0)
             self._election(sim)
 
     def _election(self, sim):

@@ -16,8 +16,6 @@ legitimacy); seeds 000 and 004 (officials who answer upward)."""
 
 from __future__ import annotations
 
-import datetime as _dt
-
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
@@ -101,6 +99,6 @@ class CorruptionDrift(Module):
             sim.results.record("corruption_index", sim.t, self._cpi)
             sim.results.record("legitimacy_drift", sim.t, self._delta)
             return
-        start = sim.clock.datetime_at(sim.t)
-        if start is not None:
-            self._apply(sim, start + _dt.timedelta(days=sim.clock.dt / 2.0))
+        mid = sim.clock.midpoint(sim.t)
+        if mid is not None:
+            self._apply(sim, mid)

@@ -33,7 +33,6 @@ historical index with a free one, both with the mechanism on."""
 
 from __future__ import annotations
 
-import datetime as _dt
 import math
 from functools import lru_cache
 
@@ -199,10 +198,9 @@ class Press(Module):
         override = float(sim.params["press_repression_override"])
         if override >= 0.0:
             return override
-        start = sim.clock.datetime_at(sim.t)
-        if start is None:
+        mid = sim.clock.midpoint(sim.t)
+        if mid is None:
             return 0.0
-        mid = start + _dt.timedelta(days=sim.clock.dt / 2.0)
         year = mid.year + (mid.timetuple().tm_yday - 1) / 365.25
         return press_repression(year)
 
