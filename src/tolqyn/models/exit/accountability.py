@@ -153,8 +153,10 @@ class Accountability(Module):
 
     def define_results(self):
         return [
-            Result("elections", "elections held in the step", "value"),
-            Result("government_changes", "governments replaced in the step", "value"),
+            Result("elections", "elections held in the step", "value", measure="flow"),
+            Result(
+                "government_changes", "governments replaced in the step", "value", measure="flow"
+            ),
             Result("accountability_cpi_offset", "CPI points added by accountability", "value"),
         ]
 
