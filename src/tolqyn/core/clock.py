@@ -53,6 +53,14 @@ class Clock:
         if isinstance(when, bool):
             raise ScenarioError(f"{when!r} is not a step or a date", source=source, field=field)
         if isinstance(when, (int, float)):
+            import math
+
+            if not math.isfinite(when):
+                raise ScenarioError(
+                    f"{when!r} is not a step; allowed: a finite step number or an ISO date",
+                    source=source,
+                    field=field,
+                )
             return int(round(when))
         if isinstance(when, (_dt.date, _dt.datetime)):
             when = when.isoformat()

@@ -10,6 +10,11 @@ class TolqynError(Exception):
     """Base class for every error tolqyn raises on purpose."""
 
 
+def printable(text: str) -> str:
+    """One line: control characters (a newline in a key, a NUL in a path) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 class ScenarioError(TolqynError):
     """A scenario file or value is invalid. Names the file and the field."""
 
@@ -22,7 +27,7 @@ class ScenarioError(TolqynError):
         if field:
             where.append(f"field '{field}'")
         prefix = ": ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(printable(f"{prefix}: {message}" if prefix else message))
 
 
 class UnknownParamError(ScenarioError):

@@ -23,6 +23,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.random import draw_u01
+from tolqyn.core.timeline import Arg
 
 
 @njit(parallel=True, cache=True)
@@ -75,6 +76,13 @@ class Legitimacy(Module):
     phases = ("perceive",)
     actions = ("legitimacy_shock",)
     action_handlers = {"legitimacy_shock": "_on_shock"}  # read by `tolqyn describe`
+    action_args = {
+        "legitimacy_shock": (
+            Arg("size", low=-1.0, high=1.0, required=True),
+            Arg("regions", "regions"),
+            Arg("label", "str"),
+        )
+    }
 
     @classmethod
     def define_params(cls):

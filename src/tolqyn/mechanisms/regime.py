@@ -29,6 +29,7 @@ from tolqyn.core.errors import ScenarioError
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
+from tolqyn.core.timeline import Arg
 
 ACTIONS = (
     "concession",
@@ -56,6 +57,24 @@ class Regime(Module):
         "withdraw_troops": "_withdraw",
         "shoot_order": "_shoot",
         "borders": "_borders",
+    }
+    action_args = {
+        "concession": (
+            Arg("price", low=1e-9, doc="announced fuel price, KZT/litre"),
+            Arg("regions", "regions"),
+            Arg("legitimacy", low=-1.0, high=1.0, doc="legitimacy shock where it applies"),
+        ),
+        "resignation": (Arg("legitimacy", low=-1.0, high=1.0),),
+        "emergency": (Arg("regions", "regions"), Arg("on", "bool")),
+        "internet": (Arg("level", low=0.0, high=1.0, doc="1 = up, 0 = national blackout"),),
+        "deploy_troops": (
+            Arg("persons", low=0.0, required=True),
+            Arg("regions", "regions", required=True),
+            Arg("days", low=0.0, doc="days over which they arrive"),
+        ),
+        "withdraw_troops": (Arg("days", low=0.0),),
+        "shoot_order": (Arg("on", "bool"),),
+        "borders": (Arg("open", "bool"),),
     }
 
     @classmethod

@@ -42,6 +42,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.results import Result
+from tolqyn.core.timeline import Arg
 
 CITE_R = "Lichbach 1987; Davenport 2007; Rydzak 2019; Chenoweth & Stephan 2011"
 
@@ -89,6 +90,12 @@ class Repertoire(Module):
     phases = ("decide", "record")
     actions = ("armed_groups",)
     action_handlers = {"armed_groups": "_on_groups"}  # read by `tolqyn describe`
+    action_args = {  # checked when a scenario loads
+        "armed_groups": (
+            Arg("persons", low=0.0, required=True),
+            Arg("regions", "regions", required=True),
+        )
+    }
 
     @classmethod
     def define_params(cls):

@@ -40,6 +40,7 @@ from tolqyn.core.errors import ScenarioError
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
+from tolqyn.core.timeline import Arg
 
 CITE_D = "Nepstad 2011; Chenoweth & Stephan 2011; McLauchlin 2010; Koehler, Ohl & Albrecht 2016"
 
@@ -62,6 +63,13 @@ class SecurityForces(Module):
     phases = ("respond", "record")
     actions = ("elite_signal", "security_orders")
     action_handlers = {"elite_signal": "_on_split", "security_orders": "_on_orders"}  # describe
+    action_args = {  # checked when a scenario loads
+        "elite_signal": (Arg("split", low=0.0, high=1.0, required=True), Arg("label", "str")),
+        "security_orders": (
+            Arg("level", low=0.0, high=1.0, required=True),
+            Arg("regions", "regions"),
+        ),
+    }
 
     @classmethod
     def define_params(cls):

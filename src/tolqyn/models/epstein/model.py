@@ -111,6 +111,36 @@ class EpsteinModel(Model):
             ),
         ]
 
+    @classmethod
+    def check_params(cls, p, source=None):
+        """Constraints between parameters, checked when a scenario loads (and again at set-up):
+        the two densities share the sites, and a neighbourhood must not wrap onto itself."""
+        cd, kd = float(p["citizen_density"]), float(p["cop_density"])
+        if cd + kd > 1.0 + 1e-12:
+            raise ScenarioError(
+                f"citizen_density + cop_density = {cd + kd:g}; allowed: at most 1",
+                source=source,
+                field="cop_density",
+            )
+        if p["jailed"] == "block" and p["cop_moves_to_arrest_site"]:
+            raise ScenarioError(
+                "cop_moves_to_arrest_site needs jailed = 'leave' (a blocked cell "
+                "cannot take the cop)",
+                source=source,
+                field="cop_moves_to_arrest_site",
+            )
+        torus = Torus(int(p["width"]), int(p["height"]))
+        for what in ("citizen_vision", "cop_vision"):
+            off = offsets(p["vision_shape"], float(p[what]))
+            if not torus.fits(off):
+                raise ScenarioError(
+                    f"vision {p[what]:g} reaches {off.reach} sites, too far for a "
+                    f"{torus.width}x{torus.height} torus (needs 2·reach + 1 <= "
+                    f"{min(torus.width, torus.height)})",
+                    source=source,
+                    field=what,
+                )
+
     def build(self, sim):
         p = sim.params
         W, H = int(p["width"]), int(p["height"])
