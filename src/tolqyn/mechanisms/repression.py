@@ -220,7 +220,7 @@ class Repression(Module):
             ),
             Param(
                 "death_rate_violent",
-                0.002,
+                0.0015,
                 "δ_v: civilian deaths per person in violent confrontation per day, unarmed "
                 "crowd, no shoot order",
                 0.0,
@@ -230,7 +230,7 @@ class Repression(Module):
             ),
             Param(
                 "death_rate_armed",
-                0.01,
+                0.03,
                 "δ_W: extra civilian deaths per person in confrontation per day when the "
                 "violent are all armed (the forces return fire)",
                 0.0,
@@ -250,7 +250,7 @@ class Repression(Module):
             ),
             Param(
                 "death_rate_forces",
-                0.0002,
+                0.0003,
                 "δ_fv: deaths among the forces per person in violent confrontation per day, "
                 "unarmed crowd",
                 0.0,
@@ -260,7 +260,7 @@ class Repression(Module):
             ),
             Param(
                 "death_rate_forces_armed",
-                0.004,
+                0.006,
                 "δ_fW: extra deaths among the forces per person in confrontation per day when "
                 "the violent are all armed",
                 0.0,
@@ -270,7 +270,7 @@ class Repression(Module):
             ),
             Param(
                 "injury_rate_violent",
-                0.03,
+                0.033,
                 "ι_v: civilians injured per person in violent confrontation per day",
                 0.0,
                 10.0,
@@ -288,7 +288,7 @@ class Repression(Module):
             ),
             Param(
                 "injury_rate_forces",
-                0.105,
+                0.115,
                 "ι_f: members of the forces injured per person in violent confrontation per day",
                 0.0,
                 10.0,
@@ -307,7 +307,7 @@ class Repression(Module):
             ),
             Param(
                 "weapons_per_attack",
-                30.0,
+                60.0,
                 "w_b: persons armed with weapons taken in one building attack",
                 0.0,
                 1e5,
