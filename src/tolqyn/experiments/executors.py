@@ -79,11 +79,29 @@ def execute(task: Task) -> Outcome:
     )
 
 
+def _die_with_parent(poll_s: float = 0.5) -> None:
+    """A worker whose parent is gone (killed with SIGKILL, say) exits instead of lingering:
+    a daemon thread watches the parent pid. (PR_SET_PDEATHSIG would fire when the parent's
+    *thread* that started the worker ends, which a pool does not guarantee.)"""
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(poll_s)
+
+    threading.Thread(target=watch, name="tolqyn-parent-watch", daemon=True).start()
+
+
 def _worker_init(threads: int | None) -> None:
     # Ctrl-C is the parent's business: it stops handing out work and leaves a resumable store.
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     if threads:
         try:
             import numba
