@@ -253,23 +253,6 @@ SCHEMAS: dict[str, list[Field]] = {
         _T("source"),
         _T("notes"),
     ],
-    "court_cases.csv": [
-        Field("date", "date"),
-        _S("case"),
-        Field("kind", "choice", choices=("impunity", "unequal", "political", "accountable")),
-        _I("state_tv", 0, 1),
-        _I("foreign_tv", 0, 1),
-        _I("online", 0, 1),
-        _S("source_url"),
-        _T("coding_note"),
-    ],
-    "press_freedom_rsf.csv": [
-        _I("edition", 2002, 2100),
-        _I("rank", 1, 250),
-        _I("countries", 100, 250),
-        _S("source_url"),
-        _T("note"),
-    ],
     "context.csv": [
         _S("indicator"),
         _T("value"),
@@ -311,6 +294,12 @@ SCHEMAS: dict[str, list[Field]] = {
         ],
         _T("boundary_note"),
         _T("source"),
+    ],
+    "region_links.csv": [
+        _C("iso_a"),
+        _C("iso_b"),
+        _F("distance_km", 0, 5000, nullable=False),
+        _F("shared_border_km", 0, 20000, nullable=False),
     ],
     "wages_income_by_region.csv": [
         _C("iso_3166_2"),
@@ -970,3 +959,86 @@ def unemployment() -> Table:
 
 def wages() -> Table:
     return read_csv("wages_income_by_region.csv")
+
+
+# ------------------------------------------------------------------ links and susceptibility
+
+
+def region_links(codes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Distance between centroids (km) and length of shared border (km) for every pair of
+    `codes`, as (n, n) symmetric matrices with a zero diagonal (region_links.csv, derived
+    from regions.geojson and regions.csv by build_region_links.py). For the 17 units of
+    January 2022 a parent's border is the sum of its and its 2022 offspring's borders with
+    other parents; its distances are its own rows."""
+    t = read_csv("region_links.csv")
+    pos = {c: i for i, c in enumerate(codes)}
+    n = len(codes)
+    dist = np.full((n, n), np.nan)
+    border = np.zeros((n, n))
+    for a, b, d, s in zip(t["iso_a"], t["iso_b"], t["distance_km"], t["shared_border_km"]):
+        if a in pos and b in pos:
+            dist[pos[a], pos[b]] = dist[pos[b], pos[a]] = d
+        pa, pb = SPLIT_2022.get(a, a), SPLIT_2022.get(b, b)
+        if a not in pos or b not in pos:
+            a, b = pa, pb
+        if a in pos and b in pos and a != b:
+            border[pos[a], pos[b]] += s
+            border[pos[b], pos[a]] += s
+    np.fill_diagonal(dist, 0.0)
+    _check(not np.isnan(dist).any(), "a pair of units has no row", "region_links.csv", "iso_a")
+    return dist, border
+
+
+def _wage(code: str) -> float:
+    t = wages()
+    ok = (t["indicator"] == "avg_monthly_nominal_wage") & (t["period"] == "2021 (annual)")
+    m = np.flatnonzero(ok & (t["iso_3166_2"] == code))
+    _check(m.size == 1, f"no 2021 annual wage for {code}", "wages_income_by_region.csv", "value")
+    return float(t["value"][m[0]])
+
+
+def _unemployment(code: str) -> float:
+    """Unemployment rate, 4th quarter 2021 (units created in June 2022: 1st quarter 2022)."""
+    t = unemployment()
+    m = np.flatnonzero(t["iso_3166_2"] == code)
+    _check(m.size == 1, f"no row for {code}", "unemployment_by_region_2020_2022.csv", "iso_3166_2")
+    v = t["u2021_Q4"][m[0]]
+    return float(v if np.isfinite(v) else t["u2022_Q1"][m[0]])
+
+
+def lpg_vehicles_per_1000() -> dict[str, float]:
+    """LPG-fuelled vehicles per 1,000 residents where misc_indicators.csv gives a count
+    (Mangystau: "most" / "more than half" of its registered passenger cars, read as one half;
+    Atyrau, West Kazakhstan: regional energy departments) and the national figure
+    (~500,000 vehicles), which stands for every other unit."""
+    m = misc_indicators()
+    pops = dict(zip(populations()["iso_3166_2"], populations()["population"]))
+
+    def val(ind):
+        k = np.flatnonzero(m["indicator"] == ind)
+        _check(k.size > 0, f"no indicator {ind}", "misc_indicators.csv", "indicator")
+        return float(m["value_num"][k[0]])
+
+    # "300,000 -> ~500,000 (forecast >600,000)": the second figure is the current count
+    text = str(m["value"][np.flatnonzero(m["indicator"] == "lpg_vehicles_national")[0]])
+    nat = float(_NUM_RE.findall(text)[1].replace(",", ""))
+    out = {"KZ": 1000.0 * nat / national_population()}
+    out["KZ-47"] = 1000.0 * 0.5 * val("passenger_cars_registered_mangystau") / pops["KZ-47"]
+    out["KZ-23"] = 1000.0 * val("lpg_vehicles_atyrau") / pops["KZ-23"]
+    out["KZ-27"] = 1000.0 * val("lpg_vehicles_west_kazakhstan") / pops["KZ-27"]
+    return out
+
+
+def region_indicators(codes: list[str]) -> dict[str, np.ndarray]:
+    """Per unit of `codes` (current units; a January-2022 parent takes its own row): the
+    2021 annual average wage relative to the national one, unemployment (Q4 2021) relative to
+    the national rate, the urban share, and LPG vehicles per 1,000 residents relative to the national figure."""
+    w_nat, u_nat = _wage("KZ"), _unemployment("KZ")
+    urb = urban_shares("current")
+    lpg = lpg_vehicles_per_1000()
+    return {
+        "wage_rel": np.array([_wage(c) / w_nat for c in codes]),
+        "unemployment_rel": np.array([_unemployment(c) / u_nat for c in codes]),
+        "urban_share": np.array([float(urb[c]) for c in codes]),
+        "lpg_rel": np.array([lpg.get(c, lpg["KZ"]) / lpg["KZ"] for c in codes]),
+    }

@@ -90,7 +90,7 @@ SYNTHESIS_PARAMS: list[Param] = [
         low=1.0,
         high=100000.0,
         unit="citizens per agent",
-        citation="docs/architecture.md §8 (explicit scaling)",
+        citation="ARCHITECTURE.md lesson 8 (explicit scaling)",
         sweepable=False,
     ),
     *[_assumption_param(a) for a in ASSUMPTIONS],
@@ -796,5 +796,17 @@ def synthesize_country(
             "seed_stream": getattr(seed_stream, "name", ""),
         },
     )
+    # links between units (diffusion, mechanism 6) and what makes a unit susceptible
+    # (mechanism 1): from the pack, aligned with region_codes
+    dist, border = loaders.region_links(codes)
+    space.meta["region_distance_km"] = dist
+    space.meta["region_border_km"] = border
+    ind = loaders.region_indicators(codes)
+    ind["kazakh_share"] = shares[:, ETHNIC_GROUPS.index("kazakh")].astype(np.float64)
+    # the unit of Zhanaozen, where the strike of 2011 ended in shooting (LITERATURE.md §7)
+    cunit = city_tab["iso_jan2022"] if basis == "jan2022" else city_tab["iso_3166_2"]
+    zh = {str(u) for c, u in zip(city_tab["city"], cunit) if str(c) == "Zhanaozen"}
+    ind["zhanaozen"] = np.array([1.0 if c in zh else 0.0 for c in codes])
+    space.meta["region_indicators"] = ind
     space.meta["nbytes"] = space.nbytes()
     return space

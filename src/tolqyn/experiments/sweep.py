@@ -151,8 +151,7 @@ def sweep(
         design_obj=design_obj,
     )
     store = ExperimentStore(out)
-    if store.create_or_check(spec, points_table(design_obj)) == "resume":
-        store.verify()  # damaged files are quarantined; their runs are redone below
+    store.create_or_check(spec, points_table(design_obj))
     done = store.finished()
     model_refs = ((scenario.model, MODELS[scenario.model]),) if scenario.model in MODELS else ()
     index = {}

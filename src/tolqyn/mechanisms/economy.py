@@ -1,9 +1,12 @@
 """Mechanism 11 — economy shocks: fuel prices by region, the exchange rate and inflation become
 hardship, and people adapt to a new price level with a half-life.
 
-    shock_r(t) = w_fuel · max(0, ln(p_r / p*_r)) + w_fx · max(0, ln(fx / fx*)) + w_inf · max(0, π − π*)
+    shock_r(t) = w_fuel · f_r · max(0, ln(p_r / p*_r)) + w_fx · max(0, ln(fx / fx*)) + w_inf · max(0, π − π*)
     p*_r(t+dt) = p*_r(t) + (p_r(t) − p*_r(t)) · (1 − 2^(−dt / h))      (same for fx*)
 
+f_r is the fuel dependence of unit r, LPG vehicles per resident relative to the most
+dependent unit (misc_indicators.csv: more than half of Mangystau's cars run on gas, f = 1;
+Atyrau 0.23, West Kazakhstan 0.18, every other unit the national figure, 0.20).
 p is the price people face, p* the price they have got used to (the reference point), h the
 adaptation half-life. A price rise is felt in full on the day it happens and fades as p* moves
 towards p; a price cut below the reference point removes the shock at once.
@@ -20,7 +23,6 @@ import numpy as np
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
-from tolqyn.core.timeline import Arg
 
 CITE = "McCulloch, Natalini, Hossain & Justino 2022, World Development 157:105935; von Uexkull, Rød & Svensson 2024"
 
@@ -29,12 +31,6 @@ class Economy(Module):
     name = "economy"
     phases = ("exogenous", "record")
     actions = ("fuel_price",)
-    action_args = {
-        "fuel_price": (
-            Arg("price", low=1e-9, required=True, doc="retail fuel price, KZT/litre"),
-            Arg("regions", "regions"),
-        )
-    }
 
     @classmethod
     def define_params(cls):
@@ -58,7 +54,8 @@ class Economy(Module):
             Param(
                 "fuel_weight",
                 0.3,
-                "hardship per unit log-increase of the fuel price over its reference",
+                "hardship per unit log-increase of the fuel price over its reference, where "
+                "fuel dependence is highest (f = 1)",
                 0.0,
                 3.0,
                 unit="hardship per ln-unit",
@@ -133,6 +130,11 @@ class Economy(Module):
         cs.fuel_ref = np.full(cs.n_reg, p0)
         cs.fx_ref = float(sim.params["exchange_rate"])
         cs.econ_shock_known = np.zeros(cs.n_reg)
+        # LPG vehicles per resident relative to the most dependent unit (a price rise hurts
+        # where cars run on gas); 1 everywhere when the space carries no indicators
+        ind = (getattr(sim.space, "meta", None) or {}).get("region_indicators", {})
+        f = np.asarray(ind.get("lpg_rel", np.ones(cs.n_reg)), dtype=np.float64)
+        cs.fuel_dependence = f / f.max()
         self._history: list = []
         sim.timeline.on("fuel_price", self._on_fuel_price)
         self._update(sim)
@@ -161,7 +163,7 @@ class Economy(Module):
         fx = max(0.0, math.log(float(p["exchange_rate"]) / cs.fx_ref))
         infl = max(0.0, float(p["inflation_annual"]) - float(p["inflation_reference"]))
         cs.econ_shock[:] = (
-            float(p["fuel_weight"]) * fuel
+            float(p["fuel_weight"]) * cs.fuel_dependence * fuel
             + float(p["fx_weight"]) * fx
             + float(p["inflation_weight"]) * infl
         )

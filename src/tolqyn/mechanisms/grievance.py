@@ -2,8 +2,22 @@
 economic shocks, turned into grievance G by perceived illegitimacy.
 
     RD_i = max(0, 0.5 − y_i) / 0.5                 (y_i: income rank within the locality)
-    H_i  = h_own · u_i + h_rd · RD_i + shock_{r(i)}  (u_i ~ U(0,1), a fixed personal draw)
+    H_i  = h_own · u_i + h_rd · RD_i + shock_{r(i)} + σ_{r(i)}  (u_i ~ U(0,1), a fixed draw)
     G_i  = min(1, H_i · (1 − L_i))
+
+σ_r is the susceptibility of unit r from the data pack (wages_income_by_region.csv,
+unemployment_by_region_2020_2022.csv, the ethnic tables, cities_population_2023.csv):
+
+    σ_r = β_w·ln(w̄ / w_r) + β_u·(u_r / ū − 1) + β_k·(k_r − k̄) + β_z·[Zhanaozen in r]
+
+w: the 2021 average wage (deprivation relative to the national wage, Gurr 1970; a regional
+version of the within-locality term), u: unemployment in Q4 2021, k: the Kazakh share (the
+Kazakh-language public sphere in which the protest's calls and slogans circulated; the
+Russophone north has a distinct media market and a readier exit, Hirschman 1970 — an
+assumption, docs/odd/country.md §7), k̄ the national share; the last term is the memory of
+the shooting of striking oil workers in Zhanaozen in December 2011 (LITERATURE.md §7). Fuel
+dependence enters through the price shock (mechanism 11); urban share and internet use
+through the localities and media diets of the synthesis.
 
 Epstein (2002) uses H ~ U(0,1) and G = H(1 − L); Lemos (2018) replaces H by relative
 deprivation, a sensitivity times the gap between the local median and one's own standing.
@@ -23,20 +37,37 @@ from tolqyn.core.random import draw_u01
 
 
 @njit(parallel=True, cache=True)
-def grievance_kernel(key, status, region, income, legit, shock, h_own, h_rd, out):
+def grievance_kernel(key, status, region, income, legit, shock, h_own, h_rd, out, suscept):
     for i in prange(status.shape[0]):
         if status[i] >= 3:  # emigrated or dead: no longer perceive
             continue
         u = draw_u01(key, 0, i, 0)
         rd = 0.5 - income[i]
         rd = rd / 0.5 if rd > 0.0 else 0.0
-        h = h_own * u + h_rd * rd + shock[region[i]]
+        h = h_own * u + h_rd * rd + shock[region[i]] + suscept[region[i]]
         g = h * (1.0 - legit[i])
         if g > 1.0:
             g = 1.0
         elif g < 0.0:
             g = 0.0
         out[i] = g
+
+
+def susceptibility(space, p) -> np.ndarray:
+    """σ_r of the module docstring; zeros where the space carries no regional indicators."""
+    R = int(space.n_regions)
+    ind = (getattr(space, "meta", None) or {}).get("region_indicators")
+    if not ind:
+        return np.zeros(R)
+    pop = np.asarray(space.region_population, dtype=np.float64)
+    k = np.asarray(ind["kazakh_share"], dtype=np.float64)
+    k_nat = float((k * pop).sum() / pop.sum())
+    return (
+        float(p["suscept_wage"]) * -np.log(np.asarray(ind["wage_rel"]))
+        + float(p["suscept_unemployment"]) * (np.asarray(ind["unemployment_rel"]) - 1.0)
+        + float(p["suscept_kazakh"]) * (k - k_nat)
+        + float(p["zhanaozen_memory"]) * np.asarray(ind["zhanaozen"])
+    )
 
 
 class Grievance(Module):
@@ -72,6 +103,44 @@ class Grievance(Module):
                 unit="hardship",
                 citation="Lemos 2018 (relative deprivation); Kim & Hanneman 2011",
             ),
+            Param(
+                "suscept_wage",
+                0.0,
+                "β_w: hardship per unit log-shortfall of the unit's average wage below the national",
+                0.0,
+                3.0,
+                unit="hardship per ln-unit",
+                citation="Gurr 1970 (relative deprivation); wages_income_by_region.csv; 0 until "
+                "the spread is re-tuned (docs/odd/country.md §10)",
+            ),
+            Param(
+                "suscept_unemployment",
+                0.0,
+                "β_u: hardship per unit relative excess of the unit's unemployment rate",
+                0.0,
+                5.0,
+                unit="hardship",
+                citation="unemployment_by_region_2020_2022.csv; assumption for the size",
+            ),
+            Param(
+                "suscept_kazakh",
+                0.0,
+                "β_k: hardship per unit Kazakh share above the national share",
+                0.0,
+                2.0,
+                unit="hardship",
+                citation="assumption (docs/odd/country.md §7); ethnicity_by_region_2021.csv; "
+                "0 until the spread is re-tuned",
+            ),
+            Param(
+                "zhanaozen_memory",
+                0.0,
+                "β_z: hardship added in the unit of Zhanaozen (the shooting of December 2011)",
+                0.0,
+                1.0,
+                unit="hardship",
+                citation="LITERATURE.md §7; cities_population_2023.csv; assumption for the size",
+            ),
         ]
 
     def define_states(self):
@@ -79,6 +148,7 @@ class Grievance(Module):
 
     def init(self, sim):
         self.key = sim.streams("hardship").key
+        sim.country.susceptibility = susceptibility(sim.space, sim.params)
         self.step(sim, "perceive")
 
     def step(self, sim, phase):
@@ -95,4 +165,5 @@ class Grievance(Module):
             float(p["hardship_own"]),
             float(p["hardship_rd"]) if on else 0.0,
             pop.grievance,
+            cs.susceptibility if on else np.zeros_like(cs.econ_shock),
         )

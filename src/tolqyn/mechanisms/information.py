@@ -8,7 +8,7 @@ Seen share (capped at 1), from the statuses at the start of the step:
     x_l   = active residents / residents of one's locality     (what one sees in the street)
     b     = 1 + β_in·(1 − ω)                                   in-person information seeking
     s_i   = w_c·(1 − e^{−b·x_c/k_c}) + w_l·(1 − e^{−b·x_l/k_l})
-            + ω·a_{d(i)}·w_o·(1 − e^{−N/N½}) + [d(i) = foreign TV]·w_f·(1 − e^{−N/N½})
+            + ω·a_{d(i)}·w_o·(1 − e^{−N_{r(i)}/N½}) + [d(i) = foreign TV]·w_f·(1 − e^{−N/N½})
             + w_s·shock_{r(i)}
 
 A shared economic shock (mechanism 11) is itself public: everyone in the region knows that
@@ -16,9 +16,22 @@ everyone else is hit, which lowers the fear of standing alone (w_s). It becomes 
 knowledge with a lag of one day (shock_r of the previous step).
 
 ω ∈ [0, 1] is the state of the internet (1 up, 0 national blackout), a_d the online access of
-diet d (1 for online users), N the number of protesters in the country (persons). Online
-news carries protest visibility beyond the locality; foreign TV reports it too (state TV does
-not). Where protesters gather: with probability q_i = q_0 + ω·a_d·q_on an active citizen goes
+diet d (1 for online users). Online news carries protest visibility beyond the locality, but
+what reaches a citizen of unit r is protest elsewhere weighted by the links between units
+(Myers 2000; Andrews & Biggs 2006), not one national count:
+
+    N_r   = Σ_s W_rs·A_s        (A_s: protesters in unit s, persons;  W_rr = 1)
+    W_rs  = μ + (1 − μ)·min(1, e^{−d_rs/d_0} + b·[r, s share a border])·(1 − λ·|k_r − k_s|)
+
+μ is the national media market (news that reaches every unit whatever the distance), d_rs the
+distance between centroids, d_0 its decay length (transport, kin and migration ties fall with
+distance; Myers 2000), b the extra weight of a shared border, k_r the Kazakh share of unit r
+and λ how much a different language and media market discounts the news (region_links.csv,
+ethnicity tables). μ = 1 restores one national count. Online exposure is ω·a_d·w_o·(1 −
+e^{−N_r/N½}): a blackout (ω → 0) removes exactly this distant, link-weighted signal
+(Hassanpour 2014), while word of mouth (contacts in other units included) and the street
+remain. Foreign TV reports national totals: w_f·(1 − e^{−N/N½}), N = Σ_s A_s (state TV
+does not report protest). Where protesters gather: with probability q_i = q_0 + ω·a_d·q_on an active citizen goes
 to the focal site of the region (its largest locality: the central square), otherwise protests
 where he or she lives. A shutdown (ω → 0) removes the distant signal and the coordination on
 the focal site, and makes people seek information in person (β_in): protest disperses into
@@ -41,6 +54,35 @@ from tolqyn.core.random import draw_u01
 from tolqyn.core.results import Result
 
 CITE_H = "Hassanpour 2014, Political Communication 31(1) (SSRN 1903351)"
+
+
+def link_weights(space, national, d0, border_w, language) -> np.ndarray:
+    """W_rs = μ + (1 − μ)·min(1, e^{−d_rs/d_0} + b·[shared border])·(1 − λ·|k_r − k_s|),
+    W_rr = 1. Distances from the packaged table where the space carries it, else from the
+    centroids (great circle); no border table means no border term; no ethnic shares means
+    no language term."""
+    R = int(space.n_regions)
+    meta = getattr(space, "meta", None) or {}
+    dist = meta.get("region_distance_km")
+    if dist is None:
+        lat, lon = np.radians(np.asarray(space.region_centroid, dtype=np.float64)).T
+        h = (
+            np.sin((lat[:, None] - lat[None]) / 2) ** 2
+            + np.cos(lat[:, None]) * np.cos(lat[None]) * np.sin((lon[:, None] - lon[None]) / 2) ** 2
+        )
+        dist = 2.0 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    border = meta.get("region_border_km")
+    adj = np.zeros((R, R)) if border is None else (np.asarray(border) > 0).astype(np.float64)
+    shares = getattr(space, "region_ethnic_share", None)
+    if shares is None or "kazakh" not in list(space.ethnic_groups):
+        kaz = np.zeros(R)
+    else:
+        kaz = np.asarray(shares, dtype=np.float64)[:, list(space.ethnic_groups).index("kazakh")]
+    near = np.minimum(1.0, np.exp(-np.asarray(dist, dtype=np.float64) / d0) + border_w * adj)
+    lang = 1.0 - language * np.abs(kaz[:, None] - kaz[None])
+    W = national + (1.0 - national) * near * lang
+    np.fill_diagonal(W, 1.0)
+    return W
 
 
 @njit(parallel=True, cache=True)
@@ -98,7 +140,7 @@ def seen_kernel(
             s += w_l * (1.0 - math.exp(-boost * xl / k_l))
         s += shock_term[region[i]]
         m = media[i]
-        s += online_term * access[m]
+        s += online_term[region[i]] * access[m]
         if m == 1:
             s += ftv_term
         out[i] = s if s < 1.0 else 1.0
@@ -215,13 +257,53 @@ class Information(Module):
                 citation="calibrated (docs/odd/country.md)",
             ),
             Param(
+                "link_national_share",
+                1.0,
+                "μ: weight of protest in any other unit, whatever the distance (the national "
+                "media market); 1 = one national count",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Andrews & Biggs 2006 (news media and diffusion); 1 (one national "
+                "count) until the spread is re-tuned (docs/odd/country.md §10)",
+            ),
+            Param(
+                "link_distance_km",
+                400.0,
+                "d_0: decay length of the weight of protest in another unit with the distance "
+                "between their centroids",
+                1.0,
+                1e5,
+                unit="km",
+                citation="Myers 2000 (diffusion falls with distance); region_links.csv; assumption",
+            ),
+            Param(
+                "link_border",
+                0.3,
+                "b: extra weight of protest in a unit that shares a border",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Myers 2000; region_links.csv (from regions.geojson)",
+            ),
+            Param(
+                "link_language",
+                0.5,
+                "λ: discount of news from a unit per unit difference in Kazakh share "
+                "(a different language and media market)",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md §7); ethnicity_by_region_2021.csv",
+            ),
+            Param(
                 "online_access_state_tv",
                 0.35,
                 "online reach among people whose main source is state TV",
                 0.0,
                 1.0,
                 unit="1",
-                citation="context.csv (internet users 90.9 %); propaganda.kz survey (docs/literature.md §6.3)",
+                citation="context.csv (internet users 90.9 %); propaganda.kz survey (LITERATURE.md §6.3)",
             ),
             Param(
                 "online_access_foreign_tv",
@@ -290,6 +372,20 @@ class Information(Module):
         self._site_persons = np.zeros(cs.n_loc)
         self._loc_persons = np.zeros(cs.n_loc)
         self._site_args = None
+        self._link_args = None
+        self._reg_active = np.zeros(cs.n_reg)
+
+    def _links(self, sim):
+        """W (n_reg, n_reg) from the current parameters (rebuilt only when they change)."""
+        p = sim.params
+        args = tuple(
+            float(p[k])
+            for k in ("link_national_share", "link_distance_km", "link_border", "link_language")
+        )
+        if args != self._link_args:
+            self._W = link_weights(sim.space, *args)
+            self._link_args = args
+        return self._W
 
     def _access(self, p):
         return np.array([p["online_access_state_tv"], p["online_access_foreign_tv"], 1.0])
@@ -325,10 +421,12 @@ class Information(Module):
         )
         cs.site_active[:] = self._site_persons * cs.scale
         cs.loc_active[:] = self._loc_persons * cs.scale
-        n_nat = float(cs.loc_active.sum())
-        signal = 1.0 - math.exp(-n_nat / float(p["online_half"]))
-        online_term = online * float(p["w_online"]) * signal
-        ftv_term = float(p["w_foreign_tv"]) * signal if on else 0.0
+        half = float(p["online_half"])
+        self._reg_active[:] = np.bincount(cs.loc_region, weights=cs.loc_active, minlength=cs.n_reg)
+        cs.exposure = self._links(sim) @ self._reg_active  # N_r, persons
+        online_term = online * float(p["w_online"]) * (1.0 - np.exp(-cs.exposure / half))
+        n_nat = float(self._reg_active.sum())
+        ftv_term = float(p["w_foreign_tv"]) * (1.0 - math.exp(-n_nat / half)) if on else 0.0
         boost = 1.0 + float(p["inperson_boost"]) * (1.0 - cs.online) if on else 1.0
         loc_share = np.divide(
             cs.loc_active, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0

@@ -9,11 +9,12 @@
     active_i ⟺ G_i − R_i·risk_{site(i)} > T   and (bandwagon on ⟹ s_i ≥ τ_i, mechanism 3)
 
 κ is crowd coordination: a called gathering is seen coming (ω: the internet, mechanism 6).
-Citizens reconsider at a rate ν per day: in a step of dt days a citizen revises with
-probability 1 − exp(−ν·dt), all at once from the start-of-step state (synchronous), and
-otherwise keeps the previous choice. The default ν = 1000/day (everyone reconsiders every step) is
-Epstein's synchronous variant and what the January 2022 calibration uses; with it the speed of
-a cascade is per step, not per day (docs/odd/country.md §10). Forces and protesters
+Citizens reconsider at a rate ν per day (a Poisson revision hazard): in a step of dt days a
+citizen revises with probability 1 − exp(−ν·dt), from the start-of-step state, and otherwise
+keeps the previous choice. The default ν = 1000/day is Epstein's synchronous rule (everyone
+every step), which the January 2022 calibration still uses. With a finite ν the speed of a cascade is a rate per day, so the
+answer does not depend on the step (the convergence study of docs/odd/country.md §9b); ν →
+∞ is Epstein's synchronous rule, under which the speed is one revision per step. Forces and protesters
 are counted in persons, so the ratio C/A does not depend on how many citizens an agent stands
 for. Sources: Epstein 2002 (rule A, P = 1 − exp(−k C/A), k = 2.3); Wilensky 2004 NetLogo
 Rebellion (floor of C/A: without it no punctuated equilibrium); Lemos 2018 ("massive fear
@@ -147,13 +148,15 @@ class Protest(Module):
             Param(
                 "revision_rate",
                 1000.0,
-                "ν: rate at which a citizen reconsiders whether to protest "
-                "(the default 1000/day means everyone reconsiders every step, as in Epstein 2002 and the "
-                "calibrated scenario)",
+                "ν: rate at which a citizen reconsiders whether to protest (Poisson hazard: in "
+                "a step of dt days one revises with probability 1 − exp(−ν·dt)); 1000/day "
+                "approximates Epstein's synchronous rule, every citizen every step",
                 0.0,
                 1000.0,
                 unit="1/day",
-                citation="continuous-time reading of Epstein's rule (docs/odd/country.md)",
+                citation="continuous-time reading of Epstein's rule (asynchronous updating, "
+                "Huberman & Glance 1993); the January 2022 calibration still uses 1000/day "
+                "(docs/odd/country.md §10)",
             ),
             Param(
                 "lethal_weight",

@@ -127,26 +127,12 @@ class Destinations(Module):
     def define_results(self):
         out = [
             Result(
-                f"emigrants_{g}",
-                f"new emigrants of ethnic group {g} in the step",
-                "count",
-                True,
-                "flow",
-                base="emigrants",
-                dims=(("group", g),),
+                f"emigrants_{g}", f"new emigrants of ethnic group {g} in the step", "count", True
             )
             for g in ETHNIC_GROUPS
         ]
         out += [
-            Result(
-                f"emigrants_to_{d}",
-                f"new emigrants who went to {d} in the step",
-                "count",
-                True,
-                "flow",
-                base="emigrants",
-                dims=(("destination", d),),
-            )
+            Result(f"emigrants_to_{d}", f"new emigrants who went to {d} in the step", "count", True)
             for d in DESTINATIONS
         ]
         out += [
@@ -154,21 +140,11 @@ class Destinations(Module):
             Result("emigrants_cumulative", "emigrants since the start of the run", "count"),
         ]
         out += [
-            Result(
-                f"emigrants_ytd_{g}",
-                f"emigrants of group {g} since 1 January",
-                base="emigrants_ytd",
-                dims=(("group", g),),
-            )
+            Result(f"emigrants_ytd_{g}", f"emigrants of group {g} since 1 January", "count")
             for g in ETHNIC_GROUPS
         ]
         out += [
-            Result(
-                f"emigrants_ytd_to_{d}",
-                f"emigrants to {d} since 1 January",
-                base="emigrants_ytd",
-                dims=(("destination", d),),
-            )
+            Result(f"emigrants_ytd_to_{d}", f"emigrants to {d} since 1 January", "count")
             for d in DESTINATIONS
         ]
         return out

@@ -1,0 +1,148 @@
+"""Diffusion between units, regional susceptibility, fuel dependence and event times of day:
+exact values where the formula gives them, the packaged link table checked against the
+geography it encodes, and the direction of the link effect on a hand-built country."""
+
+import math
+
+import numpy as np
+import pytest
+from country_fixtures import HandCountry, hand_space, make_sim
+
+from tolqyn.core.clock import Clock
+from tolqyn.data import loaders
+from tolqyn.mechanisms.grievance import susceptibility
+from tolqyn.mechanisms.information import link_weights
+
+
+def test_time_of_day_goes_to_the_nearest_step_boundary():
+    for dt, want in ((1.0, 6), (0.5, 10), (0.25, 20)):  # 16:30 -> 6 Jan 00:00, 12:00, 18:00
+        assert Clock(40, dt, "2022-01-01").step_of("2022-01-05T16:30") == want
+    # a date alone is midnight: the step that starts then, at every dt
+    assert [Clock(40, dt, "2022-01-01").step_of("2022-01-05") for dt in (1, 0.5, 0.25)] == [
+        5,
+        9,
+        17,
+    ]
+    assert Clock(40, 1.0, "2022-01-01").step_of("2022-01-05T08:00") == 5
+
+
+def test_link_table_encodes_the_enclaves_and_is_symmetric():
+    codes = list(loaders.regions("current")["iso_3166_2"])
+    dist, border = loaders.region_links(codes)
+    assert np.allclose(dist, dist.T) and np.allclose(border, border.T)
+    assert np.all(np.diag(dist) == 0) and np.all(dist[~np.eye(len(codes), dtype=bool)] > 50)
+    i = codes.index
+    # cities of republican status border only the region around them
+    for city, host in (("KZ-75", "KZ-19"), ("KZ-71", "KZ-11"), ("KZ-79", "KZ-61")):
+        assert set(np.flatnonzero(border[i(city)] > 0)) == {i(host)}, city
+    assert border[i("KZ-47"), i("KZ-23")] > 0 and border[i("KZ-47"), i("KZ-75")] == 0
+    # 17 units of January 2022: the parents take over their offspring's borders
+    c17 = list(loaders.regions("jan2022")["iso_3166_2"])
+    d17, b17 = loaders.region_links(c17)
+    assert b17[c17.index("KZ-35"), c17.index("KZ-61")] > 0  # via Ulytau
+
+
+def test_link_weights_exact():
+    sp = hand_space({"A": [10], "B": [10], "C": [10]})
+    sp.region_centroid = np.array([[48.0, 60.0], [48.0, 61.0], [48.0, 80.0]])
+    sp.meta = {"region_border_km": np.array([[0, 100, 0], [100, 0, 0], [0, 0, 0.0]])}
+    sp.region_ethnic_share = np.zeros((3, 8))
+    sp.region_ethnic_share[:, 0] = [0.8, 0.8, 0.3]
+    W = link_weights(sp, 1.0, 400.0, 0.3, 0.5)
+    assert np.all(W == 1.0)  # mu = 1: one national count
+    W = link_weights(sp, 0.2, 400.0, 0.3, 0.5)
+    d_ab = 2 * 6371 * math.asin(math.cos(math.radians(48)) * math.sin(math.radians(0.5)))
+    assert W[0, 1] == pytest.approx(0.2 + 0.8 * min(1.0, math.exp(-d_ab / 400) + 0.3), rel=1e-9)
+    d_ac = 2 * 6371 * math.asin(math.cos(math.radians(48)) * math.sin(math.radians(10)))
+    near_ac = math.exp(-d_ac / 400)
+    assert W[0, 2] == pytest.approx(0.2 + 0.8 * near_ac * (1 - 0.5 * 0.5), rel=1e-6)
+    assert np.all(np.diag(W) == 1.0) and np.allclose(W, W.T)
+
+
+def test_susceptibility_exact_and_directional():
+    sp = hand_space({"A": [10], "B": [10]})
+    sp.region_population = np.array([100, 300])
+    sp.meta = {
+        "region_indicators": {
+            "wage_rel": np.array([0.5, 1.0]),
+            "unemployment_rel": np.array([1.2, 1.0]),
+            "kazakh_share": np.array([0.9, 0.5]),
+            "zhanaozen": np.array([1.0, 0.0]),
+        }
+    }
+    p = {
+        "suscept_wage": 0.3,
+        "suscept_unemployment": 0.5,
+        "suscept_kazakh": 0.2,
+        "zhanaozen_memory": 0.05,
+    }
+    s = susceptibility(sp, p)
+    k_nat = (0.9 * 100 + 0.5 * 300) / 400
+    assert s[0] == pytest.approx(0.3 * math.log(2) + 0.5 * 0.2 + 0.2 * (0.9 - k_nat) + 0.05)
+    assert s[1] == pytest.approx(0.2 * (0.5 - k_nat))
+    assert s[0] > s[1]  # poorer, more unemployed, Zhanaozen: more susceptible
+    assert np.all(susceptibility(hand_space({"A": [5]}), p) == 0)  # no indicators: none
+
+
+def test_fuel_dependence_from_the_pack():
+    codes = list(loaders.regions("current")["iso_3166_2"])
+    f = loaders.region_indicators(codes)["lpg_rel"]
+    assert codes[int(np.argmax(f))] == "KZ-47" and f.max() > 4  # most cars on gas
+    assert np.allclose(f[[c not in ("KZ-47", "KZ-23", "KZ-27") for c in codes]], 1.0)
+
+
+class FarCountry(HandCountry):
+    """Mangystau with the price hike, Almaty 100 km away, Astana 3,000 km away (placed,
+    not the real geography) and no national media market (mu = 0)."""
+
+    name = "country-far"
+
+    def build(self, sim):
+        space = hand_space(self.spec, scale=1.0, seed=int(sim.params["hand_seed"]))
+        space.region_centroid = np.array([[44.0, 52.0], [44.0, 53.25], [44.0, 90.0]])
+        space.meta = {}
+        return self._adopt(sim, space)
+
+
+def _first_day(r, region, thr):
+    a = r.series("active", region)
+    return int(np.argmax(a >= thr)) if (a >= thr).any() else 99
+
+
+def test_a_unit_without_links_joins_later():
+    """Directional: with the national market off, the distant unit joins no earlier than the
+    near one, and later than with one national count, in each of three seeds (deterministic
+    runs; the hand country's units have equal susceptibility)."""
+    from tolqyn import models
+
+    models.MODELS.setdefault("country-far", "test_spread:FarCountry")
+    base = {"online_half": 100.0, "w_online": 1.5, "tau_mean": 0.45}
+    ev = [
+        {
+            "id": "p",
+            "at": 1,
+            "action": "fuel_price",
+            "params": {"price": 120.0, "regions": ["KZ-47"]},
+        }
+    ]
+    later = 0
+    for seed in (1, 2, 3):
+        links = make_sim(
+            {**base, "link_national_share": 0.0, "link_distance_km": 300.0},
+            events=ev,
+            steps=10,
+            seed=seed,
+            model="country-far",
+        ).run()
+        national = make_sim(
+            {**base, "link_national_share": 1.0},
+            events=ev,
+            steps=10,
+            seed=seed,
+            model="country-far",
+        ).run()
+        near, far = _first_day(links, "KZ-75", 20), _first_day(links, "KZ-71", 20)
+        assert far >= near, seed
+        later += far > _first_day(national, "KZ-71", 20)
+        assert far >= _first_day(national, "KZ-71", 20), seed
+    assert later >= 1
