@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SCALE ?= 100
 
-.PHONY: demo test lint setup setup-test browser clean
+.PHONY: demo test lint docs setup setup-test browser clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,5 +30,8 @@ lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+docs: setup-test
+	$(BIN)/mkdocs build --strict   # the site in site/ (the tests build it too)
+
 clean:
-	rm -rf runs test-artifacts .pytest_cache
+	rm -rf runs test-artifacts .pytest_cache site dist

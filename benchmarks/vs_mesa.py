@@ -7,6 +7,12 @@ nothing is extrapolated. Writes benchmarks/results/vs_mesa.md and .json.
 
     python benchmarks/vs_mesa.py [--sizes 40 200 1000] [--mesa-limit 240]
 
+The tolqyn side alone, to compare two versions of the kernel (no Mesa needed; each size
+repeated in fresh processes, the median and the best reported; --steps overrides the plan;
+--activation tiles runs block-sequential activation, --threads sets NUMBA_NUM_THREADS):
+
+    python benchmarks/vs_mesa.py --tolqyn-only --sizes 200 1000 --repeats 5 --label after
+
 Needs Mesa from the bench extra:  pip install -e '.[bench]'
 """
 
@@ -48,34 +54,37 @@ import json, resource, sys, time
 W, steps, warm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 from tolqyn.core.sim import Sim
 from tolqyn.scenarios.loader import load_scenario
-sc = load_scenario("mesa-3", overrides={"width": W, "height": W})
+activation = sys.argv[4] if len(sys.argv) > 4 else "one_list"
+sc = load_scenario("mesa-3", overrides={"width": W, "height": W, "activation": activation})
 t0 = time.perf_counter()
 sim = Sim(sc, seed=1, steps=warm + steps)
 sim.init()
 init_s = time.perf_counter() - t0
 for _ in range(warm):
     sim.step()
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 for _ in range(steps):
     sim.step()
-loop = time.perf_counter() - t0
+loop, cpu = time.perf_counter() - t0, time.process_time() - c0
 n = sim.pop.n + sim.modules[0].n_cops
 res = sim.results
 print(json.dumps({"init_s": init_s, "loop_s": loop, "steps": steps, "agents": n,
+                  "cpu_ms_per_step": 1e3 * cpu / steps,
                   "active_end": float(res.series("active")[sim.t]),
                   "jailed_end": float(res.series("jailed")[sim.t]),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def _child(code: str, W: int, steps: int, warm: int, timeout: float):
+def _child(code: str, W: int, steps: int, warm: int, timeout: float, *extra, env=None):
     t0 = time.perf_counter()
     try:
         p = subprocess.run(
-            [sys.executable, "-c", code, str(W), str(steps), str(warm)],
+            [sys.executable, "-c", code, str(W), str(steps), str(warm), *extra],
             capture_output=True,
             text=True,
             timeout=timeout,
+            env=env,
         )
     except subprocess.TimeoutExpired:
         return {"error": f"did not finish within {timeout:.0f} s"}
@@ -98,7 +107,15 @@ def main(argv=None):
     )
     ap.add_argument("--sizes", type=int, nargs="+", default=[40, 200, 1000])
     ap.add_argument("--mesa-limit", type=float, default=240.0, help="seconds allowed per Mesa run")
+    ap.add_argument("--tolqyn-only", action="store_true", help="time the tolqyn side only")
+    ap.add_argument("--repeats", type=int, default=5, help="tolqyn-only: runs per size")
+    ap.add_argument("--steps", type=int, default=None, help="tolqyn-only: timed steps per run")
+    ap.add_argument("--activation", default="one_list", help="tolqyn-only: activation rule")
+    ap.add_argument("--threads", type=int, default=None, help="tolqyn-only: NUMBA_NUM_THREADS")
+    ap.add_argument("--label", default="", help="tolqyn-only: name of the measured version")
     args = ap.parse_args(argv)
+    if args.tolqyn_only:
+        return tolqyn_only(args)
     try:
         from importlib.metadata import version
 
@@ -177,6 +194,52 @@ def main(argv=None):
     ]
     (OUT / "vs_mesa.md").write_text("\n".join(lines))
     print("\n".join(lines))
+
+
+def tolqyn_only(args):
+    """Time the tolqyn side alone, several fresh processes per size; appends one row per size
+    to benchmarks/results/kernel_speed.jsonl (label, load average, median and best)."""
+    env = dict(os.environ)
+    if args.threads:
+        env["NUMBA_NUM_THREADS"] = str(args.threads)
+    _child(OURS_CHILD, 40, 1, 0, 900, args.activation if args.activation != "tiles" else "one_list")
+    if args.activation == "tiles":
+        _child(OURS_CHILD, 400, 1, 0, 900, "tiles", env=env)
+    plan = {40: (2000, 50), 200: (200, 5), 1000: (10, 2)}
+    OUT.mkdir(parents=True, exist_ok=True)
+    for W in args.sizes:
+        steps, warm = plan.get(W, (10, 2))
+        steps = args.steps or steps
+        load0 = os.getloadavg()[0]
+        runs = [
+            _child(OURS_CHILD, W, steps, warm, 1800, args.activation, env=env)
+            for _ in range(args.repeats)
+        ]
+        bad = [r["error"] for r in runs if "error" in r]
+        if bad:
+            sys.exit(f"{W}x{W}: {bad[0]}")
+        sps = sorted(r["steps_per_s"] for r in runs)
+        row = {
+            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "label": args.label,
+            "size": f"{W}x{W}",
+            "activation": args.activation,
+            "threads": args.threads or os.cpu_count(),
+            "steps": steps,
+            "repeats": args.repeats,
+            "steps_per_s_median": sps[len(sps) // 2],
+            "steps_per_s_best": sps[-1],
+            "steps_per_s_all": sps,
+            "cpu_ms_per_step_median": sorted(r["cpu_ms_per_step"] for r in runs)[len(runs) // 2],
+            "cpu_ms_per_step_best": min(r["cpu_ms_per_step"] for r in runs),
+            "active_end": runs[0]["active_end"],
+            "jailed_end": runs[0]["jailed_end"],
+            "load_before": load0,
+            "load_after": os.getloadavg()[0],
+        }
+        with open(OUT / "kernel_speed.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

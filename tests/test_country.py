@@ -160,7 +160,12 @@ def test_every_counterfactual_runs_and_differs(coarse_runs):
     assert base.manifest["n_agents"] > 9000
     for v in VARIANTS:
         r = coarse_runs[v]
-        assert not np.array_equal(r.series("active"), base.series("active")), v
+        # troops arrive after the peak: at this coarse scale they change the detentions and
+        # the casualties, not necessarily the protest count
+        assert any(
+            not np.array_equal(r.series(m), base.series(m))
+            for m in ("active", "detained_cumulative", "injured_security_cumulative")
+        ), v
     # directions the docs explain (docs/odd/country.md, "Counterfactuals")
     assert total(coarse_runs["no-price-shock"], "arrests") < 0.2 * total(base, "arrests")
     assert (
@@ -178,26 +183,18 @@ def test_every_counterfactual_runs_and_differs(coarse_runs):
 
 
 def test_january_2022_pattern_at_scale_100():
-    """The calibrated defaults reproduce the observed pattern (docs/odd/country.md §8) for the
-    scenario's seed: a deterministic check of the calibration, not a statistical one (over ten
-    seeds the counts stay within the factor 1.5 in all but one seed's security deaths)."""
+    """The calibrated defaults reproduce every fitted observation of the scenario
+    (docs/odd/country.md §8) for the scenario's seed, judged by the observation layer with the
+    scenario's own crowd size and tolerances: a deterministic check of the calibration, not a
+    statistical one. Checked-only records are not asserted here (the report scores them)."""
     import tolqyn
+    from tolqyn.observe import evaluate, targets_of
 
     r = tolqyn.run_one("kazakhstan-2022")
-    regs = sorted(set(r.columns["region"].tolist()) - {"ALL"})
-    A = np.array([r.series("active", g) for g in regs])
-    first = [int(np.argmax(a >= 100)) if (a >= 100).any() else 99 for a in A]
-    assert regs[int(np.argmin(first))] == "KZ-47" and min(first) == 2  # onset: Mangystau, 2 Jan
-    assert (A[:, 5] >= 100).sum() >= 15  # most regions by 5 Jan
-    tot = r.series("active")
-    assert (
-        int(np.argmax(tot)) == 5 and regs[int(np.argmax(A[:, 5]))] == "KZ-75"
-    )  # peak 5 Jan, Almaty
-    assert tot[12] < 0.01 * tot.max()  # near zero by 12 Jan
-    within = lambda sim, obs: obs / 1.5 <= sim <= obs * 1.5
-    assert within(r.series("detained_cumulative")[11], 9900)
-    dead = r.series("deaths_civilian_cumulative")[15] + r.series("deaths_security_cumulative")[15]
-    assert within(dead, 225) and within(r.series("deaths_security_cumulative")[15], 19)
+    fitted = targets_of(load_scenario("kazakhstan-2022").meta, role="fitted")
+    assert {t.name for t in fitted} >= {"onset", "peak", "end", "detained", "deaths"}
+    missed = [(v.target.name, v.simulated) for v in evaluate(r, fitted) if not v.match]
+    assert not missed
 
 
 def test_onset_check_counts_a_crowd_not_a_lone_agent(tmp_path):
@@ -207,17 +204,18 @@ def test_onset_check_counts_a_crowd_not_a_lone_agent(tmp_path):
     make the onset 1 Jan, shared with Karaganda.
     Exact for this seed (deterministic run)."""
     from tolqyn import run_one
-    from tolqyn.report import RunData, observed_rows
+    from tolqyn.core.results import RunResult
+    from tolqyn.report import observed_rows
 
     res = run_one("kazakhstan-2022", 2, overrides={"scale": 100})
     res.write(tmp_path / "run")
-    run = RunData(tmp_path / "run")
+    run = RunResult.from_dir(tmp_path / "run")
     onset = next(r for r in observed_rows(run) if r[0] == "onset")
     assert "KZ-47 first protest of ≥300 persons 2022-01-02; first region(s): KZ-47" in onset[3]
     assert "matches" in str(onset[5])
     meta = run.manifest["scenario_meta"]
     for t in meta["observed"]:
-        t.pop("min_active", None)
+        t["min_active"] = 0  # anyone active
     onset = next(r for r in observed_rows(run) if r[0] == "onset")
     assert "first region(s): KZ-35, KZ-47 on 2022-01-01" in onset[3]
     assert "differs" in str(onset[5])

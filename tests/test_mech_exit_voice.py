@@ -19,7 +19,7 @@ def test_drain_channel_lowers_voice():
 
 
 def test_pfaff_inverted_u_and_hirschman_seesaw():
-    """Validation target 17 (LITERATURE.md): with the signal and drain channels on, voice
+    """Validation target 17 (docs/literature.md): with the signal and drain channels on, voice
     (protester-days, mean over two fixed seeds) first rises with the exit rate, then falls; with
     the signal channel off, exit only drains voice (Hirschman's 1970 seesaw)."""
 

@@ -55,7 +55,7 @@ def test_police_follow_protest_and_reserve_joins_under_emergency():
 
 def test_policy_mode_acts_on_observed_unrest():
     r = run_hand(
-        params={"regime_mode": "policy", "policy_concede_at": 1e7, "policy_repress_at": 20.0}
+        params={"regime_mode": "policy", "policy_concede_at": 1e7, "policy_repress_at": 10.0}
     )
     assert r.series("online").min() == 0.0  # it cut the internet
     assert r.series("emergency").max() == 1.0  # and declared an emergency

@@ -55,7 +55,8 @@ def test_arrests_within_capacity_and_off_switch():
 
 def test_shoot_order_kills_more():
     ev = [PRICE_HIKE, {"id": "shoot", "at": 3, "action": "shoot_order", "params": {"on": True}}]
-    p = {"death_rate_civilian": 0.01, "death_rate_shoot": 0.2}
+    # every protester violent (θ_0 = 0): deaths come from confrontation, more under the order
+    p = {"death_rate_violent": 0.01, "death_rate_shoot": 0.2, "violence_threshold": 0.0}
     calm = run_hand(params=p)
     shoot = run_hand(params=p, events=ev)
     assert (

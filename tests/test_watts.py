@@ -120,7 +120,7 @@ def test_frontier_kernel_matches_full_synchronous_scan():
 def test_cascade_window_inside_at_z4():
     """phi = 0.18, Erdos-Renyi, N = 10,000, one random seed, z = 4: at least 70 of 100 runs
     must end in a global cascade (> 50 % adopt). Over 2,000 other seeds (1000-2999) we
-    measured 1718/2000 = 0.859 (LITERATURE.md table: 0.85); the 95 % Clopper-Pearson lower
+    measured 1718/2000 = 0.859 (docs/literature.md §2.2: about 0.85); the 95 % Clopper-Pearson lower
     bound is p >= 0.843, so the false-failure rate is P(Bin(100, 0.843) <= 69) = 1.0e-4."""
     sizes = _finals(4.0, range(100))
     assert (sizes > 0.5).sum() >= 70

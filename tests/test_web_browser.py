@@ -313,3 +313,50 @@ def test_experiments_view_plots_and_downloads(driver, server):
     )
     assert "metric" in head and "value" in head
     screenshot(d, "experiments")
+
+
+def test_country_charts_hover_zoom_and_export(driver):
+    """The line charts are interactive (uPlot, vendored): hovering shows the values of the day
+    under the pointer, dragging zooms in, double-click zooms out, PNG and CSV export what the
+    chart shows, and the region chart names the region."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    d = driver
+    setup_country(d)
+    by_id(d, "country-play").click()
+    wait_for(lambda: "finished" in text(d, "country-status"), timeout=120, what="country run end")
+    d.find_element(By.CSS_SELECTOR, '#country-map-base path[data-region="KZ-47"]').click()
+    wrap = d.find_element(By.CSS_SELECTOR, '.uchart[data-for="country-chart-status"]')
+    over = wrap.find_element(By.CSS_SELECTOR, ".u-over")
+    w = over.size["width"]
+    # hover: the legend shows the day and every series' value there
+    ActionChains(d).move_to_element_with_offset(over, int(w * 0.2) - w // 2, 0).perform()
+    values = lambda: [v.text for v in wrap.find_elements(By.CSS_SELECTOR, ".u-legend .u-value")]  # noqa: E731
+    wait_for(lambda: values() and values()[0].startswith("2022-01-0"), what="hover values")
+    assert all(v not in ("", "--") for v in values()[1:]), values()
+    # zoom: drag across the middle third, then double-click back to the whole run
+    ActionChains(d).move_to_element_with_offset(over, -w // 6, 0).click_and_hold().move_by_offset(
+        w // 3, 0
+    ).release().perform()
+    wait_for(lambda: wrap.get_attribute("data-zoomed") == "1", what="zoomed in")
+    ActionChains(d).double_click(over).perform()
+    wait_for(lambda: wrap.get_attribute("data-zoomed") == "0", what="zoomed out")
+    # export: capture the download link instead of saving a file
+    d.execute_script(
+        "window.__dl = []; HTMLAnchorElement.prototype.click = function () {"
+        " window.__dl.push([this.download, this.href]); };"
+    )
+    wrap.find_element(By.CSS_SELECTOR, "button.uchart-png").click()
+    wrap.find_element(By.CSS_SELECTOR, "button.uchart-csv").click()
+    dl = d.execute_script("return window.__dl")
+    assert dl[0][0].endswith(".png") and dl[0][1].startswith("data:image/png")
+    assert dl[1][0].endswith(".csv") and dl[1][1].startswith("blob:")
+    csv = d.execute_async_script(
+        "const done = arguments[0]; fetch(window.__dl[1][1]).then(r => r.text()).then(done);"
+    )
+    head, first = csv.splitlines()[:2]
+    assert head.startswith("step,date,") and "active" in head and first.startswith("0,2021-12-31")
+    # the region chart's series carry the region's name, not its code
+    region = d.find_element(By.CSS_SELECTOR, '.uchart[data-for="country-chart-region"]')
+    assert "Mangystau" in region.find_element(By.CSS_SELECTOR, ".u-legend").text
+    screenshot(d, "country-charts-interactive")

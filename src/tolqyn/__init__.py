@@ -20,8 +20,29 @@ _LAZY = {
     "Scenario": "tolqyn.scenarios.loader",
     "Sim": "tolqyn.core.sim",
     "run_one": "tolqyn.api",
+    "ensemble": "tolqyn.api",
+    "Ensemble": "tolqyn.api",
     "RunResult": "tolqyn.core.sim",
 }
+
+
+def _plot(self, metrics=None, regions=None, ax=None, events=True):
+    """National series with the event timeline as shaded bands; `regions` (codes or names)
+    adds regional lines. Returns the matplotlib Axes (drawn by tolqyn.api.plot_run)."""
+    from tolqyn.api import plot_run
+
+    return plot_run(self, metrics, regions, ax, events)
+
+
+def _attach_plot() -> None:
+    # plotting is an outer layer: the core's result type gets its `plot` from here, so that
+    # core/ never imports matplotlib or anything above it
+    from tolqyn.core.results import RunResult
+
+    RunResult.plot = _plot
+
+
+_attach_plot()
 
 __all__ = ["__version__", *_LAZY]
 

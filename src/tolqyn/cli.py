@@ -8,14 +8,72 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
+import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperGroup
+
+try:  # recent typer vendors its own click
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover
+    from click import ClickException as _ClickException
+
+
+def _one_line(text) -> str:
+    return " ".join(str(text).split())
+
+
+class _OneLineErrors(TyperGroup):
+    """Every error is one line on stderr with a non-zero exit code: usage errors (a bad
+    option value), project errors, and — with the exception type named — anything else
+    (TOLQYN_DEBUG=1 shows the traceback of the latter)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        from tolqyn.core.errors import TolqynError
+
+        code = 0
+        try:
+            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = rv if isinstance(rv, int) else 0
+        except typer.Exit as e:
+            code = e.exit_code
+        except _ClickException as e:
+            if e.format_message().strip():  # (empty after the help for a bare `tolqyn`)
+                _echo_error(e.format_message())
+            code = e.exit_code
+        except (typer.Abort, KeyboardInterrupt):
+            _echo_error("interrupted")
+            code = 130
+        except TolqynError as e:
+            _echo_error(e)
+            code = 2
+        except SystemExit as e:  # e.g. a closed pipe while printing help
+            code = e.code if isinstance(e.code, int) else 1
+        except MemoryError:
+            _echo_error("not enough memory for this run; try fewer steps or a larger --scale")
+            code = 2
+        except Exception as e:
+            if os.environ.get("TOLQYN_DEBUG"):
+                raise
+            _echo_error(f"internal error ({type(e).__name__}: {e}); TOLQYN_DEBUG=1 shows where")
+            code = 70
+        sys.exit(code)
+
+
+def _echo_error(msg) -> None:
+    typer.secho(f"error: {_one_line(msg)}", fg=typer.colors.RED, err=True)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     add_completion=False,
     no_args_is_help=True,
+    pretty_exceptions_enable=False,
     help="tolqyn — simulate how grievance becomes protest, flight or silence.",
 )
 
@@ -23,7 +81,7 @@ EXTENSIONS = ("tolqyn.experiments.commands", "tolqyn.web.commands", "tolqyn.exit
 
 
 def _fail(err: Exception) -> None:
-    typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
+    _echo_error(err)
     raise typer.Exit(2)
 
 
@@ -33,6 +91,7 @@ def _load(scenario: str, sets: list[str] | None = None, scale: float | None = No
     overrides = parse_set_options(sets)
     if scale is not None:
         overrides["scale"] = scale
+
     return load_scenario(scenario, overrides=overrides or None)
 
 
@@ -57,62 +116,21 @@ def list_cmd():
 def describe(
     scenario: str = typer.Argument(..., help="built-in name or path to a .toml file"),
     as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+    full: bool = typer.Option(False, "--full", help="every doc and citation in full"),
 ):
-    """Every parameter of a scenario with its value, doc, unit, bounds and citation."""
+    """A scenario's parameters (value, bounds, unit, doc, source), the event actions its model
+    handles with their parameters, and its timeline."""
     from tolqyn.core.errors import TolqynError
-    from tolqyn.models import all_param_specs, get_model
+    from tolqyn.describe import describe_data, format_text
 
     try:
-        sc = _load(scenario)
+        data = describe_data(_load(scenario))
     except TolqynError as e:
         _fail(e)
-    specs = all_param_specs(get_model(sc.model))
-    rows = []
-    for name, p in specs.items():
-        d = p.describe()
-        d["value"] = sc.resolved_params[name]
-        rows.append(d)
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "scenario": sc.name,
-                    "model": sc.model,
-                    "hash": sc.hash,
-                    "steps": sc.steps,
-                    "dt": sc.dt,
-                    "start_date": sc.start_date,
-                    "description": sc.description,
-                    "events": list(sc.events),
-                    "parameters": rows,
-                },
-                indent=2,
-                default=str,
-            )
-        )
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    con = Console()
-    con.print(
-        f"[bold]{sc.name}[/bold]  model={sc.model}  steps={sc.steps}  dt={sc.dt} d"
-        f"{'  start=' + sc.start_date if sc.start_date else ''}  hash={sc.hash}"
-    )
-    if sc.description:
-        con.print(sc.description.strip())
-    t = Table(show_lines=False)
-    for col in ("parameter", "value", "default", "allowed", "unit", "doc", "citation"):
-        t.add_column(col, overflow="fold")
-    for r, (name, p) in zip(rows, specs.items()):
-        t.add_row(name, str(r["value"]), str(p.default), p.bounds_text, p.unit, p.doc, p.citation)
-    con.print(t)
-    if sc.events:
-        con.print("[bold]events[/bold]")
-        for e in sc.events:
-            con.print(
-                f"  {e.get('at')}: {e.get('action', 'set')} {e.get('params', {})} {e.get('label', '')}"
-            )
+        typer.echo(json.dumps(data, indent=2, default=str))
+    else:
+        typer.echo(format_text(data, full=full), nl=False)
 
 
 @app.command()
@@ -140,60 +158,78 @@ def run(
     ),
     set_: Optional[List[str]] = typer.Option(None, "--set", help="override a parameter: key=value"),
     scale: Optional[float] = typer.Option(None, help="citizens per agent (country models)"),
-    out: Optional[Path] = typer.Option(None, help="output directory (default runs/<scenario>)"),
+    out: Optional[str] = typer.Option(None, help="output directory (default runs/<scenario>)"),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="replace a previous run in --out (and its report)"
+    ),
     report: bool = typer.Option(False, "--report", help="also write report.html"),
     validating: bool = typer.Option(False, "--validate", help="check invariants every step"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
 ):
     """Run a scenario; write results.parquet and manifest.json to the output directory."""
     from tolqyn.core.errors import TolqynError
+    from tolqyn.core.outdir import prepare_out_dir
     from tolqyn.core.sim import Sim
+    from tolqyn.scenarios.loader import check_run_options
 
     try:
+        check_run_options(seed=seed, steps=steps)
         sc = _load(scenario, set_, scale)
-        if steps is not None and steps < 0:
-            raise TolqynError("--steps must be >= 0")
         if until is not None:
             from tolqyn.scenarios.horizon import steps_until
 
             steps = steps_until(sc, until)
         sim = Sim(sc, seed=seed, steps=steps, validate=validating)
+        out_dir = prepare_out_dir(
+            out if out is not None else Path("runs") / sc.name.replace("/", "__"),
+            overwrite=overwrite,
+        )
+        if quiet:
+            result = sim.run()
+        else:
+            result = _run_with_progress(sim, sc.name)
+        result.write(out_dir)
     except TolqynError as e:
         _fail(e)
-    out = out or Path("runs") / sc.name.replace("/", "__")
-    if quiet:
-        result = sim.run()
-    else:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
-
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            transient=True,
-        ) as prog:
-            task = prog.add_task(f"{sc.name} (setting up)", total=sim.n_steps)
-            sim.init()
-            prog.update(task, description=sc.name)
-            result = sim.run(progress=lambda t, n: prog.update(task, completed=t))
-    result.write(out)
     tm = result.manifest["timings"]
     typer.echo(
         f"{sc.name}: {result.manifest['steps']} steps, {result.manifest['n_agents']:,} agents, "
-        f"set-up {tm['init_s']:.2f}s, loop {tm['loop_s']:.2f}s -> {out}"
+        f"set-up {tm['init_s']:.2f}s, loop {tm['loop_s']:.2f}s -> {out_dir}"
     )
     if report:
         from tolqyn.report import write_report
 
-        path = write_report(out)
+        try:
+            path = write_report(out_dir)
+        except TolqynError as e:
+            _fail(e)
         typer.echo(f"report: {path}")
+
+
+def _run_with_progress(sim, name: str):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as prog:
+        from tolqyn.warmup import NOTICE, cache_is_cold
+
+        if cache_is_cold():
+            prog.console.print(f"[yellow]{NOTICE}[/yellow]")
+        task = prog.add_task(f"{name} (setting up)", total=sim.n_steps)
+        sim.init()
+        prog.update(task, description=name)
+        return sim.run(progress=lambda t, n: prog.update(task, completed=t))
 
 
 @app.command()

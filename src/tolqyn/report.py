@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tolqyn.core.store import read_run_dir
+from tolqyn.core.results import RunResult
+from tolqyn.observe import evaluate, targets_of
+from tolqyn.observe import stats as observe_stats
 
 STATUS = ("quiet", "active", "jailed", "emigrated", "dead")
 COLORS = {
@@ -40,69 +42,8 @@ img{max-width:100%} details{margin:.5em 0} code{background:#f4f4f4;padding:0 .2e
 """
 
 
-# ------------------------------------------------------------------ data access
-class RunData:
-    def __init__(self, run_dir):
-        self.dir = Path(run_dir)
-        table, self.manifest = read_run_dir(self.dir)
-        cols = table.to_pydict()
-        self.step = np.asarray(cols["step"], dtype=np.int64)
-        self.region = np.asarray(cols["region"], dtype=object)
-        self.metric = np.asarray(cols["metric"], dtype=object)
-        self.value = np.asarray(cols["value"], dtype=np.float64)
-        self.date = np.asarray(cols["date"], dtype=object) if "date" in cols else None
-        self.metrics = sorted(set(self.metric.tolist()))
-        self.regions = [r for r in self.manifest.get("regions", []) if r != "ALL"]
-        self.n_rows = int(self.step.max()) + 1 if self.step.size else 0
-        self._cache: dict = {}
-
-    # totals that targets name but models record in parts
-    DERIVED = {
-        "deaths_total_cumulative": ("deaths_civilian_cumulative", "deaths_security_cumulative"),
-        "deaths_total": ("deaths_civilian", "deaths_security"),
-    }
-
-    def series(self, metric: str, region: str = "ALL") -> np.ndarray:
-        key = (metric, region)
-        if metric not in self.metrics and metric in self.DERIVED:
-            return sum(self.series(m, region) for m in self.DERIVED[metric])
-        if key not in self._cache:
-            out = np.full(self.n_rows, np.nan)
-            m = (self.metric == metric) & (self.region == region)
-            out[self.step[m]] = self.value[m]
-            self._cache[key] = out
-        return self._cache[key]
-
-    def has(self, metric: str) -> bool:
-        if metric in self.DERIVED and metric not in self.metrics:
-            return all(m in self.metrics for m in self.DERIVED[metric])
-        return metric in self.metrics
-
-    def by_region(self, metric: str) -> np.ndarray | None:
-        """(n_rows, n_regions) or None if the metric has no regional rows."""
-        if not self.regions:
-            return None
-        m = (self.metric == metric) & (self.region != "ALL")
-        if not m.any():
-            return None
-        out = np.full((self.n_rows, len(self.regions)), np.nan)
-        idx = {r: i for i, r in enumerate(self.regions)}
-        cols = np.array([idx.get(r, -1) for r in self.region[m]])
-        ok = cols >= 0
-        out[self.step[m][ok], cols[ok]] = self.value[m][ok]
-        return out
-
-    def dates(self) -> list[str] | None:
-        if self.date is None:
-            return None
-        out = [""] * self.n_rows
-        for s, d in zip(self.step, self.date):
-            out[s] = d
-        return out
-
-    @property
-    def x(self):
-        return np.arange(self.n_rows)
+# A report reads a run directory as the one run-result type (RunResult.from_dir); observed
+# targets are judged by the observation layer (tolqyn.observe), never here.
 
 
 # ------------------------------------------------------------------ figures
@@ -126,7 +67,7 @@ def _png(fig) -> str:
     )
 
 
-def _xaxis(ax, run: RunData):
+def _xaxis(ax, run: RunResult):
     dates = run.dates()
     if dates is None:
         ax.set_xlabel("step")
@@ -138,7 +79,7 @@ def _xaxis(ax, run: RunData):
     ax.set_xlabel("date (state at the end of the day)")
 
 
-def _events(ax, run: RunData, labels: bool = True):
+def _events(ax, run: RunResult, labels: bool = True):
     """Scheduled events as dashed vertical lines; labels (one per step, shortened) only where
     asked, so that stacked panels are not cluttered."""
     by_step: dict[int, list[str]] = {}
@@ -166,7 +107,7 @@ def _events(ax, run: RunData, labels: bool = True):
             )
 
 
-def _title_y(run: RunData, n_panels: int) -> float:
+def _title_y(run: RunResult, n_panels: int) -> float:
     """Leave room above the first panel for event labels when there are any."""
     labelled = any(
         not (e.get("action") == "set" and not e.get("label"))
@@ -175,7 +116,7 @@ def _title_y(run: RunData, n_panels: int) -> float:
     return 1.0 + (0.5 / n_panels if labelled else 0.0)
 
 
-def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -> str:
+def fig_status(run: RunResult, runs_b: RunResult | None = None, labels=("A", "B")) -> str:
     plt = _mpl()
     shown = [m for m in STATUS if run.has(m) and np.nanmax(run.series(m)) > 0]
     if not shown:
@@ -183,10 +124,17 @@ def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -
     fig, axes = plt.subplots(len(shown), 1, figsize=(10, 1.9 * len(shown) + 0.6), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, m in zip(axes, shown):
-        ax.plot(run.x, run.series(m), color=COLORS.get(m), lw=1.3, label=labels[0] if runs_b else m)
+        ax.plot(
+            run.steps, run.series(m), color=COLORS.get(m), lw=1.3, label=labels[0] if runs_b else m
+        )
         if runs_b is not None and runs_b.has(m):
             ax.plot(
-                runs_b.x, runs_b.series(m), color=COLORS.get(m), lw=1.3, ls="--", label=labels[1]
+                runs_b.steps,
+                runs_b.series(m),
+                color=COLORS.get(m),
+                lw=1.3,
+                ls="--",
+                label=labels[1],
             )
             ax.legend(fontsize=8, loc="upper right")
         ax.set_ylabel(m)
@@ -200,7 +148,11 @@ def fig_status(run: RunData, runs_b: RunData | None = None, labels=("A", "B")) -
 
 
 def fig_metrics(
-    run: RunData, metrics: list[str], title: str, runs_b: RunData | None = None, labels=("A", "B")
+    run: RunResult,
+    metrics: list[str],
+    title: str,
+    runs_b: RunResult | None = None,
+    labels=("A", "B"),
 ) -> str:
     plt = _mpl()
     metrics = [m for m in metrics if run.has(m)]
@@ -209,9 +161,9 @@ def fig_metrics(
     fig, axes = plt.subplots(len(metrics), 1, figsize=(10, 1.8 * len(metrics) + 0.6), sharex=True)
     axes = np.atleast_1d(axes)
     for ax, m in zip(axes, metrics):
-        ax.plot(run.x, run.series(m), lw=1.3, label=labels[0])
+        ax.plot(run.steps, run.series(m), lw=1.3, label=labels[0])
         if runs_b is not None and runs_b.has(m):
-            ax.plot(runs_b.x, runs_b.series(m), lw=1.3, ls="--", label=labels[1])
+            ax.plot(runs_b.steps, runs_b.series(m), lw=1.3, ls="--", label=labels[1])
             ax.legend(fontsize=8, loc="upper right")
         ax.set_ylabel(m, fontsize=8)
         ax.grid(alpha=0.3)
@@ -221,13 +173,13 @@ def fig_metrics(
     return _png(fig)
 
 
-def fig_outbursts(run: RunData, threshold: float) -> str:
+def fig_outbursts(run: RunResult, threshold: float) -> str:
     plt = _mpl()
     a = run.series("active")
     fig, ax = plt.subplots(figsize=(10, 3))
-    ax.plot(run.x, a, color=COLORS["active"], lw=0.9, label="active")
+    ax.plot(run.steps, a, color=COLORS["active"], lw=0.9, label="active")
     if run.has("jailed"):
-        ax.plot(run.x, run.series("jailed"), color=COLORS["jailed"], lw=0.9, label="jailed")
+        ax.plot(run.steps, run.series("jailed"), color=COLORS["jailed"], lw=0.9, label="jailed")
     ax.axhline(threshold, color="#999", ls=":", label=f"outburst threshold ({threshold:g})")
     ax.set_xlabel("step")
     ax.legend(fontsize=8, loc="upper right")
@@ -238,7 +190,7 @@ def fig_outbursts(run: RunData, threshold: float) -> str:
     return _png(fig)
 
 
-def fig_region_heatmap(run: RunData, metric: str, per_capita_of: str | None = None) -> str:
+def fig_region_heatmap(run: RunResult, metric: str, per_capita_of: str | None = None) -> str:
     data = run.by_region(metric)
     if data is None:
         return ""
@@ -261,13 +213,10 @@ def fig_region_heatmap(run: RunData, metric: str, per_capita_of: str | None = No
     return _png(fig)
 
 
-def _region_names(run: RunData) -> dict:
-    try:
-        from tolqyn.data.loaders import region_names
+def _region_names(run: RunResult) -> dict:
+    from tolqyn.data.loaders import regions
 
-        return region_names()
-    except Exception:  # noqa: BLE001 — names are decoration; codes are always shown
-        return {}
+    return {str(c): str(n) for c, n in zip(regions()["iso_3166_2"], regions()["name_en"])}
 
 
 def _boundaries():
@@ -289,7 +238,7 @@ def _iso_of(feature) -> str | None:
     return None
 
 
-def _map_days(run: RunData, n: int, k: int = 8) -> list[int]:
+def _map_days(run: RunResult, n: int, k: int = 8) -> list[int]:
     """Up to k days for the small-multiple maps: the days around the national peak of
     actives, then the first and last day, then evenly spaced days."""
     if n - 1 <= k:
@@ -305,12 +254,12 @@ def _map_days(run: RunData, n: int, k: int = 8) -> list[int]:
 
 
 def fig_map_days(
-    run: RunData,
+    run: RunResult,
     metric: str = "active",
     days: list[int] | None = None,
     title: str | None = None,
     share: bool = True,
-    diff_with: RunData | None = None,
+    diff_with: RunResult | None = None,
 ) -> str:
     gj = _boundaries()
     data = run.by_region(metric)
@@ -411,126 +360,49 @@ def _fmt(v) -> str:
     return f"{v:.3g}"
 
 
-def _pattern_check(run: RunData, t: dict, dates: list[str]):
-    """Simulated value and verdict of a qualitative pattern target (onset, spread, peak, end)."""
-    kind = t.get("target")
-    region = t.get("region", "ALL")
-    when = t.get("date")
-    act = run.by_region("active")
-    if act is None or not dates:
-        return None, "–"
-    nat = run.series("active")
-
-    def ok(flag, text):
-        return text, _Raw(
-            f'<span class="{"ok" if flag else "miss"}">{"matches" if flag else "differs"}</span>'
-        )
-
-    # a region "has protest" once its crowd reaches min_active persons (the record's crowd
-    # size, e.g. the few hundred a chronology reports as a rally); without it, anyone active
-    floor = float(t.get("min_active", 0.0))
-    crowd = f" of ≥{floor:,.0f} persons" if floor > 0 else ""
-    if kind == "onset":
-        firsts = {
-            c: next(
-                (dates[i] for i in range(1, len(dates)) if act[i, j] > 0 and act[i, j] >= floor),
-                None,
-            )
-            for j, c in enumerate(run.regions)
-        }
-        started = [d for d in firsts.values() if d]
-        first_day = min(started) if started else None
-        leaders = sorted(c for c, d in firsts.items() if d == first_day)
-        mine = firsts.get(region)
-        return ok(
-            mine == when and region in leaders,
-            f"{region} first protest{crowd} {mine or 'never'}; first region(s): {', '.join(leaders) or '–'} on {first_day or '–'}",
-        )
-    if kind == "spread":
-        if when not in dates:
-            return None, "–"
-        i = dates.index(when)
-        top = np.nanmax(act[1 : i + 1], axis=0)
-        n = int(np.sum((top > 0) & (top >= floor)))
-        obs = t.get("value")
-        flag = isinstance(obs, (int, float)) and abs(n - obs) <= max(2, 0.2 * obs)
-        return ok(flag, f"{n} of {len(run.regions)} regions had protest{crowd} by {when}")
-    if kind == "peak":
-        i = int(np.nanargmax(nat))
-        j = int(np.nanargmax(act[i]))
-        return ok(
-            dates[i] == when and run.regions[j] == region,
-            f"national peak {dates[i]}; largest region that day {run.regions[j]}",
-        )
-    if kind == "end":
-        if when not in dates:
-            return None, "–"
-        i = dates.index(when)
-        peak = np.nanmax(nat)
-        share = nat[i] / peak if peak > 0 else 0.0
-        return ok(
-            share <= 0.05, f"{_fmt(nat[i])} active on {when} ({100 * share:.1f}% of the peak)"
-        )
-    return None, "–"
-
-
-def observed_rows(run: RunData) -> list[list]:
-    """Simulated vs observed for every target in the scenario's meta.observed: numeric targets
-    are compared within a tolerance factor; pattern targets (onset, spread, peak, end) are
-    checked against the simulated series."""
+def observed_verdicts(run: RunResult) -> list:
+    """The verdict of every target the scenario declares (tolqyn.observe)."""
     meta = run.manifest.get("scenario_meta") or {}
-    targets = meta.get("observed") or []
-    if isinstance(targets, dict):
-        targets = [dict(v, target=k) for k, v in targets.items()]
-    dates = run.dates() or []
+    return evaluate(run, targets_of(meta, run.manifest.get("scenario")))
+
+
+def observed_rows(run: RunResult, role: str | None = None) -> list[list]:
+    """Simulated vs observed for every declared target (of one role when given): label,
+    region, date, simulated, observed, verdict, distance, source."""
     rows = []
-    for t in targets:
-        metric = t.get("metric")
-        region = t.get("region", "ALL")
-        when = t.get("date", "")
-        obs = t.get("value")
-        label = t.get("label") or t.get("target") or metric
-        numeric = isinstance(obs, (int, float)) and not isinstance(obs, bool)
-        if t.get("target") in ("onset", "spread", "peak", "end"):
-            sim, verdict = _pattern_check(run, t, dates)
-            obs_text = f"{obs} {t.get('unit', '')}".strip() if numeric else str(obs)
-            rows.append([label, region, when, sim or "–", obs_text, verdict, t.get("source", "")])
+    for v in observed_verdicts(run):
+        t = v.target
+        if role is not None and t.role != role:
             continue
-        sim = None
-        if metric and run.has(metric):
-            s = run.series(metric, region)
-            if when and when in dates:
-                sim = s[dates.index(when)]
-            elif not when:
-                sim = s[-1]
-        factor = float(t.get("tolerance_factor", 1.5))
-        if numeric and sim is not None and np.isfinite(sim) and sim > 0 and obs > 0:
-            within = max(sim / obs, obs / sim) <= factor
-            verdict = _Raw(
-                f'<span class="ok">within ×{factor:g}</span>'
-                if within
-                else f'<span class="miss">outside ×{factor:g}</span>'
-            )
-        elif numeric and sim is not None and np.isfinite(sim):
-            verdict = _Raw('<span class="miss">outside</span>') if obs else "–"
+        if v.match is None:
+            verdict = "not simulated"
         else:
-            verdict = "not simulated" if sim is None else "–"
+            tol = (
+                f"×{t.tolerance_factor:g}"
+                if t.kind == "count"
+                else (f"±{t.tolerance_days:g} d" if t.kind != "spread" else "")
+            )
+            verdict = _Raw(
+                f'<span class="{"ok" if v.match else "miss"}">'
+                f"{'matches' if v.match else 'differs'}{' (' + tol + ')' if tol else ''}</span>"
+            )
         rows.append(
             [
-                label,
-                region,
-                when,
-                _fmt(sim),
-                _fmt(obs) if numeric else str(obs),
+                t.label or t.name,
+                t.region,
+                t.date or "",
+                v.simulated,
+                t.observed_text,
                 verdict,
-                t.get("source", ""),
+                _fmt(v.distance),
+                t.source,
             ]
         )
     return rows
 
 
 # ------------------------------------------------------------------ pages
-def _header(run: RunData, title: str) -> str:
+def _header(run: RunResult, title: str) -> str:
     m = run.manifest
     tm = m.get("timings", {})
     return (
@@ -552,7 +424,7 @@ def _header(run: RunData, title: str) -> str:
     )
 
 
-def _params_section(run: RunData) -> str:
+def _params_section(run: RunResult) -> str:
     params = run.manifest.get("parameters", {})
     rows = [[k, v] for k, v in params.items()]
     return (
@@ -564,7 +436,7 @@ def _params_section(run: RunData) -> str:
     )
 
 
-def _events_section(run: RunData) -> str:
+def _events_section(run: RunResult) -> str:
     evs = run.manifest.get("events_applied", [])
     if not evs:
         return ""
@@ -583,7 +455,7 @@ def _events_section(run: RunData) -> str:
     )
 
 
-def _assumptions_section(run: RunData) -> str:
+def _assumptions_section(run: RunResult) -> str:
     assumptions = run.manifest.get("assumptions") or (run.manifest.get("scenario_meta") or {}).get(
         "assumptions"
     )
@@ -604,7 +476,7 @@ def _assumptions_section(run: RunData) -> str:
     )
 
 
-def build_report_html(run: RunData) -> str:
+def build_report_html(run: RunResult) -> str:
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>tolqyn report — "
         f"{html.escape(str(run.manifest.get('scenario')))}</title><style>{CSS}</style></head><body>"
@@ -624,7 +496,7 @@ def build_report_html(run: RunData) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _lattice_sections(run: RunData) -> str:
+def _lattice_sections(run: RunResult) -> str:
     out = ["<h2>Time series</h2>", fig_status(run)]
     extra = [
         m
@@ -655,10 +527,13 @@ def _lattice_sections(run: RunData) -> str:
         )
     if run.has("active") and run.n_rows > 50 and run.manifest.get("model") == "epstein":
         out.append(_outburst_section(run))
+        from tolqyn.report_epstein import epstein_section
+
+        out.append(epstein_section(run))
     return "\n".join(out)
 
 
-def _outburst_section(run: RunData, threshold: float = 50.0) -> str:
+def _outburst_section(run: RunResult, threshold: float = 50.0) -> str:
     from tolqyn.analysis.outbursts import summarize
 
     a = run.series("active")
@@ -696,21 +571,32 @@ def _outburst_section(run: RunData, threshold: float = 50.0) -> str:
     )
 
 
-def _country_sections(run: RunData) -> str:
+def _country_sections(run: RunResult) -> str:
     out = []
-    obs = observed_rows(run)
-    if obs:
-        out.append(
-            "<h2>Simulated vs observed</h2><p>Simulated figures are in citizens (agents × scale). "
-            "The observed figure's source is given on each row.</p>"
-        )
-        out.append(
-            _table(
-                obs,
-                ["target", "region", "date", "simulated", "observed", "verdict", "source"],
-                num_cols=(3, 4),
+    header = ["target", "region", "date", "simulated", "observed", "verdict", "distance", "source"]
+    for role, title, text in (
+        (
+            "fitted",
+            "Simulated vs observed: fitted",
+            "The model's parameters were tuned or calibrated to these figures.",
+        ),
+        (
+            "checked",
+            "Simulated vs observed: checked only",
+            "Held back for checking: no parameter was tuned to them and a calibration never "
+            "sees them.",
+        ),
+    ):
+        obs = observed_rows(run, role)
+        if obs:
+            n_ok = sum(1 for r in obs if "matches" in str(r[5]))
+            out.append(
+                f"<h2>{title}</h2><p>{text} {n_ok} of {len(obs)} match. Simulated figures are "
+                "in citizens (agents × scale); a region has protest once the record's "
+                "min_active persons are active; the distance is the calibration's (0 = exact, "
+                "1 = at the tolerance). The observed figure's source is given on each row.</p>"
             )
-        )
+            out.append(_table(obs, header, num_cols=(6,)))
     out.append("<h2>National time series</h2>")
     out.append(fig_status(run))
     out.append(
@@ -745,19 +631,18 @@ def _country_sections(run: RunData) -> str:
     return "\n".join(out)
 
 
-def _region_table(run: RunData) -> str:
+def _region_table(run: RunResult) -> str:
     names = _region_names(run)
     dates = run.dates() or []
     rows = []
     act = run.by_region("active")
     if act is None:
         return ""
+    onsets = observe_stats.onsets(run, "active")  # the observation layer's crowd size
     for j, code in enumerate(run.regions):
         col = act[:, j]
-        peak_step = (
-            int(np.nanargmax(col)) if np.isfinite(col).any() and np.nanmax(col) > 0 else None
-        )
-        first = next((i for i, v in enumerate(col) if v > 0), None)
+        peak_step = observe_stats.peak(run, "active", code)[0]
+        first = onsets.get(code)
 
         def last_of(metric):
             d = run.by_region(metric)
@@ -784,7 +669,7 @@ def _region_table(run: RunData) -> str:
         [
             "region",
             "name",
-            "first protest",
+            f"first protest (≥{observe_stats.DEFAULTS['min_active']:,.0f} persons)",
             "peak day",
             "peak active",
             "detained (end)",
@@ -795,7 +680,7 @@ def _region_table(run: RunData) -> str:
 
 
 def write_report(run_dir, out=None) -> Path:
-    run = RunData(run_dir)
+    run = RunResult.from_dir(run_dir)
     out = Path(out) if out else Path(run_dir) / "report.html"
     text = build_report_html(run)
     tmp = out.with_suffix(".html.tmp")
@@ -805,7 +690,7 @@ def write_report(run_dir, out=None) -> Path:
 
 
 # ------------------------------------------------------------------ comparison
-def _final(run: RunData, metric: str) -> float | None:
+def _final(run: RunResult, metric: str) -> float | None:
     if not run.has(metric):
         return None
     s = run.series(metric)
@@ -813,14 +698,14 @@ def _final(run: RunData, metric: str) -> float | None:
     return float(s[-1]) if s.size else None
 
 
-def _peak(run: RunData, metric: str) -> float | None:
+def _peak(run: RunResult, metric: str) -> float | None:
     if not run.has(metric):
         return None
     s = run.series(metric)
     return float(np.nanmax(s)) if np.isfinite(s).any() else None
 
 
-def build_compare_html(a: RunData, b: RunData, labels=("A", "B")) -> str:
+def build_compare_html(a: RunResult, b: RunResult, labels=("A", "B")) -> str:
     la, lb = labels
     parts = [
         f"<!doctype html><html><head><meta charset='utf-8'><title>tolqyn comparison</title><style>{CSS}</style></head><body>",
@@ -905,7 +790,7 @@ def build_compare_html(a: RunData, b: RunData, labels=("A", "B")) -> str:
 
 
 def write_compare(run_a, run_b, out=None, labels=None) -> Path:
-    a, b = RunData(run_a), RunData(run_b)
+    a, b = RunResult.from_dir(run_a), RunResult.from_dir(run_b)
     labels = labels or (str(a.manifest.get("scenario")), str(b.manifest.get("scenario")))
     if labels[0] == labels[1]:
         labels = (f"{labels[0]} (A)", f"{labels[1]} (B)")

@@ -24,6 +24,22 @@ class Clock:
             return None
         return self.start + _dt.timedelta(days=self.dt * (step - 1))
 
+    def midpoint(self, step: int) -> _dt.datetime | None:
+        """The middle of the interval that step `step` covers (when rates that vary over the
+        calendar are read for the step)."""
+        start = self.datetime_at(step)
+        return None if start is None else start + _dt.timedelta(days=self.dt / 2.0)
+
+    def decimal_year(self, step: int) -> float | None:
+        """Calendar year with its elapsed fraction at the middle of the step (2015.5 ...)."""
+        mid = self.midpoint(step)
+        if mid is None:
+            return None
+        y0 = _dt.datetime(mid.year, 1, 1)
+        return mid.year + (mid - y0).total_seconds() / (
+            (_dt.datetime(mid.year + 1, 1, 1) - y0).total_seconds()
+        )
+
     def date_at(self, step: int) -> str | None:
         d = self.datetime_at(step)
         return None if d is None else d.date().isoformat()
@@ -37,6 +53,14 @@ class Clock:
         if isinstance(when, bool):
             raise ScenarioError(f"{when!r} is not a step or a date", source=source, field=field)
         if isinstance(when, (int, float)):
+            import math
+
+            if not math.isfinite(when):
+                raise ScenarioError(
+                    f"{when!r} is not a step; allowed: a finite step number or an ISO date",
+                    source=source,
+                    field=field,
+                )
             return int(round(when))
         if isinstance(when, (_dt.date, _dt.datetime)):
             when = when.isoformat()

@@ -10,6 +10,11 @@ class TolqynError(Exception):
     """Base class for every error tolqyn raises on purpose."""
 
 
+def printable(text: str) -> str:
+    """One line: control characters (a newline in a key, a NUL in a path) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 class ScenarioError(TolqynError):
     """A scenario file or value is invalid. Names the file and the field."""
 
@@ -22,7 +27,7 @@ class ScenarioError(TolqynError):
         if field:
             where.append(f"field '{field}'")
         prefix = ": ".join(where)
-        super().__init__(f"{prefix}: {message}" if prefix else message)
+        super().__init__(printable(f"{prefix}: {message}" if prefix else message))
 
 
 class UnknownParamError(ScenarioError):
@@ -34,6 +39,8 @@ class UnknownParamError(ScenarioError):
         valid = sorted(set(valid))
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
         hint = f" — did you mean '{close[0]}'?" if close else ""
+        if 1 < len(valid) <= 24:  # a short list is more help than one guess
+            hint += f" (allowed: {', '.join(valid)})"
         self.suggestion = close[0] if close else None
         super().__init__(f"unknown {what} '{name}'{hint}", source=source, field=name)
 

@@ -31,6 +31,8 @@ class Module:
     name: ClassVar[str] = "module"
     phases: ClassVar[tuple[str, ...]] = ()
     actions: ClassVar[tuple[str, ...]] = ()  # timeline event actions this module handles
+    # the parameters of each action (tolqyn.core.timeline.Arg), checked when a scenario loads
+    action_args: ClassVar[dict] = {}
     doc: ClassVar[str] = ""
 
     @classmethod

@@ -82,10 +82,14 @@ class Param:
             if not isinstance(value, (list, tuple)):
                 raise bad(f"{value!r} is not a list")
             try:
-                out = tuple(float(v) for v in value)
-            except (TypeError, ValueError):
+                out = tuple(float(v) for v in value if not isinstance(v, bool))
+                if len(out) != len(value):
+                    raise TypeError
+            except (TypeError, ValueError, OverflowError):
                 raise bad(f"{value!r} is not a list of numbers") from None
             for v in out:
+                if math.isnan(v):
+                    raise bad("NaN is not allowed")
                 self._check_range(v, bad)
             return out
         # numbers

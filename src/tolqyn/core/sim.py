@@ -8,7 +8,6 @@ import os
 import platform
 import time
 from collections import defaultdict
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from tolqyn.core.params import ParamSet
 from tolqyn.core.population import Population, State
 from tolqyn.core.random import Streams
 from tolqyn.core.registry import all_param_specs, get_model, package_version
-from tolqyn.core.results import Results
+from tolqyn.core.results import Results, RunResult
 from tolqyn.core.timeline import Event, Timeline, expand_ramp
 
 
@@ -198,7 +197,7 @@ class Sim:
             self.results.truncate(self.t + 1)
         self.timings["loop_s"] = loop_s
         self.timings["total_s"] = time.perf_counter() - t0
-        return RunResult.from_sim(self)
+        return run_result(self)
 
     # ---------------------------------------------------------------- invariants
     def _check(self) -> None:
@@ -284,100 +283,56 @@ def _ramp_step(sim: Sim, param: str, delta: float, k: int, base=None, stop=None)
     sim.params.set(param, new)
 
 
-@dataclass
-class RunResult:
-    """What a run returns: the tidy result columns and the manifest. Small and picklable."""
-
-    columns: dict
-    manifest: dict
-
-    @classmethod
-    def from_sim(cls, sim: Sim) -> "RunResult":
-        cols = sim.results.to_columns(scale=sim.scale, dates=sim.dates())
-        timings = {k: round(v, 6) for k, v in sorted(sim.timings.items())}
-        manifest = {
-            "scenario": sim.scenario.name,
-            "scenario_hash": sim.scenario.hash,
-            "seed": sim.seed,
-            "model": sim.scenario.model,
-            "steps": sim.t,
-            "steps_requested": sim.n_steps,
-            "dt_days": sim.clock.dt,
-            "start_date": sim.scenario.start_date,
-            "scale": sim.scale,
-            "n_agents": sim.pop.n,
-            "parameters": _jsonable(sim.params.initial),
-            "events_applied": [
-                {
-                    "step": s,
-                    "date": sim.clock.date_at(s),
-                    "action": e.action,
-                    "id": e.id,
-                    "label": e.label,
-                    "params": _jsonable(e.kwargs),
-                }
-                for s, e in sim.timeline.log
-                if e.action != "ramp_step"
-            ],
-            "scenario_description": sim.scenario.description,
-            "scenario_meta": _jsonable(sim.scenario.meta),
-            "regions": list(sim.results.regions),
-            "version": package_version(),
-            "timings": {
-                "init_s": timings.get("init_s", 0.0),
-                "loop_s": timings.get("loop_s", 0.0),
-                "total_s": timings.get("total_s", 0.0),
-                "detail": {
-                    k: v for k, v in timings.items() if k not in ("init_s", "loop_s", "total_s")
-                },
+def run_result(sim: Sim) -> RunResult:
+    """The RunResult of a finished Sim: tidy columns, manifest and metric declarations."""
+    cols = sim.results.to_columns(scale=sim.scale, dates=sim.dates())
+    timings = {k: round(v, 6) for k, v in sorted(sim.timings.items())}
+    manifest = {
+        "scenario": sim.scenario.name,
+        "scenario_hash": sim.scenario.hash,
+        "seed": sim.seed,
+        "model": sim.scenario.model,
+        "steps": sim.t,
+        "steps_requested": sim.n_steps,
+        "dt_days": sim.clock.dt,
+        "start_date": sim.scenario.start_date,
+        "scale": sim.scale,
+        "n_agents": sim.pop.n,
+        "parameters": _jsonable(sim.params.initial),
+        "events_applied": [
+            {
+                "step": s,
+                "date": sim.clock.date_at(s),
+                "action": e.action,
+                "id": e.id,
+                "label": e.label,
+                "params": _jsonable(e.kwargs),
+            }
+            for s, e in sim.timeline.log
+            if e.action != "ramp_step"
+        ],
+        "scenario_description": sim.scenario.description,
+        "scenario_meta": _jsonable(sim.scenario.meta),
+        "regions": list(sim.results.regions),
+        "results": [spec.to_dict() for spec in sim.results.specs.values()],
+        "version": package_version(),
+        "timings": {
+            "init_s": timings.get("init_s", 0.0),
+            "loop_s": timings.get("loop_s", 0.0),
+            "total_s": timings.get("total_s", 0.0),
+            "detail": {
+                k: v for k, v in timings.items() if k not in ("init_s", "loop_s", "total_s")
             },
-            "validated": sim.validate,
-            "host": {
-                "python": platform.python_version(),
-                "numpy": np.__version__,
-                "machine": platform.machine(),
-                "node": platform.node(),
-            },
-        }
-        return cls(columns=cols, manifest=manifest)
-
-    def to_arrow(self):
-        import pyarrow as pa
-
-        cols = self.columns
-        arrays = {
-            "step": pa.array(cols["step"], type=pa.int64()),
-            "region": pa.array(cols["region"].tolist(), type=pa.string()),
-            "metric": pa.array(cols["metric"].tolist(), type=pa.string()),
-            "value": pa.array(cols["value"], type=pa.float64()),
-        }
-        if "date" in cols:
-            arrays["date"] = pa.array(cols["date"].tolist(), type=pa.string())
-        table = pa.table(arrays)
-        meta = {
-            b"tolqyn.scenario": str(self.manifest["scenario"]).encode(),
-            b"tolqyn.scenario_hash": str(self.manifest["scenario_hash"]).encode(),
-            b"tolqyn.seed": str(self.manifest["seed"]).encode(),
-            b"tolqyn.version": str(self.manifest["version"]).encode(),
-        }
-        return table.replace_schema_metadata(meta)
-
-    def series(self, metric: str, region: str = "ALL") -> np.ndarray:
-        c = self.columns
-        mask = (c["metric"] == metric) & (c["region"] == region)
-        order = np.argsort(c["step"][mask], kind="stable")
-        return c["value"][mask][order]
-
-    @property
-    def metrics(self) -> list[str]:
-        return sorted(set(self.columns["metric"].tolist()))
-
-    def write(self, out_dir) -> None:
-        """Write results.parquet and manifest.json atomically: into a temporary sibling
-        directory first, then renamed, so an interrupted write leaves nothing half-done."""
-        from tolqyn.core.store import write_run_dir
-
-        write_run_dir(self, out_dir)
+        },
+        "validated": sim.validate,
+        "host": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "machine": platform.machine(),
+            "node": platform.node(),
+        },
+    }
+    return RunResult(cols, manifest, dict(sim.results.specs))
 
 
 def _jsonable(d):

@@ -6,10 +6,107 @@ their own actions (e.g. `internet_shutdown`, `deploy_troops`) with `Timeline.on`
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from tolqyn.core.errors import ScenarioError, UnknownParamError
+
+RAMP_KEYS = ("param", "delta", "start", "every", "until", "stop", "from", "id", "label")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One parameter of an event action, declared by the module that handles the action so a
+    scenario's events are checked when it is loaded, not when the event fires.
+
+    kind: "number" (finite, within [low, high]), "bool", "str", or "regions" ("ALL", a region
+    code, or a list of codes; the codes themselves are checked by the model at run time)."""
+
+    name: str
+    kind: str = "number"
+    low: float | None = None
+    high: float | None = None
+    required: bool = False
+    doc: str = ""
+
+    def __post_init__(self):
+        if self.kind not in ("number", "bool", "str", "regions"):
+            raise ValueError(f"bad kind {self.kind} for action argument {self.name}")
+
+    @property
+    def allowed(self) -> str:
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "str":
+            return "a string"
+        if self.kind == "regions":
+            return '"ALL", a region code or a list of region codes'
+        lo = "-inf" if self.low is None else f"{self.low:g}"
+        hi = "inf" if self.high is None else f"{self.high:g}"
+        return f"a number in [{lo}, {hi}]"
+
+    def check(self, value, source=None, field=None):
+        """The value if it is of the declared kind, else a ScenarioError naming the field."""
+
+        def bad(what):
+            return ScenarioError(f"{what}; allowed: {self.allowed}", source=source, field=field)
+
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise bad(f"{_short(value)} is not a boolean")
+            return value
+        if self.kind == "str":
+            if not isinstance(value, str):
+                raise bad(f"{_short(value)} is not a string")
+            return value
+        if self.kind == "regions":
+            if isinstance(value, str):
+                return value
+            if (
+                isinstance(value, (list, tuple))
+                and value
+                and all(isinstance(v, str) for v in value)
+            ):
+                return value
+            raise bad(f"{_short(value)} is not a region code or a list of them")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad(f"{_short(value)} is not a number")
+        try:
+            x = float(value)
+        except OverflowError:
+            raise bad("the number is too large") from None
+        if not math.isfinite(x):
+            raise bad(f"{value!r} is not finite")
+        if (self.low is not None and x < self.low) or (self.high is not None and x > self.high):
+            raise bad(f"{value!r} is out of range")
+        return value
+
+
+def check_action_params(
+    action: str, params, args: tuple[Arg, ...], source=None, field: str = "params"
+) -> dict:
+    """Check an event's parameters against its action's declared arguments: known names only
+    (with the nearest valid one), required ones present, each of the declared kind."""
+    if not isinstance(params, Mapping):
+        raise ScenarioError("must be a table of name = value", source=source, field=field)
+    by_name = {a.name: a for a in args}
+    for k in params:
+        if not isinstance(k, str) or k not in by_name:
+            raise UnknownParamError(
+                str(k), by_name, source=source, what=f"parameter of action '{action}' ({field})"
+            )
+    for a in args:
+        if a.required and a.name not in params:
+            raise ScenarioError(
+                f"action '{action}' needs '{a.name}' ({a.allowed})", source=source, field=field
+            )
+    return {k: by_name[k].check(v, source=source, field=f"{field}.{k}") for k, v in params.items()}
+
+
+def _short(value) -> str:
+    r = repr(value)
+    return r if len(r) <= 60 else r[:57] + "..."
 
 
 @dataclass(frozen=True)
@@ -67,14 +164,17 @@ def expand_ramp(ramp: dict, clock, n_steps: int, source: str | None = None) -> l
     except KeyError as e:
         raise ScenarioError(f"ramp needs '{e.args[0]}'", source=source, field="ramps") from None
     start = clock.step_of(ramp.get("start", 1), source=source, field="ramps.start")
-    every = int(ramp.get("every", 1))
-    if every < 1:
-        raise ScenarioError("ramp 'every' must be >= 1", source=source, field="ramps.every")
+    every = ramp.get("every", 1)
+    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+        raise ScenarioError(
+            f"{every!r}: allowed: an integer >= 1", source=source, field="ramps.every"
+        )
     until = (
         clock.step_of(ramp["until"], source=source, field="ramps.until")
         if "until" in ramp
         else n_steps
     )
+    until = min(until, n_steps)  # no event past the last step (and no giant schedule)
     from_value = ramp.get("from")
     stop = ramp.get("stop")
     events = []

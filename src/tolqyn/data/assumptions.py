@@ -60,7 +60,7 @@ ASSUMPTIONS: list[dict[str, Any]] = [
         "low": 100,
         "high": 1_000_000,
         "kind": "int",
-        "source": "Assumption; MODEL.md asks for localities of 'a few thousand people'. Rural population "
+        "source": "Assumption: a locality holds a few thousand people (docs/odd/country.md). Rural population "
         "7,556,745 (BNS 1 Jan 2023) gives about 2,500 rural localities.",
     },
     {

@@ -253,6 +253,23 @@ SCHEMAS: dict[str, list[Field]] = {
         _T("source"),
         _T("notes"),
     ],
+    "court_cases.csv": [
+        Field("date", "date"),
+        _S("case"),
+        Field("kind", "choice", choices=("impunity", "unequal", "political", "accountable")),
+        _I("state_tv", 0, 1),
+        _I("foreign_tv", 0, 1),
+        _I("online", 0, 1),
+        _S("source_url"),
+        _T("coding_note"),
+    ],
+    "press_freedom_rsf.csv": [
+        _I("edition", 2002, 2100),
+        _I("rank", 1, 250),
+        _I("countries", 100, 250),
+        _S("source_url"),
+        _T("note"),
+    ],
     "context.csv": [
         _S("indicator"),
         _T("value"),

@@ -59,6 +59,11 @@ SERIES_ASSUMPTIONS: dict[str, dict] = {
         "2015, and TI's scores before 2012 used another scale and are not comparable over time.",
         "source": "context.csv cpi_score 2015-2024 (Transparency International via inform.kz and others).",
     },
+    "A-RSF-GAPS": {
+        "text": "Press-repression index for the RSF editions not found (2009, 2011, 2015, 2017): linear "
+        "between the editions around them; before 2004 and after 2025 held at the nearest edition.",
+        "source": "press_freedom_rsf.csv (Adil Soz, RSF, Kazakh news sites; SOURCES2.md).",
+    },
     "A-INTERNET": {
         "text": "Internet adoption A(t) is a logistic curve whose logit is fitted (least squares) to the pack's "
         "national shares of internet users: 62.2 % (2013), 78.8 % (2017), 90.9 % (c. 2022).",

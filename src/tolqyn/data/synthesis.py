@@ -90,7 +90,7 @@ SYNTHESIS_PARAMS: list[Param] = [
         low=1.0,
         high=100000.0,
         unit="citizens per agent",
-        citation="ARCHITECTURE.md lesson 8 (explicit scaling)",
+        citation="docs/architecture.md §8 (explicit scaling)",
         sweepable=False,
     ),
     *[_assumption_param(a) for a in ASSUMPTIONS],

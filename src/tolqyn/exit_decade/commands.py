@@ -28,6 +28,31 @@ EXPLAIN = {
         "on the other hand, lowers perceived legitimacy more than television does, which raises grievance. "
         "The net effect is the balance of the two channels."
     ),
+    "elections": (
+        "Elections that can replace a government act through the corruption index: a new government "
+        "raises the CPI score and the threat of losing disciplines incumbents between elections "
+        "(mechanism 12). A cleaner CPI shifts every channel's legitimacy slant up, higher legitimacy "
+        "lowers grievance G = H(1 − L), and lower grievance lowers the emigration hazard; a change of "
+        "government also credits voice with a concession, which lowers the hazard (b_V). How strong "
+        "each effect is cannot be learnt from Kazakhstan's record, so the interval also spans the "
+        "assumed ranges of the accountability parameters (docs/odd/exit.md §7.7)."
+    ),
+    "press": (
+        "Under the press index as it was, critical journalists and bloggers are jailed and leave; "
+        "the online channel carries less criticism (its legitimacy slant rises) and the jailing "
+        "raises everyone's threshold for speaking out (the chilling effect). A free press keeps "
+        "them at home: online news stays more critical, which lowers legitimacy and raises "
+        "grievance — and with it emigration — while voice is less afraid. The net effect is the "
+        "balance; its size rests on assumed rates (docs/odd/exit.md §7.8), drawn over their ranges."
+    ),
+    "courts": (
+        "In the replay with the court cases, each case of impunity, unequal sentence or political "
+        "trial lowers the legitimacy slant of every channel that carried it (state TV, which "
+        "carries the official version, least) for as long as the public remembers it, and viewers "
+        "are pulled towards that slant; the punishment of the powerful raises it. Fair courts keep "
+        "only the latter, so legitimacy stays higher, grievance lower and fewer leave. The sizes "
+        "and the memory are assumptions (docs/odd/exit.md §7.9), drawn over their ranges."
+    ),
 }
 
 
@@ -118,6 +143,27 @@ def register(app: typer.Typer) -> None:
         foreign_tv_year: Optional[int] = typer.Option(
             None, "--foreign-tv-year", help="keep foreign TV as popular as at the end of this year"
         ),
+        elections: Optional[float] = typer.Option(
+            None,
+            "--elections",
+            help="governments could be voted out: national elections every this many years "
+            "from December 2005 (mechanism 12)",
+        ),
+        competitiveness: float = typer.Option(
+            0.8, "--competitiveness", help="with --elections: how competitive, in (0, 1]"
+        ),
+        free_press: bool = typer.Option(
+            False,
+            "--free-press",
+            help="a free press since 2004: critical journalists and bloggers neither jailed nor "
+            "driven abroad as Reporters Without Borders' index says they were",
+        ),
+        courts: bool = typer.Option(
+            False,
+            "--courts",
+            help="courts that treat the powerful and the powerless alike: none of the packaged "
+            "cases of impunity, unequal sentences or political trials",
+        ),
         draws: int = typer.Option(16, help="posterior draws"),
         scale: float = typer.Option(500.0, help="citizens per agent"),
         workers: int = typer.Option(2, help="worker processes"),
@@ -125,20 +171,37 @@ def register(app: typer.Typer) -> None:
         """How many would leave if ...? Runs the calibrated model with and without the change (same
         posterior draws and seeds) to 2024 and prints yearly emigrants with 90 % intervals."""
         from tolqyn.core.errors import TolqynError
-        from tolqyn.exit_decade import calibration, ensemble
+        from tolqyn.exit_decade import calibration, ensemble, institutions
 
-        if tenge_fall is None and foreign_tv_year is None:
-            _fail(TolqynError("give --tenge-fall and/or --foreign-tv-year"))
+        institutional = elections is not None or free_press or courts
+        if tenge_fall is None and foreign_tv_year is None and not institutional:
+            _fail(
+                TolqynError(
+                    "give --tenge-fall, --foreign-tv-year, --elections, --free-press and/or --courts"
+                )
+            )
         try:
             variants = ensemble.whatif_variants(tenge_fall, at, foreign_tv_year)
-            ens = ensemble.run_variants(
-                variants, calibration.posterior_draws(draws), scale=scale, workers=workers
-            )
+            posterior = calibration.posterior_draws(draws)
+            if institutional:
+                variants, posterior = institutions.add_to_variants(
+                    variants, posterior, elections, competitiveness, free_press, courts
+                )
+            ens = ensemble.run_variants(variants, posterior, scale=scale, workers=workers)
         except TolqynError as e:
             _fail(e)
         label = [k for k in ens if k != "baseline"][0]
         base, cf = ens["baseline"], ens[label]
-        first = int(at[:4]) if tenge_fall is not None else foreign_tv_year + 1
+        firsts = []
+        if tenge_fall is not None:
+            firsts.append(int(at[:4]))
+        if foreign_tv_year is not None:
+            firsts.append(foreign_tv_year + 1)
+        if elections is not None:
+            firsts.append(2006)
+        if free_press or courts:
+            firsts.append(2004)
+        first = min(firsts)
         years = [y for y in base.years() if y >= min(first, 2020)]
         typer.echo(
             f"{label}: emigrants per year, median [90 % interval] over {draws} posterior draws"
@@ -162,6 +225,33 @@ def register(app: typer.Typer) -> None:
             typer.echo("Why: " + EXPLAIN["fx"])
         if foreign_tv_year is not None:
             typer.echo("Why: " + EXPLAIN["tv"])
+        if institutional:
+            y_last = years[-1]
+            for m, what in (("legitimacy_mean", "mean legitimacy"), ("active", "protest")):
+                ml, mm, mh = ensemble.diff_band(base, cf, m, [y_last])
+                typer.echo(f"  {what} in {y_last}: {mm:+.3g} [{ml:+.3g} to {mh:+.3g}]")
+            if elections is not None:
+                gl, gm, gh = ensemble.diff_band(base, cf, "government_changes", years)
+                typer.echo(f"  governments replaced: {gm:.0f} [{gl:.0f} to {gh:.0f}]")
+            if free_press:
+                for m, what in (
+                    ("journalists_exiled", "in exile"),
+                    ("journalists_jailed", "in jail"),
+                ):
+                    b_med = base.band(m, y_last)[1]
+                    c_med = cf.band(m, y_last)[1]
+                    typer.echo(
+                        f"  critical journalists {what} in {y_last}: {b_med:,.0f} -> {c_med:,.0f}"
+                    )
+            typer.echo("  what drives the change in emigrants (Spearman rho over the draws):")
+            for name, rho, pval in institutions.drivers(posterior, base, cf, years)[:4]:
+                typer.echo(f"    {name:<32}{rho:+.2f}  (p = {pval:.2g})")
+            if elections is not None:
+                typer.echo("Why: " + EXPLAIN["elections"])
+            if free_press:
+                typer.echo("Why: " + EXPLAIN["press"])
+            if courts:
+                typer.echo("Why: " + EXPLAIN["courts"])
         typer.echo(
             "The interval combines parameter uncertainty (the ABC-SMC posterior fitted to 2004-2019) and "
             "simulation noise; after 2019 the model runs on events only (a projection, not a fit)."

@@ -11,52 +11,40 @@ import numpy as np
 
 from tolqyn.data.loaders import ETHNIC_GROUPS
 from tolqyn.models.exit.destinations import DESTINATIONS
+from tolqyn.models.exit.media_history import DIETS
 
+# the metrics summarised by year; each aggregates as its declaration says (RunResult.resample:
+# flows such as emigrants summed, count stocks at the year's last step, shares averaged)
 YEAR_METRICS = (
     ["emigrants"]
     + [f"emigrants_{g}" for g in ETHNIC_GROUPS]
     + [f"emigrants_to_{d}" for d in DESTINATIONS]
-    + ["active"]
-)
-MEAN_METRICS = (
-    "legitimacy_mean",
-    "grievance_mean",
-    "exchange_rate",
-    "economic_shock",
-    "media_share_state_tv",
-    "media_share_foreign_tv",
-    "media_share_online",
-    "identity_kin_state_tv",
-    "identity_kin_foreign_tv",
-    "identity_kin_online",
-    "identity_kin_high_state_tv",
-    "identity_kin_high_foreign_tv",
-    "identity_kin_high_online",
-    "identity_kin_mean",
+    + ["active", "government_changes", "elections"]
+    + [
+        "legitimacy_mean",
+        "grievance_mean",
+        "exchange_rate",
+        "economic_shock",
+        "identity_kin_mean",
+        "journalists_home",
+        "journalists_jailed",
+        "journalists_exiled",
+        "critical_content",
+    ]
+    + [f"{m}_{d}" for m in ("media_share", "identity_kin", "identity_kin_high") for d in DIETS]
 )
 SCENARIO = "kazakhstan-exit"
 END_2024 = "2024-12-31"
 
 
-def yearly(res, metrics=YEAR_METRICS, means=MEAN_METRICS) -> dict:
-    """{metric: {year: value}}: sums of flows over the steps that start in each year, and
-    year means of state variables (steps >= 1)."""
-    c = res.columns
-    allm = (c["region"] == "ALL") & (c["step"] >= 1)
-    out = {}
-    years_all = np.array([str(d)[:4] for d in c["date"]])
-    for m in list(metrics) + list(means):
-        sel = allm & (c["metric"] == m)
-        if not sel.any():
-            continue
-        ys = years_all[sel]
-        vals = c["value"][sel]
-        agg = {}
-        for y in np.unique(ys):
-            v = vals[ys == y]
-            agg[int(y)] = float(np.nansum(v)) if m in metrics else float(np.nanmean(v))
-        out[m] = agg
-    return out
+def yearly(res, metrics=YEAR_METRICS) -> dict:
+    """{metric: {year: value}} of the metrics the run recorded, by calendar year of the
+    step's start, aggregated as each metric declares (tolqyn.core.results)."""
+    return {
+        m: {int(y): float(v) for y, v in res.resample(m, "Y").items()}
+        for m in metrics
+        if res.has(m)
+    }
 
 
 @dataclass

@@ -35,7 +35,7 @@ import hashlib
 import json
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -57,9 +57,17 @@ class Target:
     at: object = None
     threshold: float = 1.0
     doc: str = ""
+    tolerance: float | None = None  # |simulated - observed| <= tolerance is a match
+    group: str = ""  # the observed record this term belongs to ("" = itself)
+    observed_target: object = field(default=None, compare=False, repr=False)
 
     def compute(self, res, start_date: str | None, dt: float) -> float:
         """The target's summary statistic from one RunResult (NaN when undefined)."""
+        if self.observed_target is not None:
+            # a term of a scenario's observed record: computed by the observation layer
+            t = self.observed_target
+            names = [n for n, *_ in t.expected(clock_of(start_date, dt))]
+            return float(t.simulated(res)[names.index(self.name)])
         cols = res.columns
         if self.stat == "n_regions":
             upto = step_of(self.at, start_date, dt) if self.at is not None else None
@@ -121,20 +129,17 @@ class Target:
         return np.sum([y[:n] for y in ys], axis=0)
 
 
+def clock_of(start_date: str | None, dt: float):
+    from tolqyn.core.clock import Clock
+
+    return Clock(0, dt, start_date)
+
+
 def step_of(at, start_date: str | None, dt: float) -> int:
-    """Result row index of a date (the row whose step interval contains it) or a step."""
-    if isinstance(at, bool) or at is None:
-        raise TolqynError(f"bad 'at' value {at!r}")
-    if isinstance(at, (int, float)):
-        return int(at)
-    if isinstance(at, (_dt.date, _dt.datetime)):
-        at = at.isoformat()
-    if not start_date:
-        raise TolqynError(f"target date {at!r} needs a scenario with start_date")
-    days = (
-        _dt.datetime.fromisoformat(str(at)) - _dt.datetime.fromisoformat(start_date)
-    ).total_seconds() / 86400
-    return max(0, int(math.floor(days / dt + 1e-9)) + 1)
+    """Result row index of a date or a step: the clock's conversion (core/clock.py)."""
+    if at is None:
+        raise TolqynError("a target's 'at' is missing")
+    return clock_of(start_date, dt).step_of(at, field="targets.at")
 
 
 def parse_targets(
@@ -210,11 +215,11 @@ def load_targets(path, scenario) -> tuple[list[Target], list[dict], str]:
         return t, prm, str(p)
     meta = scenario.meta or {}
     if isinstance(meta.get("observed"), list) and meta["observed"]:
-        data = {"targets": targets_from_observed(meta["observed"], scenario)}
-        t, prm = parse_targets(
-            data, f"{scenario.source} meta.observed", scenario.start_date, scenario.dt
+        return (
+            targets_from_observed(scenario),
+            [],
+            f"{scenario.source} meta.observed (role = fitted)",
         )
-        return t, prm, f"{scenario.source} meta.observed"
     for key in ("calibration", "targets"):
         block = meta.get(key)
         if isinstance(block, dict) and "targets" in block:
@@ -235,79 +240,51 @@ def load_targets(path, scenario) -> tuple[list[Target], list[dict], str]:
     )
 
 
-# what counts as "protest" in a region or the nation when a scenario's observations are
-# qualitative (onset, spread, end): persons active, after scaling
-PROTEST_PERSONS = 100.0
-ALIASES = {"deaths_total_cumulative": "deaths_civilian_cumulative+deaths_security_cumulative"}
+def targets_from_observed(scenario, role: str = "fitted") -> list[Target]:
+    """The distance terms of a scenario's `[[meta.observed]]` records of one role (a
+    calibration sees only the fitted ones), as the observation layer defines them
+    (tolqyn.observe.targets): counts on a log scale in units of log(tolerance_factor), dates in
+    days, regions in units. One record may give several terms (onset: the date and the lag
+    behind the first region; peak: the date and the largest region)."""
+    from tolqyn.observe import targets_of
 
-
-def targets_from_observed(observed: list, scenario) -> list[dict]:
-    """Translate a scenario's `[[meta.observed]]` records (target, metric, region, date, value,
-    tolerance_factor) into targets. Qualitative records become timing targets:
-    onset -> first day with >= min_active persons active in the region (the record's
-    `min_active`, else PROTEST_PERSONS); spread -> regions that reached it by the date;
-    peak -> day of the national maximum; end -> first day after the peak below 5 % of it. Counts get scale = (tolerance_factor - 1) x observed; days get scale 1."""
+    obs = targets_of(scenario.meta, scenario.source, role=role)
+    if not obs:
+        raise TolqynError(f"scenario {scenario.name} declares no observed targets of role {role}")
+    clock = clock_of(scenario.start_date, scenario.dt)
+    clock.n_steps = int(scenario.steps)
     out = []
-    for i, o in enumerate(observed):
-        kind = o.get("target")
-        metric = ALIASES.get(o.get("metric"), o.get("metric"))
-        date = o.get("date")
-        base = {"name": str(kind), "metric": metric, "doc": str(o.get("source", ""))}
-        if kind == "onset":
+    for t in obs:
+        for name, observed, tol, scale in t.expected(clock):
             out.append(
-                {
-                    **base,
-                    "stat": "onset",
-                    "region": o.get("region", "ALL"),
-                    "threshold": float(o.get("min_active", PROTEST_PERSONS)),
-                    "observed": date,
-                    "scale": 1.0,
-                }
+                Target(
+                    name=name,
+                    metric=t.metric,
+                    stat="observed",
+                    observed=float(observed),
+                    scale=float(scale),
+                    region=t.region,
+                    at=t.date,
+                    doc=t.source,
+                    tolerance=float(tol),
+                    group=t.name,
+                    observed_target=t,
+                )
             )
-        elif kind == "spread":
-            out.append(
-                {
-                    **base,
-                    "stat": "n_regions",
-                    "at": date,
-                    "threshold": float(o.get("min_active", PROTEST_PERSONS)),
-                    "observed": float(o["value"]),
-                    "scale": 2.0,
-                }
-            )
-        elif kind == "peak":
-            out.append(
-                {**base, "region": "ALL", "stat": "peak_date", "observed": date, "scale": 1.0}
-            )
-        elif kind == "end":
-            out.append(
-                {
-                    **base,
-                    "region": "ALL",
-                    "stat": "end",
-                    "threshold": -0.05,
-                    "observed": date,
-                    "scale": 1.0,
-                }
-            )
-        elif isinstance(o.get("value"), (int, float)) and not isinstance(o.get("value"), bool):
-            tol = float(o.get("tolerance_factor", 1.5))
-            out.append(
-                {
-                    **base,
-                    "region": o.get("region", "ALL"),
-                    "stat": "value_at",
-                    "at": date,
-                    "observed": float(o["value"]),
-                    "scale": max(1.0, (tol - 1.0) * float(o["value"])),
-                }
-            )
-        else:
-            raise ScenarioError(
-                f"cannot turn observation '{kind}' into a numeric target",
-                source=scenario.source,
-                field=f"meta.observed[{i}]",
-            )
+    return out
+
+
+def verdicts(stats: dict, targets: list[Target]) -> dict:
+    """{record: match} from a run's summary statistics: a record matches when each of its
+    terms is within its tolerance (the same rule as tolqyn.observe's Verdict)."""
+    out: dict = {}
+    for t in targets:
+        if t.tolerance is None:
+            continue
+        v = stats[t.name]
+        ok = bool(np.isfinite(v) and abs(v - t.observed) <= t.tolerance + 1e-9)
+        key = t.group or t.name
+        out[key] = out.get(key, True) and ok
     return out
 
 
@@ -596,7 +573,9 @@ def _after_abc(
         "scenario": sc.name,
         "scenario_hash": sc.hash,
         "targets_source": tsource,
-        "targets": [t.__dict__ for t in targets],
+        "targets": [
+            {k: v for k, v in t.__dict__.items() if k != "observed_target"} for t in targets
+        ],
         "parameters": summary_post,
         "generations": int(history.max_t + 1),
         "epsilons": eps,

@@ -79,11 +79,29 @@ def execute(task: Task) -> Outcome:
     )
 
 
+def _die_with_parent(poll_s: float = 0.5) -> None:
+    """A worker whose parent is gone (killed with SIGKILL, say) exits instead of lingering:
+    a daemon thread watches the parent pid. (PR_SET_PDEATHSIG would fire when the parent's
+    *thread* that started the worker ends, which a pool does not guarantee.)"""
+    import threading
+
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            if os.getppid() != parent:
+                os._exit(1)
+            time.sleep(poll_s)
+
+    threading.Thread(target=watch, name="tolqyn-parent-watch", daemon=True).start()
+
+
 def _worker_init(threads: int | None) -> None:
     # Ctrl-C is the parent's business: it stops handing out work and leaves a resumable store.
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     if threads:
         try:
             import numba
@@ -124,6 +142,43 @@ class SerialExecutor(Executor):
             yield execute(t)
 
 
+def unguarded_main_script() -> str:
+    """A process pool starts each worker by re-running the main script (the 'spawn' start
+    method). A script that starts the pool at its top level, outside an
+    `if __name__ == "__main__":` block, would start it again in every worker, and each worker
+    dies at once. Say so, with the fix, instead of letting the runs fail as "killed". Empty
+    when there is no such problem (a notebook, an interactive session, a guarded script)."""
+    import ast
+    import sys
+
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not os.path.exists(path):
+        return ""  # notebooks and the interactive prompt have no script to re-run
+    try:
+        tree = ast.parse(open(path, encoding="utf-8").read())
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return ""
+    guarded = []
+    for node in tree.body:
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test):
+            guarded.append((node.lineno, node.end_lineno))
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code.co_filename == path and frame.f_code.co_name == "<module>":
+            line = frame.f_lineno
+            if any(lo <= line <= hi for lo, hi in guarded):
+                return ""
+            return (
+                f"{path}, line {line}: a process pool re-runs this script in each worker, so "
+                "the code that starts runs must sit under a main guard; indent it below\n\n"
+                '    if __name__ == "__main__":\n\n'
+                'or run in this process with executor="serial" (or the --serial option)'
+            )
+        frame = frame.f_back
+    return ""  # no top-level frame of the script on the stack (a thread, a callback)
+
+
 class ProcessExecutor(Executor):
     """A local pool of worker processes ('spawn': safe with Numba's thread pool, which does
     not survive fork). Each worker runs Numba on `threads_per_worker` threads so that N workers
@@ -140,6 +195,12 @@ class ProcessExecutor(Executor):
     def _start(self):
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
+
+        problem = unguarded_main_script()
+        if problem:
+            from tolqyn.core.errors import TolqynError
+
+            raise TolqynError(problem)
 
         self._pool = ProcessPoolExecutor(
             self.workers,

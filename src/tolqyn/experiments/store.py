@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import json
 import os
+import struct
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -57,6 +59,53 @@ def atomic_write_table(path: Path, table) -> None:
     sink = pa.BufferOutputStream()
     pq.write_table(table, sink, compression="zstd")
     atomic_write_bytes(path, sink.getvalue().to_pybytes())
+
+
+def _warn(msg: str) -> None:
+    print(f"warning: {msg}", file=sys.stderr)
+
+
+def parquet_problem(path: Path) -> str | None:
+    """Why a Parquet file cannot be read (None if it can): too short, no magic at either end,
+    a footer longer than the file, or metadata the reader refuses."""
+    try:
+        size = path.stat().st_size
+        if size < 12:
+            return f"{size} bytes, too short for Parquet"
+        with open(path, "rb") as f:
+            head = f.read(4)
+            f.seek(size - 8)
+            tail = f.read(8)
+        if head != b"PAR1" or tail[4:] != b"PAR1":
+            return "no Parquet magic at the start or end (truncated or not Parquet)"
+        (footer,) = struct.unpack("<I", tail[:4])
+        if footer + 12 > size:
+            return f"footer of {footer} bytes in a file of {size} (truncated)"
+        import pyarrow.parquet as pq
+
+        pq.read_metadata(path)
+    except OSError as e:
+        return f"cannot read ({e.strerror or e})"
+    except Exception as e:  # pyarrow raises its own error types for a corrupt footer
+        return f"unreadable Parquet metadata ({type(e).__name__}: {e})"
+    return None
+
+
+def json_problem(path: Path, expect_run_id: str | None = None) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            rec = json.loads(f.read().decode("utf-8"))
+    except OSError as e:
+        return f"cannot read ({e.strerror or e})"
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return f"not valid JSON ({e})"
+    if expect_run_id is not None:
+        if not isinstance(rec, dict) or rec.get("run_id") != expect_run_id:
+            return "not a run record of this file name"
+        for k in ("point_id", "replicate", "status"):
+            if k not in rec:
+                return f"run record without '{k}'"
+    return None
 
 
 def run_id(point_id: int, replicate: int) -> str:
@@ -118,6 +167,53 @@ class ExperimentStore:
         with open(self.spec_path) as f:
             return json.load(f)
 
+    # ------------------------------------------------------------ integrity
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.root / "quarantine"
+
+    def quarantine(self, path: Path, reason: str, warn=_warn) -> None:
+        """Move a damaged file out of the store (kept for inspection, never read again)."""
+        rel = path.relative_to(self.root)
+        dest = self.quarantine_dir / f"{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}" / rel
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, dest)
+            where = f"moved to {dest}"
+        except OSError as e:
+            where = f"left in place, cannot move it ({e.strerror or e})"
+        warn(f"damaged file {path}: {reason}; {where}")
+
+    def verify(self, warn=_warn) -> list[Path]:
+        """Check every run record (JSON parse) and result file (size, Parquet footer and
+        metadata); quarantine the damaged ones with a message, together with the record of a
+        run whose results are damaged, so that resume runs it again. Returns what was moved."""
+        bad: list[Path] = []
+        runs = self.root / "runs"
+        for p in sorted(runs.glob("*.json")) if runs.exists() else []:
+            why = json_problem(p, expect_run_id=p.stem)
+            if why:
+                self.quarantine(p, why, warn)
+                bad.append(p)
+        results = self.root / "results"
+        for p in sorted(results.glob("*/*.parquet")) if results.exists() else []:
+            why = parquet_problem(p)
+            if why:
+                self.quarantine(p, why, warn)
+                bad.append(p)
+                try:
+                    point = int(p.parent.name.split("=", 1)[1])
+                    rep = int(p.stem.lstrip("r"))
+                except (IndexError, ValueError):
+                    continue
+                rec = self.record_path(run_id(point, rep))
+                if rec.exists():
+                    self.quarantine(
+                        rec, "its results file is damaged; the run will be redone", warn
+                    )
+                    bad.append(rec)
+        return bad
+
     # ------------------------------------------------------------ runs
     def records(self) -> dict[str, dict]:
         out = {}
@@ -128,9 +224,10 @@ class ExperimentStore:
             try:
                 with open(p) as f:
                     rec = json.load(f)
-            except (json.JSONDecodeError, OSError):
-                continue  # cannot happen with atomic writes; be lenient anyway
-            out[rec["run_id"]] = rec
+            except (json.JSONDecodeError, OSError, UnicodeDecodeError):
+                continue  # damaged: verify() quarantines it, resume runs it again
+            if isinstance(rec, dict) and "run_id" in rec:
+                out[rec["run_id"]] = rec
         return out
 
     def finished(self) -> set[str]:
@@ -308,12 +405,16 @@ def create_views(con, roots: list[Path], temporary: bool = True) -> None:
     con.execute(f"CREATE OR REPLACE {kw} experiments AS " + " UNION ALL ".join(exp_rows))
 
 
-def connect(path):
-    """An in-memory DuckDB connection with the catalog views over `path`."""
+def connect(path, warn=_warn):
+    """An in-memory DuckDB connection with the catalog views over `path`. Every result and
+    record is verified first; damaged files are quarantined with a message naming them."""
     import duckdb
 
+    roots = find_experiments(path)
+    for root in roots:
+        ExperimentStore(root).verify(warn)
     con = duckdb.connect()
-    create_views(con, find_experiments(path))
+    create_views(con, roots)
     return con
 
 

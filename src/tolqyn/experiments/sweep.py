@@ -151,7 +151,8 @@ def sweep(
         design_obj=design_obj,
     )
     store = ExperimentStore(out)
-    store.create_or_check(spec, points_table(design_obj))
+    if store.create_or_check(spec, points_table(design_obj)) == "resume":
+        store.verify()  # damaged files are quarantined; their runs are redone below
     done = store.finished()
     model_refs = ((scenario.model, MODELS[scenario.model]),) if scenario.model in MODELS else ()
     index = {}

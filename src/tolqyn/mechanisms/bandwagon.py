@@ -109,7 +109,7 @@ class Bandwagon(Module):
                 2.0,
                 unit="1",
                 citation=cite
-                + "; LITERATURE.md mechanism map (τ ~ N(0.25, 0.05–0.2) before grievance)",
+                + "; docs/literature.md mechanism map (τ ~ N(0.25, 0.05–0.2) before grievance)",
             ),
             Param(
                 "tau_sd",

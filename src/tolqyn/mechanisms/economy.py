@@ -23,6 +23,7 @@ import numpy as np
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
+from tolqyn.core.timeline import Arg
 
 CITE = "McCulloch, Natalini, Hossain & Justino 2022, World Development 157:105935; von Uexkull, Rød & Svensson 2024"
 
@@ -31,6 +32,12 @@ class Economy(Module):
     name = "economy"
     phases = ("exogenous", "record")
     actions = ("fuel_price",)
+    action_args = {
+        "fuel_price": (
+            Arg("price", low=1e-9, required=True, doc="retail fuel price, KZT/litre"),
+            Arg("regions", "regions"),
+        )
+    }
 
     @classmethod
     def define_params(cls):

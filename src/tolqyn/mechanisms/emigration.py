@@ -160,7 +160,7 @@ class Emigration(Module):
         return [State("left_now", np.uint8, 0, "1 if the citizen emigrated in the current step")]
 
     def define_results(self):
-        return [Result("emigrants", "citizens who emigrated in the step", "count", True)]
+        return [Result("emigrants", "citizens who emigrated in the step", "count", True, "flow")]
 
     def init(self, sim):
         self.key = sim.streams("emigrate").key

@@ -10,8 +10,8 @@ Two channels:
       L_i −= λ_x·E_{r(i)}·L_i·dt   (legitimacy, once per day)
 
 With both channels on, voice as a function of the exit rate should first rise (signal) and
-then fall (drain): Pfaff's inverted U, a validation target (LITERATURE.md, target 17).
-The coupling is our synthesis; no published ABM joins exit and protest (LITERATURE.md §4.2).
+then fall (drain): Pfaff's inverted U, a validation target (docs/literature.md, target 17).
+The coupling is our synthesis; no published ABM joins exit and protest (docs/literature.md §4.2).
 Seed: 000 (one who leaves to speak from abroad; the cup of patience)."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class ExitVoice(Module):
 
     @classmethod
     def define_params(cls):
-        cite = "Hirschman 1993; Pfaff 2006; LITERATURE.md §4.2 (our synthesis)"
+        cite = "Hirschman 1993; Pfaff 2006; docs/literature.md §4.2 (our synthesis)"
         return [
             Param(
                 "exit_voice_on",

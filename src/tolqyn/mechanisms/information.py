@@ -303,7 +303,7 @@ class Information(Module):
                 0.0,
                 1.0,
                 unit="1",
-                citation="context.csv (internet users 90.9 %); propaganda.kz survey (LITERATURE.md §6.3)",
+                citation="context.csv (internet users 90.9 %); propaganda.kz survey (docs/literature.md §6.3)",
             ),
             Param(
                 "online_access_foreign_tv",

@@ -11,7 +11,7 @@ troops.
 Sources: Lemos, Lopes & Coelho 2016 (heterogeneous, endogenous legitimacy); Epstein 2002
 ("salami tactics": the path of L matters); Sullivan & Davenport and Lawrence 2017 (repression
 seen through one's network backfires); foreign regime-maintenance interventions delegitimise
-(LITERATURE.md §8.3). Seeds: 000 and 004 (impunity and unequal sentences), 003 (the Kazakh
+(docs/literature.md §8.3). Seeds: 000 and 004 (impunity and unequal sentences), 003 (the Kazakh
 majority will not accept foreign soldiers)."""
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.random import draw_u01
+from tolqyn.core.timeline import Arg
 
 
 @njit(parallel=True, cache=True)
@@ -74,6 +75,14 @@ class Legitimacy(Module):
     name = "legitimacy"
     phases = ("perceive",)
     actions = ("legitimacy_shock",)
+    action_handlers = {"legitimacy_shock": "_on_shock"}  # read by `tolqyn describe`
+    action_args = {
+        "legitimacy_shock": (
+            Arg("size", low=-1.0, high=1.0, required=True),
+            Arg("regions", "regions"),
+            Arg("label", "str"),
+        )
+    }
 
     @classmethod
     def define_params(cls):
@@ -193,7 +202,7 @@ class Legitimacy(Module):
                 0.0,
                 1.0,
                 unit="1",
-                citation="LITERATURE.md §8.3 (foreign regime-maintenance interventions delegitimise); seed 003",
+                citation="docs/literature.md §8.3 (foreign regime-maintenance interventions delegitimise); seed 003",
             ),
             Param(
                 "troops_legit_gain",

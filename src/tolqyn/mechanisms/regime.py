@@ -16,7 +16,7 @@ n_repress; request foreign troops when the largest protest outnumbers the forces
 by the factor r_troops (they arrive after a delay); order shooting when N still exceeds n_shoot
 after troops were requested. Sources: Moore 2000 (substitution of repression and
 accommodation); Lichbach 1987 (inconsistent policy); Klein & Regan 2018 (concession costs vs
-disruption costs); Gehlbach 2006; LITERATURE.md §8.3 (our synthesis). Seed: 003 (the
+disruption costs); Gehlbach 2006; docs/literature.md §8.3 (our synthesis). Seed: 003 (the
 government resigned, cut the price, cut the internet and called in foreign troops)."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from tolqyn.core.errors import ScenarioError
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
+from tolqyn.core.timeline import Arg
 
 ACTIONS = (
     "concession",
@@ -46,10 +47,41 @@ class Regime(Module):
     name = "regime"
     phases = ("exogenous", "respond", "record")
     actions = ACTIONS
+    # action -> handler (a static method below); `tolqyn describe` reads their signatures
+    action_handlers = {
+        "concession": "_concession",
+        "resignation": "_resignation",
+        "emergency": "_emergency",
+        "internet": "_internet",
+        "deploy_troops": "_deploy",
+        "withdraw_troops": "_withdraw",
+        "shoot_order": "_shoot",
+        "borders": "_borders",
+    }
+    action_args = {
+        "concession": (
+            Arg("price", low=1e-9, doc="announced fuel price, KZT/litre"),
+            Arg("regions", "regions"),
+            Arg("legitimacy", low=-1.0, high=1.0, doc="legitimacy shock where it applies"),
+        ),
+        "resignation": (Arg("legitimacy", low=-1.0, high=1.0),),
+        "emergency": (Arg("regions", "regions"), Arg("on", "bool")),
+        "internet": (Arg("level", low=0.0, high=1.0, doc="1 = up, 0 = national blackout"),),
+        "deploy_troops": (
+            Arg("persons", low=0.0, required=True),
+            Arg("regions", "regions", required=True),
+            Arg("days", low=0.0, doc="days over which they arrive"),
+        ),
+        "withdraw_troops": (Arg("days", low=0.0),),
+        "shoot_order": (Arg("on", "bool"),),
+        "borders": (Arg("open", "bool"),),
+    }
 
     @classmethod
     def define_params(cls):
-        cite_p = "Moore 2000; Lichbach 1987; Klein & Regan 2018 (our synthesis, LITERATURE.md §8.3)"
+        cite_p = (
+            "Moore 2000; Lichbach 1987; Klein & Regan 2018 (our synthesis, docs/literature.md §8.3)"
+        )
         return [
             Param(
                 "regime_on",
@@ -221,7 +253,7 @@ class Regime(Module):
         return [
             Result(
                 "forces_deployed",
-                "police on public-order duty plus foreign troops (persons)",
+                "police placed on public-order duty (obedient or not) plus foreign troops (persons)",
                 "value",
                 True,
             ),
@@ -255,6 +287,7 @@ class Regime(Module):
         cs.troops_speed = np.zeros(cs.n_reg)
         cs.concessions = 0
         cs.reserve_level = 0.0
+        cs.respond_active = np.zeros(cs.n_loc)
         self._policy = {
             "conceded": False,
             "repressed": False,
@@ -262,18 +295,8 @@ class Regime(Module):
             "shoot": False,
             "restore_at": None,
         }
-        handlers = {
-            "concession": self._concession,
-            "resignation": self._resignation,
-            "emergency": self._emergency,
-            "internet": self._internet,
-            "deploy_troops": self._deploy,
-            "withdraw_troops": self._withdraw,
-            "shoot_order": self._shoot,
-            "borders": self._borders,
-        }
-        for action, h in handlers.items():
-            sim.timeline.on(action, self._guard(h))
+        for action, attr in self.action_handlers.items():
+            sim.timeline.on(action, self._guard(getattr(self, attr)))
 
     @staticmethod
     def _guard(handler):
@@ -318,12 +341,14 @@ class Regime(Module):
 
     @staticmethod
     def _emergency(sim, regions="ALL", on=True):
+        """State of emergency on (or off) in `regions`: the national reserve joins the police there."""
         cs = sim.country
         cs.emergency[cs.region_mask(regions, sim.scenario.source)] = bool(on)
         cs.log.append((sim.t, f"emergency {'on' if on else 'off'} in {regions}"))
 
     @staticmethod
     def _internet(sim, level=0.0):
+        """Internet access as a share of normal: 0 = shut down, 1 = restored."""
         if not (isinstance(level, (int, float)) and 0.0 <= level <= 1.0):
             raise ScenarioError(
                 f"internet: level must be in [0, 1], got {level!r}", source=sim.scenario.source
@@ -353,6 +378,7 @@ class Regime(Module):
 
     @staticmethod
     def _withdraw(sim, days=1.0):
+        """All foreign troops leave, linearly over `days`."""
         cs = sim.country
         cs.troops_target[:] = 0.0
         cs.troops_speed = cs.troops_reg / max(float(days), 1e-9)
@@ -360,11 +386,13 @@ class Regime(Module):
 
     @staticmethod
     def _shoot(sim, on=True):
+        """Order to fire on crowds (on) or revoke it: protesters then risk death as well as arrest."""
         sim.country.shoot_order = bool(on)
         sim.country.log.append((sim.t, f"shoot order {'on' if on else 'off'}"))
 
     @staticmethod
     def _borders(sim, open=True):
+        """Open or close the borders to emigration."""
         sim.country.borders_open = bool(open)
 
     # ------------------------------------------------------------------ dynamics
@@ -384,8 +412,12 @@ class Regime(Module):
             np.add.at(cs.troops, cs.focal, cs.troops_reg)
             return
         if phase == "record":
+            # placed forces, whether or not they obey (mechanism 5b splits them)
             forces = (
-                np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg) + cs.troops_reg
+                np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg)
+                + getattr(cs, "inactive_reg", 0.0)
+                + getattr(cs, "fraternising_reg", 0.0)
+                + cs.troops_reg
             )
             sim.results.record("forces_deployed", sim.t, float(forces.sum()), forces)
             sim.results.record("troops", sim.t, float(cs.troops_reg.sum()), cs.troops_reg.copy())
@@ -398,6 +430,7 @@ class Regime(Module):
         A = np.zeros(cs.n_loc)
         count_status_by(pop.status, S.ACTIVE, pop.site, A)
         A *= cs.scale
+        cs.respond_active = A  # read by the security forces' loyalty (mechanism 5b)
         if p["regime_on"] and p["regime_mode"] == "policy":
             self._policy_rule(sim, A)
         self._redeploy(sim, A)

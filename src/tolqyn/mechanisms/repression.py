@@ -1,21 +1,33 @@
-"""Mechanism 4 — repression: arrests up to the capacity of the forces at each site, detention
-terms with a scheduled release, sweeps of past participants under a state of emergency, and
-deaths among protesters and among the forces in clashes.
+"""Mechanism 4 — repression and confrontation: arrests up to the capacity of the forces at each
+site, detention terms with a scheduled release, sweeps of past participants under a state of
+emergency, and the casualties, injuries and building attacks of confrontations.
 
     capacity_l = α·C_l·dt·(m_A if emergency)                 arrests a site's forces can make (persons)
     p_l        = min(p_max, capacity_l / A_l)                each protester at l is arrested w.p. p_l
     term       ~ U[j_min, j_max] days; release at t + ⌈term/dt⌉  (a scheduled event, not a daily re-draw)
     sweep      : a past participant at home in an emergency region is detained w.p. 1 − e^{−σ·dt}
-    clash_l    = C_l·A_l / (C_l + A_l)                       persons in confrontation at l
-    civilian deaths_l ~ Poisson(dt·(δ_c + δ_s·[shoot order])·clash_l)
-    security deaths_l ~ Poisson(dt·δ_f·clash_l)
 
-Deaths are drawn in persons. A person who dies is one of the site's protesters; with k
-citizens per agent, ⌊K/k⌋ agents die plus one more with probability frac(K/k), so the
-status count `dead` (agents × k) equals the person count in expectation and exactly at k = 1.
-Forces are not agents: their deaths are recorded in persons (kind "value").
-Sources: Epstein 2002 rule C (cops arrest one active in vision; jail term drawn); Lemos 2018
-(jail terms); Lichbach 1987; Klein & Regan 2018 (arrests, then beatings, shooting, killing).
+Confrontation (C_l obedient forces at the site, mechanism 5b; V_l violent protesters and
+organised group members, mechanism 13; P_l = A_l − V_l peaceful protesters):
+
+    X_l = V_l·C_l/(V_l + C_l)        persons in violent confrontation
+    Y_l = P_l·C_l/(P_l + C_l)        persons in the dispersal of a peaceful crowd
+    α_l = min(1, W_l/V_l)            armed share of the violent (W: armed persons at l)
+    civilian deaths_l  ~ Poisson(dt·X_l·(δ_v + δ_W·α_l + δ_s·[shoot order]))
+    security deaths_l  ~ Poisson(dt·X_l·(δ_fv + δ_fW·α_l))
+    civilian injuries_l ~ Poisson(dt·(ι_v·X_l + ι_p·Y_l)),   security injuries_l ~ Poisson(dt·ι_f·X_l)
+    building attacks_l ~ Poisson(dt·s_b·V_l·V_l/(V_l + C_l)/1000)   (violent not held by forces)
+    W_r += w_b·attacks_r              weapons taken from seized buildings
+
+Lethal force comes from armed confrontation and from the shoot order, not from a rate times
+protest-days: a peaceful crowd can be arrested and injured in its dispersal, but it is not shot
+at unless it is violent. Every draw is counter-based: Poisson counts per (stream "deaths",
+step, site, slot). Deaths are drawn in persons; a civilian who dies is one of the site's
+protesters, the violent first; with k citizens per agent ⌊K/k⌋ agents die plus one more with
+probability frac(K/k). Forces and organised groups are not agents: their losses are persons.
+Sources: Epstein 2002 rule C; Lemos 2018 (jail terms); Lichbach 1987; Davenport 2007
+(repression and dissent); Klein & Regan 2018 (arrests, then beatings, shooting, killing);
+Chenoweth & Stephan 2011 (violent campaigns draw lethal repression).
 Seeds: 000 (bloggers jailed), 003 (civilians and police killed), 004 (detention, SIZO)."""
 
 from __future__ import annotations
@@ -39,6 +51,33 @@ def release_kernel(status, release_step, t):
     for i in prange(status.shape[0]):
         if status[i] == 2 and release_step[i] <= t:
             status[i] = 0
+
+
+@njit(cache=True)
+def poisson_counts(key, t, lam, slot, out):
+    """out[j] ~ Poisson(lam[j]) from counter-based uniforms (stream key, step t, index j,
+    slot): inversion for lam < 30, the normal approximation with continuity correction above
+    (Box-Muller on two uniforms). A pure function of its arguments."""
+    for j in range(lam.shape[0]):
+        m = lam[j]
+        if m <= 0.0:
+            out[j] = 0.0
+            continue
+        if m < 30.0:
+            u = draw_u01(key, t, j, slot)
+            k = 0
+            pk = math.exp(-m)
+            cdf = pk
+            while u > cdf and k < 1000:
+                k += 1
+                pk *= m / k
+                cdf += pk
+            out[j] = k
+        else:
+            u1 = draw_u01(key, t, j, slot)
+            u2 = draw_u01(key, t, j, slot + 1)
+            z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+            out[j] = max(0.0, math.floor(m + math.sqrt(m) * z + 0.5))
 
 
 @njit(parallel=True, cache=True)
@@ -127,7 +166,7 @@ class Repression(Module):
             ),
             Param(
                 "arrest_rate",
-                0.017,
+                0.022,
                 "α: arrests one member of the forces can make per day at a site with protesters",
                 0.0,
                 10.0,
@@ -180,31 +219,100 @@ class Repression(Module):
                 citation="Code of administrative offences (up to 15 days); Epstein 2002 (J_max)",
             ),
             Param(
-                "death_rate_civilian",
-                0.0008,
-                "δ_c: civilian deaths per person in confrontation per day (no shoot order)",
+                "death_rate_violent",
+                0.0015,
+                "δ_v: civilian deaths per person in violent confrontation per day, unarmed "
+                "crowd, no shoot order",
                 0.0,
                 1.0,
                 unit="1/(person·day)",
-                citation="calibrated to 225 deaths by 15 Jan (unrest_2022.csv, PGO)",
+                citation="Davenport 2007; hand-tuned to 225 deaths by 15 Jan (unrest_2022.csv, PGO)",
+            ),
+            Param(
+                "death_rate_armed",
+                0.03,
+                "δ_W: extra civilian deaths per person in confrontation per day when the "
+                "violent are all armed (the forces return fire)",
+                0.0,
+                1.0,
+                unit="1/(person·day)",
+                citation="Chenoweth & Stephan 2011; hand-tuned (docs/odd/country.md §8)",
             ),
             Param(
                 "death_rate_shoot",
-                0.002,
-                "δ_s: extra civilian deaths per person in confrontation per day under a shoot order",
+                0.015,
+                "δ_s: extra civilian deaths per person in violent confrontation per day "
+                "under a shoot-without-warning order",
                 0.0,
                 1.0,
                 unit="1/(person·day)",
-                citation="calibrated; Klein & Regan 2018",
+                citation="Klein & Regan 2018; hand-tuned to 225 deaths by 15 Jan",
             ),
             Param(
                 "death_rate_forces",
-                0.00016,
-                "δ_f: deaths among the forces per person in confrontation per day",
+                0.0003,
+                "δ_fv: deaths among the forces per person in violent confrontation per day, "
+                "unarmed crowd",
                 0.0,
                 1.0,
                 unit="1/(person·day)",
-                citation="calibrated to 19 security deaths (unrest_2022.csv, PGO 15 Jan)",
+                citation="hand-tuned to 19 security deaths (security_forces.csv, PGO 15 Jan)",
+            ),
+            Param(
+                "death_rate_forces_armed",
+                0.006,
+                "δ_fW: extra deaths among the forces per person in confrontation per day when "
+                "the violent are all armed",
+                0.0,
+                1.0,
+                unit="1/(person·day)",
+                citation="hand-tuned to 19 security deaths (security_forces.csv, PGO 15 Jan)",
+            ),
+            Param(
+                "injury_rate_violent",
+                0.033,
+                "ι_v: civilians injured per person in violent confrontation per day",
+                0.0,
+                10.0,
+                unit="1/(person·day)",
+                citation="hand-tuned to 4,353 injured of whom 3,393 security (security_forces.csv)",
+            ),
+            Param(
+                "injury_rate_dispersal",
+                0.001,
+                "ι_p: civilians injured per person in the dispersal of a peaceful crowd per day",
+                0.0,
+                10.0,
+                unit="1/(person·day)",
+                citation="assumption (stun grenades, tear gas: unrest_2022_regions.csv)",
+            ),
+            Param(
+                "injury_rate_forces",
+                0.115,
+                "ι_f: members of the forces injured per person in violent confrontation per day",
+                0.0,
+                10.0,
+                unit="1/(person·day)",
+                citation="hand-tuned to 3,393 security personnel injured (security_forces.csv)",
+            ),
+            Param(
+                "attack_rate",
+                0.6,
+                "s_b: building attacks per day per 1,000 violent protesters not held by forces",
+                0.0,
+                100.0,
+                unit="1/(1000 persons·day)",
+                citation="assumption; checked against building_attack_or_seizure "
+                "(unrest_2022_regions.csv)",
+            ),
+            Param(
+                "weapons_per_attack",
+                60.0,
+                "w_b: persons armed with weapons taken in one building attack",
+                0.0,
+                1e5,
+                unit="persons",
+                citation="assumption (KNB weapons room in Almaty, unrest_2022.csv 5 Jan)",
             ),
         ]
 
@@ -215,36 +323,66 @@ class Repression(Module):
         ]
 
     def define_results(self):
-        return [
-            Result("arrests", "new arrests in the step (protesters and sweeps)", "count", True),
+        out = [
+            Result(
+                "arrests", "new arrests in the step (protesters and sweeps)", "count", True, "flow"
+            ),
             Result("detained_cumulative", "arrests since the start", "count", True),
-            Result("deaths_civilian", "civilians killed in the step (persons)", "value", True),
-            Result(
-                "deaths_security",
-                "members of the forces killed in the step (persons)",
-                "value",
-                True,
-            ),
-            Result(
-                "deaths_civilian_cumulative",
-                "civilians killed since the start (persons)",
-                "value",
-                True,
-            ),
-            Result(
-                "deaths_security_cumulative",
-                "members of the forces killed since the start (persons)",
-                "value",
-                True,
-            ),
         ]
+        for name, what in (
+            ("deaths_civilian", "civilians killed"),
+            ("deaths_security", "members of the forces killed"),
+            ("injured_civilian", "civilians injured"),
+            ("injured_security", "members of the forces injured"),
+            ("building_attacks", "attacks on or seizures of buildings"),
+        ):
+            out.append(
+                Result(name, f"{what} in the step (persons or events)", "value", True, "flow")
+            )
+            out.append(
+                Result(
+                    f"{name}_cumulative",
+                    f"{what} since the start (persons or events)",
+                    "value",
+                    True,
+                )
+            )
+        out.append(Result("armed", "armed protesters and group members (persons)", "value", True))
+        out.append(
+            Result(
+                "confrontation",
+                "persons in violent confrontation X (sum over sites)",
+                "value",
+                True,
+            )
+        )
+        return out
 
     def init(self, sim):
         self.key = sim.streams("arrest").key
+        self.death_key = sim.streams("deaths").key
         self.death_stream = sim.streams("deaths")
         cs = sim.country
         self._site_n = np.zeros(cs.n_loc)
         self._arrests_site = np.zeros(cs.n_loc)
+        self._violent_n = np.zeros(cs.n_loc)
+        R = cs.n_reg
+        self.flows = {
+            k: np.zeros(R) for k in ("injured_civilian", "injured_security", "building_attacks")
+        }
+        self.cum = {k: np.zeros(R) for k in self.flows}
+        self._confront = np.zeros(R)
+        for name in ("site_violent", "site_backlash", "site_vshare"):
+            if not hasattr(cs, name):
+                setattr(cs, name, np.zeros(cs.n_loc))
+        for name in ("armed_reg", "groups_reg"):
+            if not hasattr(cs, name):
+                setattr(cs, name, np.zeros(R))
+
+    def _poisson(self, t, lam, slot):
+        out = np.zeros(lam.shape[0])
+        poisson_counts(self.death_key, t, np.ascontiguousarray(lam, dtype=np.float64), slot, out)
+        return out
 
     def step(self, sim, phase):
         if phase == "record":
@@ -255,28 +393,58 @@ class Repression(Module):
         cs.deaths_civ_reg[:] = 0.0
         cs.deaths_sec_reg[:] = 0.0
         cs.repression_seen[:] = 0.0
+        for f in self.flows.values():
+            f[:] = 0.0
+        self._confront[:] = 0.0
         if not p["repression_on"]:
             release_kernel(pop.status, pop.release_step, t)
+            cs.site_backlash[:] = 0.0
             return
         # releases do not change who is active, so the crowd can be counted first and the
         # releases done in the same pass as the arrests
         site_n = self._site_n
         count_status_by(pop.status, S.ACTIVE, pop.site, site_n)
-        A = site_n * cs.scale
+        A = site_n * cs.scale  # protesting citizens at each site (persons)
+        groups = np.zeros(cs.n_loc)
+        np.add.at(groups, cs.focal, cs.groups_reg)
+        V = np.minimum(cs.site_violent, A + groups)  # violent citizens and group members
+        P = np.maximum(A + groups - V, 0.0)  # peaceful protesters
         C = cs.forces_eff
-        clash = np.divide(C * A, C + A, out=np.zeros(cs.n_loc), where=(C + A) > 0)
-        # deaths first (in persons), then arrests among the survivors
-        rng = self.death_stream.generator(t)
-        civ_rate = float(p["death_rate_civilian"]) + (
-            float(p["death_rate_shoot"]) if cs.shoot_order else 0.0
+        X = np.divide(V * C, V + C, out=np.zeros(cs.n_loc), where=(V + C) > 0)
+        Y = np.divide(P * C, P + C, out=np.zeros(cs.n_loc), where=(P + C) > 0)
+        armed = np.zeros(cs.n_loc)
+        np.add.at(armed, cs.focal, cs.armed_reg)
+        alpha = np.minimum(1.0, np.divide(armed, V, out=np.zeros(cs.n_loc), where=V > 0))
+        shoot = float(p["death_rate_shoot"]) if cs.shoot_order else 0.0
+        civ_rate = float(p["death_rate_violent"]) + float(p["death_rate_armed"]) * alpha + shoot
+        sec_rate = float(p["death_rate_forces"]) + float(p["death_rate_forces_armed"]) * alpha
+        k_civ = np.minimum(self._poisson(t, dt * civ_rate * X, 0), V)
+        k_sec = self._poisson(t, dt * sec_rate * X, 2)
+        i_civ = self._poisson(
+            t, dt * (float(p["injury_rate_violent"]) * X + float(p["injury_rate_dispersal"]) * Y), 4
         )
-        k_civ = rng.poisson(dt * civ_rate * clash).astype(np.float64)
-        k_sec = rng.poisson(dt * float(p["death_rate_forces"]) * clash).astype(np.float64)
-        k_civ = np.minimum(k_civ, A)
-        killed = self._kill(sim, k_civ, rng)
+        i_sec = self._poisson(t, dt * float(p["injury_rate_forces"]) * X, 6)
+        free = np.divide(V * V, V + C, out=np.zeros(cs.n_loc), where=(V + C) > 0)
+        attacks = self._poisson(t, dt * float(p["attack_rate"]) * free / 1000.0, 8)
+        # group members take their share of the civilian deaths; citizens the rest
+        g_share = np.divide(groups, V, out=np.zeros(cs.n_loc), where=V > 0)
+        k_grp = np.floor(k_civ * np.minimum(1.0, g_share))
+        self._kill(sim, k_civ - k_grp, t)
+        reg = cs.loc_region
+        nr = cs.n_reg
+        if cs.groups_reg.any():
+            lost = np.bincount(reg, weights=k_grp, minlength=nr)
+            keep = np.divide(
+                np.maximum(cs.groups_reg - lost, 0.0),
+                cs.groups_reg,
+                out=np.zeros(nr),
+                where=cs.groups_reg > 0,
+            )
+            cs.armed_reg -= (1.0 - keep) * np.minimum(cs.armed_reg, cs.groups_reg)
+            cs.groups_reg *= keep
         # arrests
         cap = float(p["arrest_rate"]) * C * dt
-        cap = cap * np.where(cs.emergency[cs.loc_region], float(p["emergency_arrest_mult"]), 1.0)
+        cap = cap * np.where(cs.emergency[reg], float(p["emergency_arrest_mult"]), 1.0)
         p_site = np.minimum(
             float(p["arrest_share_max"]), np.divide(cap, A, out=np.zeros(cs.n_loc), where=A > 0)
         )
@@ -299,20 +467,35 @@ class Repression(Module):
             self._arrests_site,
         )
         cs.cum_detained_reg += cs.arrests_reg
-        cs.deaths_civ_reg[:] = np.bincount(cs.loc_region, weights=k_civ, minlength=cs.n_reg)
-        cs.deaths_sec_reg[:] = np.bincount(cs.loc_region, weights=k_sec, minlength=cs.n_reg)
+        cs.deaths_civ_reg[:] = np.bincount(reg, weights=k_civ, minlength=nr)
+        cs.deaths_sec_reg[:] = np.bincount(reg, weights=k_sec, minlength=nr)
         cs.cum_deaths_civ_reg += cs.deaths_civ_reg
         cs.cum_deaths_sec_reg += cs.deaths_sec_reg
+        for name, k in (
+            ("injured_civilian", i_civ),
+            ("injured_security", i_sec),
+            ("building_attacks", attacks),
+        ):
+            self.flows[name][:] = np.bincount(reg, weights=k, minlength=nr)
+            self.cum[name] += self.flows[name]
+        self._confront[:] = np.bincount(reg, weights=X, minlength=nr)
+        # weapons taken in attacks arm the region's violent protesters
+        cs.armed_reg += float(p["weapons_per_attack"]) * self.flows["building_attacks"]
         # what residents saw: arrests where they live, killings where they happened
-        seen = self._arrests_site * cs.scale
-        seen += float(p["backfire_death_weight"]) * (k_civ + k_sec)
+        arrested = self._arrests_site * cs.scale
+        seen = arrested + float(p["backfire_death_weight"]) * (k_civ + k_sec)
         cs.repression_seen[:] = np.divide(
             seen, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0
         )
-        self._killed = killed
+        # what the crowd itself suffered (mechanism 13's backlash) and its violent share
+        crowd = A + groups
+        hurt = Y + arrested + float(p["violence_backlash_death_weight"]) * k_civ
+        cs.site_backlash[:] = np.divide(hurt, crowd, out=np.zeros(cs.n_loc), where=crowd > 0)
+        cs.site_vshare[:] = np.divide(V, crowd, out=np.zeros(cs.n_loc), where=crowd > 0)
 
-    def _kill(self, sim, k_civ, rng):
-        """Turn the person count of civilian deaths at each site into dead agents."""
+    def _kill(self, sim, k_civ, t):
+        """Turn the person count of civilian deaths at each site into dead agents, the
+        violent protesters of the site first (counter-based draws throughout)."""
         pop, cs = sim.pop, sim.country
         sites = np.flatnonzero(k_civ > 0)
         if sites.size == 0:
@@ -322,19 +505,21 @@ class Repression(Module):
             return 0
         want = k_civ[sites] / cs.scale
         n_agents = np.floor(want).astype(np.int64)
-        n_agents += (rng.random(sites.size) < (want - n_agents)).astype(np.int64)
-        u = self.death_stream.uniform_for(sim.t, act, slot=7)
+        frac_u = self.death_stream.uniform_for(t, sites, slot=10)
+        n_agents += (frac_u < (want - n_agents)).astype(np.int64)
+        u = self.death_stream.uniform_for(t, act, slot=7)
         s_of = pop.site[act]
-        order = np.lexsort((u, s_of))
+        calm = 1 - pop.violent[act].astype(np.int64) if hasattr(pop, "violent") else 0 * s_of
+        order = np.lexsort((u, calm, s_of))
         act_sorted, s_sorted = act[order], s_of[order]
         starts = np.searchsorted(s_sorted, sites, side="left")
         ends = np.searchsorted(s_sorted, sites, side="right")
-        total = 0
-        for j in range(sites.size):
-            k = min(int(n_agents[j]), int(ends[j] - starts[j]))
-            if k > 0:
-                pop.status[act_sorted[starts[j] : starts[j] + k]] = S.DEAD
-                total += k
+        k = np.minimum(n_agents, ends - starts)
+        # the first k of each site's run (violent first): one vectorised index
+        total = int(k.sum())
+        if total:
+            offs = np.repeat(starts - np.concatenate(([0], np.cumsum(k)[:-1])), k)
+            pop.status[act_sorted[np.arange(total) + offs]] = S.DEAD
         return total
 
     def _record(self, sim):
@@ -358,3 +543,8 @@ class Repression(Module):
             float(cs.cum_deaths_sec_reg.sum()),
             cs.cum_deaths_sec_reg.copy(),
         )
+        for name, flow in self.flows.items():
+            r.record(name, t, float(flow.sum()), flow.copy())
+            r.record(f"{name}_cumulative", t, float(self.cum[name].sum()), self.cum[name].copy())
+        r.record("armed", t, float(cs.armed_reg.sum()), cs.armed_reg.copy())
+        r.record("confrontation", t, float(self._confront.sum()), self._confront.copy())

@@ -184,6 +184,8 @@ class Session:
     async def send_frame(self, name, slot, run: LiveRun) -> None:
         rows = run.new_rows()
         msg = {"type": "frame", "view": name, "slot": slot, "t": run.t, "rows": rows}
+        if run.done and not run.error:
+            msg["observed"] = run.observed()  # verdicts of the scenario's observed targets
         lat = run.lattice()
         if lat is not None:
             w, h, data = lat

@@ -239,10 +239,8 @@ class LiveRun:
     def info(self) -> dict:
         sim = self.sim
         res = sim.results
-        metrics = [
-            {"name": n, "doc": s.doc, "kind": s.kind, "by_region": s.by_region}
-            for n, s in res.specs.items()
-        ]
+        # each metric's declaration: stock or flow, how it aggregates, its breakdown cell
+        metrics = [{**s.to_dict(), "aggregate": s.aggregate} for s in res.specs.values()]
         dates = None
         if sim.clock.has_calendar:
             dates = [sim.clock.date_at(s) for s in range(sim.n_steps + 1)]
@@ -298,6 +296,42 @@ class LiveRun:
                 rows.append([lo + i] + [None if not np.isfinite(v) else float(v) for v in row])
             out[name] = rows
         self.sent_rows = hi
+        return out
+
+    def result(self):
+        """The steps run so far as the one run-result type (the same as an exported run)."""
+        from tolqyn.core.sim import run_result
+
+        return run_result(self.sim)
+
+    def observed(self) -> list[dict]:
+        """The scenario's observed targets judged on the steps run so far by the observation
+        layer (the report's and the calibration's verdicts): records dated after the current
+        step are 'pending'."""
+        from tolqyn.observe import targets_of
+
+        targets = targets_of(self.scenario.meta, self.scenario.source)
+        if not targets:
+            return []
+        res = self.result()
+        clock = self.sim.clock
+        out = []
+        for t in targets:
+            pending = t.date is not None and clock.step_of(t.date) > self.sim.t
+            v = None if pending else t.judge(res)
+            out.append(
+                {
+                    "name": t.name,
+                    "role": t.role,
+                    "region": t.region,
+                    "date": t.date,
+                    "observed": t.observed_text,
+                    "simulated": None if v is None else v.simulated,
+                    "verdict": "pending" if v is None else v.text,
+                    "distance": None if v is None or not v.terms else _clean(v.distance),
+                    "source": t.source,
+                }
+            )
         return out
 
     def rewind_sent(self) -> None:

@@ -228,6 +228,7 @@ class CountryPopulation(Module):
 
 def _mechanism_classes():
     from tolqyn.mechanisms.bandwagon import Bandwagon
+    from tolqyn.mechanisms.demobilisation import Demobilisation
     from tolqyn.mechanisms.economy import Economy
     from tolqyn.mechanisms.emigration import Emigration
     from tolqyn.mechanisms.exit_voice import ExitVoice
@@ -237,7 +238,9 @@ def _mechanism_classes():
     from tolqyn.mechanisms.legitimacy import Legitimacy
     from tolqyn.mechanisms.protest import Protest
     from tolqyn.mechanisms.regime import Regime
+    from tolqyn.mechanisms.repertoire import Repertoire
     from tolqyn.mechanisms.repression import Repression
+    from tolqyn.mechanisms.security import SecurityForces
 
     # order within a phase follows this tuple
     return (
@@ -251,6 +254,9 @@ def _mechanism_classes():
         Grievance,
         Bandwagon,
         Protest,
+        Demobilisation,
+        Repertoire,
+        SecurityForces,
         Repression,
         Emigration,
     )
@@ -281,7 +287,7 @@ class CountryModel(Model):
                     1.0,
                     1e5,
                     unit="citizens/agent",
-                    citation="ARCHITECTURE.md §8",
+                    citation="docs/architecture.md §8",
                 )
             )
         return params

@@ -20,6 +20,7 @@ Draws come only from counter-based streams: draw(key, step, actor, slot).
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numpy as np
 from numba import njit, prange
@@ -46,39 +47,50 @@ DEAD = 4
 
 BIG = np.int64(1) << np.int64(62)  # an infinite jail term
 
-# integer parameters
-IP_RATIO = 0  # 0 floor, 1 round half even, 2 real
-IP_SELF2 = 1  # an active citizen counts itself twice in A (NetLogo)
-IP_MOVE_RULE = 2  # 0 one step to a free Moore neighbour, 1 random empty site in vision
-IP_CIT_MOVE_FIRST = 3
-IP_COP_MOVE_FIRST = 4
-IP_ARREST_NEAREST = 5
-IP_COP_TO_SITE = 6
-IP_TERM_HI = 7  # largest jail term drawn (-1: always 0)
-IP_TERM_INF = 8
-IP_JAIL_BLOCK = 9  # jailed citizens keep and block their cell (Mesa)
-IP_END_OF_STEP = 10  # jail terms count down for everyone after all actors (NetLogo)
-IP_RELEASE_ACTS = 11  # a citizen released in its own turn acts in that turn (Ascape)
-IP_MOVEMENT = 12
-IP_COPS_ALWAYS = 13
-IP_MODEL2 = 14
-IP_MAX_AGE = 15
-IP_SAME_FIELD = 16  # cop vision == citizen vision: fa[s] == 0 means no active in cop view
-IP_RELEASE_NEAR_ONLY = 17  # unused (reserved)
-IP_ACTIVATION = 18  # ACT_ONE_LIST, ACT_CITIZENS_FIRST or ACT_COPS_FIRST
-N_IP = 19
+# The kernel's inputs come in named bundles (namedtuples: Numba passes them as plain structs,
+# with no boxing and no lookup by name at run time):
+Lattice = namedtuple("Lattice", "cell who W H fc fa")
+"""cell: uint8 code per site; who: occupant index (citizen i or cop c); W × H torus; fc, fa:
+cops and active citizens within citizen vision of each site (own site excluded)."""
+
+Citizens = namedtuple("Citizens", "status hard risk site home jail group age death nused")
+"""Per-citizen arrays (status, hardship H, risk aversion R, site or -1, arrest site, remaining
+jail term, Model II group, age and own death age) and nused = [number of slots in use] (grows by cloning)."""
+
+Cops = namedtuple("Cops", "site n")
+"""cop c stands on site[c], c < n."""
+
+Shape = namedtuple("Shape", "dx dy dl ptr reach runs")
+"""A neighbourhood: offsets (dx, dy), their site offsets away from the edges (dl = dy·W + dx),
+ring boundaries (ptr, nearest first), wrap margin (reach) and row runs (for the count fields;
+only the citizens' vision needs them, the other shapes carry an empty array)."""
+
+Shapes = namedtuple("Shapes", "cit cop step release")
+"""citizen vision, cop vision, one step (Moore neighbours), release disc (centre included)."""
+
+Tiles = namedtuple("Tiles", "ntx nty colour_list colour_ptr ptr out tid")
+"""Block-sequential layout (see tiles_kernel): ntx × nty tiles, the tiles of colour c are
+colour_list[colour_ptr[c]:colour_ptr[c + 1]]; ptr, out and tid are per-period scratch."""
+
+Rules = namedtuple(
+    "Rules",
+    "legitimacy threshold k gfac clone_p ratio_mode count_self_twice move_in_vision "
+    "cit_move_first cop_move_first arrest_nearest cop_to_site term_hi term_inf jail_block "
+    "end_of_step release_acts movement cops_move model2 max_age same_field activation "
+    "death_uniform age_in_jail killer_quiet",
+)
+"""The switches of one period (see CivilViolence.define_params for each one's meaning and
+source). gfac: 1 or (1 − T), the Ascape code's extra factor of grievance; ratio_mode: 0 floor,
+1 round half even, 2 real; term_hi: largest jail term drawn (≤ 0: always 0); same_field: cop
+vision equals citizen vision, so fa[s] == 0 means no active citizen in a cop's view;
+activation: one of ACT_*. Model II: death_uniform, each citizen dies when its age exceeds its
+own death age (drawn U(0, max_age) at birth) instead of max_age; age_in_jail, jailed citizens
+age; killer_quiet, a killer turns quiet after the kill."""
 
 ACT_ONE_LIST = 0
 ACT_CITIZENS_FIRST = 1
 ACT_COPS_FIRST = 2
 ACT_TILES = 3  # block-sequential: see tiles_kernel
-
-FP_L = 0
-FP_T = 1
-FP_K = 2
-FP_GFAC = 3
-FP_CLONE_P = 4
-N_FP = 5
 
 K_ORDER = 0
 K_MOVE = 1
@@ -312,78 +324,48 @@ def shuffle_block(actors, lo, hi, key, t, slot):
 
 
 @njit(cache=True)
-def run_actors(
-    lo,
-    hi,
-    actors,
-    t,
-    cell,
-    who,
-    W,
-    H,
-    status,
-    hard,
-    risk,
-    site,
-    home,
-    jail,
-    group,
-    age,
-    nused,
-    cop_site,
-    fc,
-    fa,
-    cv_dx,
-    cv_dy,
-    cv_dl,
-    cv_ptr,
-    cv_reach,
-    cv_runs,
-    kv_dx,
-    kv_dy,
-    kv_dl,
-    kv_ptr,
-    kv_reach,
-    mo_dx,
-    mo_dy,
-    mo_dl,
-    rl_dx,
-    rl_dy,
-    rl_dl,
-    rl_ptr,
-    rl_reach,
-    fp,
-    ip,
-    keys,
-    out,
-    anywhere,
-):
+def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere):
     """The turns of actors[lo:hi], one after another, each seeing the lattice as the previous
     one left it. `anywhere`: a released citizen whose release disc is full may be placed on any
     free site of the lattice (off in block-sequential activation, where a tile's actors must
     stay near it: such a citizen stays in jail until his next turn)."""
-    L = fp[FP_L]
-    T = fp[FP_T]
-    kk = fp[FP_K]
-    gfac = (1.0 - L) * fp[FP_GFAC]
-    clone_p = fp[FP_CLONE_P]
-    ratio_mode = ip[IP_RATIO]
-    self2 = ip[IP_SELF2] != 0
-    move_vision = ip[IP_MOVE_RULE] == 1
-    cit_first = ip[IP_CIT_MOVE_FIRST] != 0
-    cop_first = ip[IP_COP_MOVE_FIRST] != 0
-    nearest = ip[IP_ARREST_NEAREST] != 0
-    cop_to_site = ip[IP_COP_TO_SITE] != 0
-    term_hi = ip[IP_TERM_HI]
-    term_inf = ip[IP_TERM_INF] != 0
-    block = ip[IP_JAIL_BLOCK] != 0
-    end_of_step = ip[IP_END_OF_STEP] != 0
-    release_acts = ip[IP_RELEASE_ACTS] != 0
-    movement = ip[IP_MOVEMENT] != 0
-    cops_move = movement or ip[IP_COPS_ALWAYS] != 0
-    model2 = ip[IP_MODEL2] != 0
-    max_age = ip[IP_MAX_AGE]
-    same_field = ip[IP_SAME_FIELD] != 0
+    # the bundles are unpacked once: the helpers of the inner loops take plain arrays (passing
+    # them the bundles cost a factor 3 at 200 x 200). The moves stay written out in line: every
+    # way tried of writing the citizen's move once (a helper with inline='always', a plain
+    # helper, a loop over move/act/move phases) made the kernel 30-100 % slower at 40 x 40 and
+    # 200 x 200 (CPU time per period, benchmarks/results/kernel_speed.md)
+    cell, who, W, H, fc, fa = lat
+    status, hard, risk, site, home, jail, group, age, death, nused = cz
+    cop_site = cops.site
+    cv_dx, cv_dy, cv_dl, cv_ptr, cv_reach, cv_runs = sh.cit
+    kv_dx, kv_dy, kv_dl, kv_ptr, kv_reach, _ = sh.cop
+    mo_dx, mo_dy, mo_dl, _, _, _ = sh.step
+    rl_dx, rl_dy, rl_dl, rl_ptr, rl_reach, _ = sh.release
+    L = rules.legitimacy
+    T = rules.threshold
+    kk = rules.k
+    gfac = (1.0 - L) * rules.gfac
+    clone_p = rules.clone_p
+    ratio_mode = rules.ratio_mode
+    self2 = rules.count_self_twice
+    move_vision = rules.move_in_vision
+    cit_first = rules.cit_move_first
+    cop_first = rules.cop_move_first
+    nearest = rules.arrest_nearest
+    cop_to_site = rules.cop_to_site
+    term_hi = rules.term_hi
+    term_inf = rules.term_inf
+    block = rules.jail_block
+    end_of_step = rules.end_of_step
+    release_acts = rules.release_acts
+    movement = rules.movement
+    cops_move = rules.cops_move
+    model2 = rules.model2
+    max_age = rules.max_age
+    same_field = rules.same_field
+    death_uniform = rules.death_uniform
+    age_in_jail = rules.age_in_jail
+    killer_quiet = rules.killer_quiet
 
     for qa in range(lo, hi):
         # prefetch (a hint, no effect on results): the agent record of the actor PF_AGENT
@@ -416,8 +398,9 @@ def run_actors(
                 continue  # killed earlier in this period
             g = group[i]
             if model2:
-                age[i] += 1
-                if age[i] > max_age:
+                if age_in_jail or st != JAILED:
+                    age[i] += 1
+                if age[i] > (death[i] if death_uniform else max_age):
                     s = site[i]
                     if s >= 0:
                         if st == ACTIVE:
@@ -526,6 +509,11 @@ def run_actors(
                 who[s] = -1
                 site[i] = victim
                 fadd(fa, victim, cv_runs, cv_reach, W, H, 1)
+                if killer_quiet:
+                    cell[victim] = ccode(QUIET, g)
+                    status[i] = QUIET
+                    fadd(fa, victim, cv_runs, cv_reach, W, H, -1)
+                    st = QUIET
             # move (after acting) -----------------------------------------------
             if (not cit_first) and movement:
                 s = site[i]
@@ -559,6 +547,9 @@ def run_actors(
                         risk[j] = risk[i]
                         group[j] = g
                         age[j] = 0
+                        if death_uniform:
+                            u = draw_u01(keys[K_CLONE], t, i, 1)
+                            death[j] = np.int32(u * (max_age + 1))
                         jail[j] = 0
                         site[j] = q
                         home[j] = q
@@ -665,43 +656,26 @@ def run_actors(
 
 
 @njit(cache=True)
-def countdown_all(
-    t,
-    cell,
-    who,
-    W,
-    H,
-    status,
-    site,
-    home,
-    jail,
-    group,
-    nused,
-    rl_dx,
-    rl_dy,
-    rl_dl,
-    rl_ptr,
-    rl_reach,
-    keys,
-    out,
-    block,
-):
+def countdown_all(t, lat, cz, sh, rules, keys, out):
     """NetLogo: every jailed citizen's term is reduced after all actors have acted."""
-    for i in range(nused[0]):
+    cell, who, W, H = lat.cell, lat.who, lat.W, lat.H
+    status, site, jail, group = cz.status, cz.site, cz.jail, cz.group
+    for i in range(cz.nused[0]):
         if status[i] == JAILED:
             if jail[i] > 0:
                 jail[i] -= 1
             if jail[i] <= 0:
-                if block:
+                if rules.jail_block:
                     cell[site[i]] = ccode(QUIET, group[i])
                 else:
+                    rl = sh.release
                     q = place_released(
-                        home[i],
-                        rl_dx,
-                        rl_dy,
-                        rl_dl,
-                        rl_reach,
-                        rl_ptr,
+                        cz.home[i],
+                        rl.dx,
+                        rl.dy,
+                        rl.dl,
+                        rl.reach,
+                        rl.ptr,
                         cell,
                         W,
                         H,
@@ -720,57 +694,16 @@ def countdown_all(
 
 
 @njit(cache=True)
-def step_kernel(
-    t,
-    cell,
-    who,
-    W,
-    H,
-    status,
-    hard,
-    risk,
-    site,
-    home,
-    jail,
-    group,
-    age,
-    nused,
-    cop_site,
-    n_cops,
-    fc,
-    fa,
-    cv_dx,
-    cv_dy,
-    cv_dl,
-    cv_ptr,
-    cv_reach,
-    cv_runs,
-    kv_dx,
-    kv_dy,
-    kv_dl,
-    kv_ptr,
-    kv_reach,
-    mo_dx,
-    mo_dy,
-    mo_dl,
-    rl_dx,
-    rl_dy,
-    rl_dl,
-    rl_ptr,
-    rl_reach,
-    fp,
-    ip,
-    keys,
-    out,
-    actors,
-):
-    """One period of exact random sequential activation. `nused[0]` is the number of citizen
-    slots in use (grows by cloning); the arrays must have room for nused[0] + (living
+def step_kernel(t, lat, cz, cops, sh, rules, keys, out, actors):
+    """One period of exact random sequential activation. `cz.nused[0]` is the number of
+    citizen slots in use (grows by cloning); the arrays must have room for nused[0] + (living
     citizens) more slots."""
     # the actor list: living citizens and cops (coded -1 - c), shuffled by Fisher-Yates, either
     # as one list (Mesa, NetLogo) or as two lists run one after the other (Ascape's two scapes)
-    activation = ip[IP_ACTIVATION]
-    n0 = nused[0]
+    activation = rules.activation
+    n_cops = cops.n
+    status = cz.status
+    n0 = cz.nused[0]
     m = 0
     if activation == ACT_COPS_FIRST:
         for c in range(n_cops):
@@ -791,74 +724,9 @@ def step_kernel(
         shuffle_block(actors, 0, first, keys[K_ORDER], t, 0)
         shuffle_block(actors, first, m, keys[K_ORDER], t, 1)
 
-    run_actors(
-        0,
-        m,
-        actors,
-        t,
-        cell,
-        who,
-        W,
-        H,
-        status,
-        hard,
-        risk,
-        site,
-        home,
-        jail,
-        group,
-        age,
-        nused,
-        cop_site,
-        fc,
-        fa,
-        cv_dx,
-        cv_dy,
-        cv_dl,
-        cv_ptr,
-        cv_reach,
-        cv_runs,
-        kv_dx,
-        kv_dy,
-        kv_dl,
-        kv_ptr,
-        kv_reach,
-        mo_dx,
-        mo_dy,
-        mo_dl,
-        rl_dx,
-        rl_dy,
-        rl_dl,
-        rl_ptr,
-        rl_reach,
-        fp,
-        ip,
-        keys,
-        out,
-        True,
-    )
-    if ip[IP_END_OF_STEP] != 0:
-        countdown_all(
-            t,
-            cell,
-            who,
-            W,
-            H,
-            status,
-            site,
-            home,
-            jail,
-            group,
-            nused,
-            rl_dx,
-            rl_dy,
-            rl_dl,
-            rl_ptr,
-            rl_reach,
-            keys,
-            out,
-            ip[IP_JAIL_BLOCK] != 0,
-        )
+    run_actors(0, m, actors, t, lat, cz, cops, sh, rules, keys, out, True)
+    if rules.end_of_step:
+        countdown_all(t, lat, cz, sh, rules, keys, out)
 
 
 @njit(cache=True)
@@ -915,53 +783,18 @@ def tile_buckets(
 
 
 @njit(parallel=True, cache=True)
-def run_tiles_parallel(
-    tiles,
-    ptr,
-    actors,
-    t,
-    cell,
-    who,
-    W,
-    H,
-    status,
-    hard,
-    risk,
-    site,
-    home,
-    jail,
-    group,
-    age,
-    nused,
-    cop_site,
-    fc,
-    fa,
-    cv_dx,
-    cv_dy,
-    cv_dl,
-    cv_ptr,
-    cv_reach,
-    cv_runs,
-    kv_dx,
-    kv_dy,
-    kv_dl,
-    kv_ptr,
-    kv_reach,
-    mo_dx,
-    mo_dy,
-    mo_dl,
-    rl_dx,
-    rl_dy,
-    rl_dl,
-    rl_ptr,
-    rl_reach,
-    fp,
-    ip,
-    keys,
-    out_tiles,
-):
+def run_tiles_parallel(tiles, ptr, actors, t, lat, cz, cops, sh, rules, keys, out_tiles):
     """The tiles of one colour at once: they are far enough apart that no actor of one can
     touch a site another reads or writes, so the result does not depend on the threads."""
+    # a parallel loop cannot take tuples holding arrays as free variables: the bundles are
+    # unpacked here and packed again inside the loop (struct copies; no data is copied)
+    l0, l1, l2, l3, l4, l5 = lat
+    z0, z1, z2, z3, z4, z5, z6, z7, z8, z9 = cz
+    k0, k1 = cops
+    c0, c1, c2, c3, c4, c5 = sh.cit
+    p0, p1, p2, p3, p4, p5 = sh.cop
+    s0, s1, s2, s3, s4, s5 = sh.step
+    r0, r1, r2, r3, r4, r5 = sh.release
     for j in prange(tiles.shape[0]):
         k = tiles[j]
         run_actors(
@@ -969,43 +802,16 @@ def run_tiles_parallel(
             ptr[k + 1],
             actors,
             t,
-            cell,
-            who,
-            W,
-            H,
-            status,
-            hard,
-            risk,
-            site,
-            home,
-            jail,
-            group,
-            age,
-            nused,
-            cop_site,
-            fc,
-            fa,
-            cv_dx,
-            cv_dy,
-            cv_dl,
-            cv_ptr,
-            cv_reach,
-            cv_runs,
-            kv_dx,
-            kv_dy,
-            kv_dl,
-            kv_ptr,
-            kv_reach,
-            mo_dx,
-            mo_dy,
-            mo_dl,
-            rl_dx,
-            rl_dy,
-            rl_dl,
-            rl_ptr,
-            rl_reach,
-            fp,
-            ip,
+            Lattice(l0, l1, l2, l3, l4, l5),
+            Citizens(z0, z1, z2, z3, z4, z5, z6, z7, z8, z9),
+            Cops(k0, k1),
+            Shapes(
+                Shape(c0, c1, c2, c3, c4, c5),
+                Shape(p0, p1, p2, p3, p4, p5),
+                Shape(s0, s1, s2, s3, s4, s5),
+                Shape(r0, r1, r2, r3, r4, r5),
+            ),
+            rules,
             keys,
             out_tiles[k],
             False,
@@ -1013,80 +819,32 @@ def run_tiles_parallel(
 
 
 @njit(cache=True)
-def tiles_kernel(
-    t,
-    cell,
-    who,
-    W,
-    H,
-    status,
-    hard,
-    risk,
-    site,
-    home,
-    jail,
-    group,
-    age,
-    nused,
-    cop_site,
-    n_cops,
-    fc,
-    fa,
-    cv_dx,
-    cv_dy,
-    cv_dl,
-    cv_ptr,
-    cv_reach,
-    cv_runs,
-    kv_dx,
-    kv_dy,
-    kv_dl,
-    kv_ptr,
-    kv_reach,
-    mo_dx,
-    mo_dy,
-    mo_dl,
-    rl_dx,
-    rl_dy,
-    rl_dl,
-    rl_ptr,
-    rl_reach,
-    fp,
-    ip,
-    keys,
-    out,
-    actors,
-    ntx,
-    nty,
-    colour_list,
-    colour_ptr,
-    ptr,
-    out_tiles,
-    tid,
-):
+def tiles_kernel(t, lat, cz, cops, sh, rules, keys, out, actors, tl):
     """One period of block-sequential activation (not Epstein's rule; an option for large
-    lattices). The lattice is cut into ntx × nty tiles, each at least twice as wide as the
+    lattices). The lattice is cut into tl.ntx × tl.nty tiles, each at least twice as wide as the
     farthest an actor can read or write from its site, and coloured like a 2 × 2 checkerboard
-    (colour_list[colour_ptr[c]:colour_ptr[c + 1]] are the tiles of colour c). The four colours run one after another in an
-    order drawn for the period; the tiles of one colour run in parallel; inside a tile the
-    actors take their turns in random order, as in the exact kernel. Model II (births take
-    slots from a shared counter) runs the tiles of a colour one after another."""
+    (tl.colour_list[tl.colour_ptr[c]:tl.colour_ptr[c + 1]] are the tiles of colour c). The four
+    colours run one after another in an order drawn for the period; the tiles of one colour run
+    in parallel; inside a tile the actors take their turns in random order, as in the exact
+    kernel. Model II (births take slots from a shared counter) runs the tiles of a colour one
+    after another."""
+    ptr, out_tiles = tl.ptr, tl.out
     tile_buckets(
         t,
-        status,
-        site,
-        home,
-        nused,
-        cop_site,
-        n_cops,
-        W,
-        H,
-        ntx,
-        nty,
+        cz.status,
+        cz.site,
+        cz.home,
+        cz.nused,
+        cops.site,
+        cops.n,
+        lat.W,
+        lat.H,
+        tl.ntx,
+        tl.nty,
         keys[K_ORDER],
         actors,
         ptr,
-        tid,
+        tl.tid,
     )
     order = np.arange(4)
     for j in range(3, 0, -1):
@@ -1095,128 +853,31 @@ def tiles_kernel(
         order[j] = order[r]
         order[r] = tmp
     out_tiles[:, :] = 0
-    serial = ip[IP_MODEL2] != 0
     for c in order:
-        tiles = colour_list[colour_ptr[c] : colour_ptr[c + 1]]
-        if serial:
+        tiles = tl.colour_list[tl.colour_ptr[c] : tl.colour_ptr[c + 1]]
+        if rules.model2:
             for k in tiles:
                 run_actors(
                     ptr[k],
                     ptr[k + 1],
                     actors,
                     t,
-                    cell,
-                    who,
-                    W,
-                    H,
-                    status,
-                    hard,
-                    risk,
-                    site,
-                    home,
-                    jail,
-                    group,
-                    age,
-                    nused,
-                    cop_site,
-                    fc,
-                    fa,
-                    cv_dx,
-                    cv_dy,
-                    cv_dl,
-                    cv_ptr,
-                    cv_reach,
-                    cv_runs,
-                    kv_dx,
-                    kv_dy,
-                    kv_dl,
-                    kv_ptr,
-                    kv_reach,
-                    mo_dx,
-                    mo_dy,
-                    mo_dl,
-                    rl_dx,
-                    rl_dy,
-                    rl_dl,
-                    rl_ptr,
-                    rl_reach,
-                    fp,
-                    ip,
+                    lat,
+                    cz,
+                    cops,
+                    sh,
+                    rules,
                     keys,
                     out_tiles[k],
                     False,
                 )
         else:
-            run_tiles_parallel(
-                tiles,
-                ptr,
-                actors,
-                t,
-                cell,
-                who,
-                W,
-                H,
-                status,
-                hard,
-                risk,
-                site,
-                home,
-                jail,
-                group,
-                age,
-                nused,
-                cop_site,
-                fc,
-                fa,
-                cv_dx,
-                cv_dy,
-                cv_dl,
-                cv_ptr,
-                cv_reach,
-                cv_runs,
-                kv_dx,
-                kv_dy,
-                kv_dl,
-                kv_ptr,
-                kv_reach,
-                mo_dx,
-                mo_dy,
-                mo_dl,
-                rl_dx,
-                rl_dy,
-                rl_dl,
-                rl_ptr,
-                rl_reach,
-                fp,
-                ip,
-                keys,
-                out_tiles,
-            )
+            run_tiles_parallel(tiles, ptr, actors, t, lat, cz, cops, sh, rules, keys, out_tiles)
     for k in range(out_tiles.shape[0]):
         for o in range(N_OUT):
             out[o] += out_tiles[k, o]
-    if ip[IP_END_OF_STEP] != 0:
-        countdown_all(
-            t,
-            cell,
-            who,
-            W,
-            H,
-            status,
-            site,
-            home,
-            jail,
-            group,
-            nused,
-            rl_dx,
-            rl_dy,
-            rl_dl,
-            rl_ptr,
-            rl_reach,
-            keys,
-            out,
-            ip[IP_JAIL_BLOCK] != 0,
-        )
+    if rules.end_of_step:
+        countdown_all(t, lat, cz, sh, rules, keys, out)
 
 
 @njit(cache=True)

@@ -111,6 +111,36 @@ class EpsteinModel(Model):
             ),
         ]
 
+    @classmethod
+    def check_params(cls, p, source=None):
+        """Constraints between parameters, checked when a scenario loads (and again at set-up):
+        the two densities share the sites, and a neighbourhood must not wrap onto itself."""
+        cd, kd = float(p["citizen_density"]), float(p["cop_density"])
+        if cd + kd > 1.0 + 1e-12:
+            raise ScenarioError(
+                f"citizen_density + cop_density = {cd + kd:g}; allowed: at most 1",
+                source=source,
+                field="cop_density",
+            )
+        if p["jailed"] == "block" and p["cop_moves_to_arrest_site"]:
+            raise ScenarioError(
+                "cop_moves_to_arrest_site needs jailed = 'leave' (a blocked cell "
+                "cannot take the cop)",
+                source=source,
+                field="cop_moves_to_arrest_site",
+            )
+        torus = Torus(int(p["width"]), int(p["height"]))
+        for what in ("citizen_vision", "cop_vision"):
+            off = offsets(p["vision_shape"], float(p[what]))
+            if not torus.fits(off):
+                raise ScenarioError(
+                    f"vision {p[what]:g} reaches {off.reach} sites, too far for a "
+                    f"{torus.width}x{torus.height} torus (needs 2·reach + 1 <= "
+                    f"{min(torus.width, torus.height)})",
+                    source=source,
+                    field=what,
+                )
+
     def build(self, sim):
         p = sim.params
         W, H = int(p["width"]), int(p["height"])
@@ -371,6 +401,36 @@ class CivilViolence(Module):
                 kind="int",
             ),
             Param(
+                "death_age",
+                "max_age",
+                "Model II: citizens die when their age exceeds max_age, initial ages "
+                "uniform on 0..max_age (the Ascape code), or each citizen draws its own death "
+                "age U(0, max_age) at birth, initial age uniform below it (the paper's text)",
+                kind="choice",
+                choices=("max_age", "uniform"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {EPSTEIN} (Model II text)",
+            ),
+            Param(
+                "age_in_jail",
+                True,
+                "Model II: jailed citizens age (and die) like the free (the Ascape code: age "
+                "advances in every turn); false stops their clock while jailed",
+                kind="bool",
+                sweepable=False,
+                citation=f"{ASCAPE}; docs/odd/epstein.md §7",
+            ),
+            Param(
+                "after_kill",
+                "active",
+                "Model II: the killer stays active after taking the victim's site (the "
+                "Ascape code) or turns quiet (a reading of the paper's text)",
+                kind="choice",
+                choices=("active", "quiet"),
+                sweepable=False,
+                citation=f"{ASCAPE}; {EPSTEIN}",
+            ),
+            Param(
                 "peacekeeper_density",
                 0.0,
                 "Model II: share of sites that receive extra cops "
@@ -401,6 +461,7 @@ class CivilViolence(Module):
             State("jail_left", np.int64, 0, "remaining jail term"),
             State("group", np.int8, 0, "Model II group: 0 blue, 1 green"),
             State("age", np.int32, 0, "Model II age in periods"),
+            State("death_age", np.int32, 0, "Model II own death age (death_age = 'uniform')"),
         ]
 
     def define_results(self):
@@ -408,7 +469,7 @@ class CivilViolence(Module):
             Result("quiet", "citizens quiet"),
             Result("active", "citizens active"),
             Result("jailed", "citizens in jail"),
-            Result("arrests", "new arrests this step"),
+            Result("arrests", "new arrests this step", measure="flow"),
             Result("cops", "cops on the lattice"),
             Result("legitimacy", "regime legitimacy L", kind="value"),
             Result(
@@ -418,13 +479,23 @@ class CivilViolence(Module):
             ),
             Result("blue", "Model II: living blue citizens"),
             Result("green", "Model II: living green citizens"),
-            Result("killed", "Model II: citizens killed this step"),
-            Result("births", "Model II: clones born this step"),
-            Result("deaths", "Model II: deaths of old age this step"),
+            Result("killed", "Model II: citizens killed this step", measure="flow"),
+            Result("births", "Model II: clones born this step", measure="flow"),
+            Result("deaths", "Model II: deaths of old age this step", measure="flow"),
             Result("dead", "Model II: dead citizens (cumulative)"),
         ]
 
-    _COLS = ("status", "hardship", "risk_aversion", "site", "home", "jail_left", "group", "age")
+    _COLS = (
+        "status",
+        "hardship",
+        "risk_aversion",
+        "site",
+        "home",
+        "jail_left",
+        "group",
+        "age",
+        "death_age",
+    )
 
     # ---------------------------------------------------------------- set-up
     def init(self, sim):
@@ -462,9 +533,16 @@ class CivilViolence(Module):
         if self.model2:
             A["group"][:n] = (sim.streams("group").uniform(0, n) < 0.5).astype(np.int8)
             max_age = int(p["max_age"])
-            A["age"][:n] = np.floor(sim.streams("age").uniform(0, n) * (max_age + 1)).astype(
-                np.int32
-            )
+            if p["death_age"] == "uniform":
+                # the paper's text: each citizen's death age ~ U(0, max_age), its initial age
+                # uniform below it (a stream of its own: the default draws are untouched)
+                d = np.floor(sim.streams("death_age").uniform(0, n) * (max_age + 1))
+                A["death_age"][:n] = d.astype(np.int32)
+                A["age"][:n] = np.floor(sim.streams("age").uniform(0, n) * (d + 1)).astype(np.int32)
+            else:
+                A["age"][:n] = np.floor(sim.streams("age").uniform(0, n) * (max_age + 1)).astype(
+                    np.int32
+                )
         space.cell[space.cit_sites] = K.C_QUIET | (A["group"][:n].astype(np.uint8) << K.GROUP_SHIFT)
         space.who[space.cit_sites] = ids
         self.cop_site = np.zeros(N, dtype=np.int64)
@@ -529,9 +607,19 @@ class CivilViolence(Module):
         mo = offsets("moore", 1.0)
         rl = offsets("euclidean", min(RELEASE_RADIUS, (min(W, H) - 1) // 2), include_center=True)
         self.cv, self.kv, self.mo, self.rl = cv, kv, mo, rl
-        self.dl = [(o.dy.astype(np.int64) * W + o.dx).astype(np.int64) for o in (cv, kv, mo, rl)]
-        self.cv_dl = self.dl[0]
         self.cv_runs = row_runs(cv, W)
+        none = np.zeros((0, 4), dtype=np.int64)
+
+        def shape(o, runs):
+            dl = (o.dy.astype(np.int64) * W + o.dx).astype(np.int64)
+            return K.Shape(o.dx, o.dy, dl, o.ring_ptr, int(o.reach), runs)
+
+        self.shapes = K.Shapes(
+            cit=shape(cv, self.cv_runs),
+            cop=shape(kv, none),
+            step=shape(mo, none),
+            release=shape(rl, none),
+        )
         self.same_field = int(key[0] == key[1])
         self._vision = key
         K.rebuild_fields(space.cell, W, H, self.fc, self.fa, self.cv_runs, cv.reach)
@@ -594,39 +682,40 @@ class CivilViolence(Module):
                 "peacekeepers",
             )
 
-    def _params_arrays(self, sim):
+    def _rules(self, sim) -> K.Rules:
         p = sim.params
         J = p["max_jail_term"]
         inf = isinstance(J, float) and math.isinf(J)
         hi = -1 if inf else (int(J) if p["jail_term_range"] == "0..J" else int(J) - 1)
-        ip = np.zeros(K.N_IP, dtype=np.int64)
-        ip[K.IP_RATIO] = RATIOS.index(p["ratio"])
-        ip[K.IP_SELF2] = int(p["count_self_twice"])
-        ip[K.IP_MOVE_RULE] = MOVE_RULES.index(p["move_rule"])
-        ip[K.IP_CIT_MOVE_FIRST] = int(p["order"] == "move_then_act")
-        ip[K.IP_COP_MOVE_FIRST] = int(p["cop_order"] == "move_then_act")
-        ip[K.IP_ARREST_NEAREST] = int(p["arrest_target"] == "nearest")
-        ip[K.IP_ACTIVATION] = ACTIVATIONS.index(p["activation"])
-        ip[K.IP_COP_TO_SITE] = int(p["cop_moves_to_arrest_site"])
-        ip[K.IP_TERM_HI] = hi
-        ip[K.IP_TERM_INF] = int(inf)
-        ip[K.IP_JAIL_BLOCK] = int(p["jailed"] == "block")
-        ip[K.IP_END_OF_STEP] = int(p["jail_countdown"] == "end_of_step")
-        ip[K.IP_RELEASE_ACTS] = int(p["release_turn_acts"])
-        ip[K.IP_MOVEMENT] = int(p["movement"])
-        ip[K.IP_COPS_ALWAYS] = int(p["cops_always_move"])
-        ip[K.IP_MODEL2] = int(self.model2)
-        ip[K.IP_MAX_AGE] = int(p["max_age"])
-        ip[K.IP_SAME_FIELD] = self.same_field
-        fp = np.zeros(K.N_FP, dtype=np.float64)
-        fp[K.FP_L] = p["legitimacy"]
-        fp[K.FP_T] = p["active_threshold"]
-        fp[K.FP_K] = p["arrest_prob_constant"]
-        fp[K.FP_GFAC] = (
-            (1.0 - p["active_threshold"]) if p["grievance_form"] == "H(1-L)(1-T)" else 1.0
+        T = float(p["active_threshold"])
+        return K.Rules(
+            legitimacy=float(p["legitimacy"]),
+            threshold=T,
+            k=float(p["arrest_prob_constant"]),
+            gfac=(1.0 - T) if p["grievance_form"] == "H(1-L)(1-T)" else 1.0,
+            clone_p=float(p["clone_prob"]) if self.model2 else 0.0,
+            ratio_mode=RATIOS.index(p["ratio"]),
+            count_self_twice=bool(p["count_self_twice"]),
+            move_in_vision=p["move_rule"] == "random_site_in_vision",
+            cit_move_first=p["order"] == "move_then_act",
+            cop_move_first=p["cop_order"] == "move_then_act",
+            arrest_nearest=p["arrest_target"] == "nearest",
+            cop_to_site=bool(p["cop_moves_to_arrest_site"]),
+            term_hi=hi,
+            term_inf=inf,
+            jail_block=p["jailed"] == "block",
+            end_of_step=p["jail_countdown"] == "end_of_step",
+            release_acts=bool(p["release_turn_acts"]),
+            movement=bool(p["movement"]),
+            cops_move=bool(p["movement"]) or bool(p["cops_always_move"]),
+            model2=bool(self.model2),
+            max_age=int(p["max_age"]),
+            same_field=bool(self.same_field),
+            activation=ACTIVATIONS.index(p["activation"]),
+            death_uniform=p["death_age"] == "uniform",
+            age_in_jail=bool(p["age_in_jail"]),
+            killer_quiet=p["after_kill"] == "quiet",
         )
-        fp[K.FP_CLONE_P] = p["clone_prob"] if self.model2 else 0.0
-        return ip, fp
 
     def _grow(self, need: int):
         cap = max(2 * self.cap, need)
@@ -645,16 +734,11 @@ class CivilViolence(Module):
             need = n + int(np.count_nonzero(self.arr["status"][:n] != S.DEAD))
             if need > self.cap:
                 self._grow(need)
-        ip, fp = self._params_arrays(sim)
+        rules = self._rules(sim)
         A = self.arr
         self.out[:] = 0
-        cv, kv, mo, rl = self.cv, self.kv, self.mo, self.rl
-        args = (
-            np.int64(sim.t),
-            space.cell,
-            space.who,
-            space.width,
-            space.height,
+        lat = K.Lattice(space.cell, space.who, space.width, space.height, self.fc, self.fa)
+        cz = K.Citizens(
             A["status"],
             A["hardship"],
             A["risk_aversion"],
@@ -663,56 +747,43 @@ class CivilViolence(Module):
             A["jail_left"],
             A["group"],
             A["age"],
+            A["death_age"],
             self.nused,
-            self.cop_site,
-            self.n_cops,
-            self.fc,
-            self.fa,
-            cv.dx,
-            cv.dy,
-            self.dl[0],
-            cv.ring_ptr,
-            cv.reach,
-            self.cv_runs,
-            kv.dx,
-            kv.dy,
-            self.dl[1],
-            kv.ring_ptr,
-            kv.reach,
-            mo.dx,
-            mo.dy,
-            self.dl[2],
-            rl.dx,
-            rl.dy,
-            self.dl[3],
-            rl.ring_ptr,
-            rl.reach,
-            fp,
-            ip,
-            self.keys,
-            self.out,
-            self.actors,
         )
-        if ip[K.IP_ACTIVATION] == K.ACT_TILES:
-            t = self._tiles(sim)
-            if t["tid"].size < self.actors.size:
-                t["tid"] = np.empty(self.actors.size, dtype=np.int64)
+        cops = K.Cops(self.cop_site, self.n_cops)
+        t = np.int64(sim.t)
+        if rules.activation == K.ACT_TILES:
+            tl = self._tiles(sim)
+            if tl.tid.size < self.actors.size:
+                tl = self._tile_layout = tl._replace(tid=np.empty(self.actors.size, dtype=np.int64))
             K.tiles_kernel(
-                *args,
-                t["ntx"],
-                t["nty"],
-                t["colour_list"],
-                t["colour_ptr"],
-                t["ptr"],
-                t["out"],
-                t["tid"],
+                t,
+                lat,
+                cz,
+                cops,
+                self.shapes,
+                rules,
+                self.keys,
+                self.out,
+                self.actors,
+                tl,
             )
         else:
-            K.step_kernel(*args)
+            K.step_kernel(
+                t,
+                lat,
+                cz,
+                cops,
+                self.shapes,
+                rules,
+                self.keys,
+                self.out,
+                self.actors,
+            )
         if int(self.nused[0]) != sim.pop.n:
             self._attach(sim)
 
-    def _tiles(self, sim) -> dict:
+    def _tiles(self, sim) -> K.Tiles:
         """Tile layout of block-sequential activation. D bounds how far from its site an actor
         can read or write in one turn (vision of both kinds, a move, a release disc); tiles at
         least 2·D wide in an even number per axis keep the tiles of one colour of a 2 × 2
@@ -746,16 +817,15 @@ class CivilViolence(Module):
         colour_list = np.argsort(colour, kind="stable").astype(np.int64)
         colour_ptr = np.searchsorted(colour[colour_list], np.arange(5)).astype(np.int64)
         n_t = ntx * nty
-        self._tile_layout = {
-            "ntx": ntx,
-            "nty": nty,
-            "D": D,
-            "colour_list": colour_list,
-            "colour_ptr": colour_ptr,
-            "ptr": np.zeros(n_t + 1, dtype=np.int64),
-            "out": np.zeros((n_t, K.N_OUT), dtype=np.int64),
-            "tid": np.empty(self.actors.size, dtype=np.int64),
-        }
+        self._tile_layout = K.Tiles(
+            ntx=ntx,
+            nty=nty,
+            colour_list=colour_list,
+            colour_ptr=colour_ptr,
+            ptr=np.zeros(n_t + 1, dtype=np.int64),
+            out=np.zeros((n_t, K.N_OUT), dtype=np.int64),
+            tid=np.empty(self.actors.size, dtype=np.int64),
+        )
         self._tile_key = key
         return self._tile_layout
 

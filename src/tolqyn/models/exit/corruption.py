@@ -4,18 +4,17 @@ Perceived legitimacy is pulled towards the slant of each citizen's channel (mech
 the channels can credibly say moves with how corrupt the state is seen to be: each step the
 three slants are shifted by
 
-    δ(t) = w_C · (CPI(t) − CPI_ref) / 100          s_d(t) = clip(s_d + δ(t), 0, 1)
+    δ(t) = w_C · (min(100, CPI(t) + CPI_off(t)) − CPI_ref) / 100      s_d(t) = clip(s_d + δ(t), 0, 1)
 
 CPI is Transparency International's score (0–100, higher = cleaner; context.csv 2015–2024;
-held at the 2015 score before, assumption A-CPI-PRE2015). s_d are the slants the run started
+held at the 2015 score before, assumption A-CPI-PRE2015); CPI_off is what accountable
+government adds (mechanism 12, `accountability.py`; 0 in the replay). s_d are the slants the run started
 with (scenario values), so a slant set by an event is overridden while this module is on.
-Sources: Clark, Golder & Golder 2017 (the state's responsiveness and exit); LITERATURE.md §7
+Sources: Clark, Golder & Golder 2017 (the state's responsiveness and exit); docs/literature.md §7
 (corruption and impunity erode legitimacy); Lemos, Lopes & Coelho 2016 (endogenous
 legitimacy); seeds 000 and 004 (officials who answer upward)."""
 
 from __future__ import annotations
-
-import datetime as _dt
 
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
@@ -30,7 +29,7 @@ class CorruptionDrift(Module):
 
     @classmethod
     def define_params(cls):
-        cite = "context.csv cpi_score (TI); LITERATURE.md §7; Lemos, Lopes & Coelho 2016"
+        cite = "context.csv cpi_score (TI); docs/literature.md §7; Lemos, Lopes & Coelho 2016"
         return [
             Param(
                 "corruption_on",
@@ -73,8 +72,11 @@ class CorruptionDrift(Module):
 
     def init(self, sim):
         from tolqyn.data.series import corruption_index
+        from tolqyn.models.exit.accountability import Accountability
 
         self._series = corruption_index()
+        # the elections module, where the model has one, runs before this one in each step
+        self._accountability = next((m for m in sim.modules if isinstance(m, Accountability)), None)
         self._base = {k: float(sim.params[k]) for k in SLANTS}
         self._cpi = float("nan")
         self._delta = 0.0
@@ -84,7 +86,8 @@ class CorruptionDrift(Module):
         p = sim.params
         if not p["corruption_on"] or when is None:
             return
-        self._cpi = self._series.value_at(when)
+        offset = self._accountability.cpi_offset if self._accountability else 0.0
+        self._cpi = min(100.0, self._series.value_at(when) + offset)
         self._delta = (
             float(p["corruption_weight"]) * (self._cpi - float(p["corruption_reference"])) / 100.0
         )
@@ -96,6 +99,6 @@ class CorruptionDrift(Module):
             sim.results.record("corruption_index", sim.t, self._cpi)
             sim.results.record("legitimacy_drift", sim.t, self._delta)
             return
-        start = sim.clock.datetime_at(sim.t)
-        if start is not None:
-            self._apply(sim, start + _dt.timedelta(days=sim.clock.dt / 2.0))
+        mid = sim.clock.midpoint(sim.t)
+        if mid is not None:
+            self._apply(sim, mid)

@@ -127,12 +127,26 @@ class Destinations(Module):
     def define_results(self):
         out = [
             Result(
-                f"emigrants_{g}", f"new emigrants of ethnic group {g} in the step", "count", True
+                f"emigrants_{g}",
+                f"new emigrants of ethnic group {g} in the step",
+                "count",
+                True,
+                "flow",
+                base="emigrants",
+                dims=(("group", g),),
             )
             for g in ETHNIC_GROUPS
         ]
         out += [
-            Result(f"emigrants_to_{d}", f"new emigrants who went to {d} in the step", "count", True)
+            Result(
+                f"emigrants_to_{d}",
+                f"new emigrants who went to {d} in the step",
+                "count",
+                True,
+                "flow",
+                base="emigrants",
+                dims=(("destination", d),),
+            )
             for d in DESTINATIONS
         ]
         out += [
@@ -140,11 +154,21 @@ class Destinations(Module):
             Result("emigrants_cumulative", "emigrants since the start of the run", "count"),
         ]
         out += [
-            Result(f"emigrants_ytd_{g}", f"emigrants of group {g} since 1 January", "count")
+            Result(
+                f"emigrants_ytd_{g}",
+                f"emigrants of group {g} since 1 January",
+                base="emigrants_ytd",
+                dims=(("group", g),),
+            )
             for g in ETHNIC_GROUPS
         ]
         out += [
-            Result(f"emigrants_ytd_to_{d}", f"emigrants to {d} since 1 January", "count")
+            Result(
+                f"emigrants_ytd_to_{d}",
+                f"emigrants to {d} since 1 January",
+                base="emigrants_ytd",
+                dims=(("destination", d),),
+            )
             for d in DESTINATIONS
         ]
         return out

@@ -171,13 +171,6 @@ class ExitEmigration(Emigration):
 
 def _decimal_year(sim) -> float:
     """Decimal calendar year at the middle of the current step (0 without a calendar)."""
-    import datetime as _dt
 
-    start = sim.clock.datetime_at(sim.t)
-    if start is None:
-        return 0.0
-    mid = start + _dt.timedelta(days=sim.clock.dt / 2.0)
-    y0 = _dt.datetime(mid.year, 1, 1)
-    return mid.year + (mid - y0).total_seconds() / (
-        (_dt.datetime(mid.year + 1, 1, 1) - y0).total_seconds()
-    )
+    year = sim.clock.decimal_year(sim.t)
+    return 0.0 if year is None else year

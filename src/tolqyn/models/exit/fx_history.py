@@ -16,8 +16,6 @@ context.csv; seed 000 (the devaluation that halved savings)."""
 
 from __future__ import annotations
 
-import datetime as _dt
-
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
@@ -70,6 +68,6 @@ class FxHistory(Module):
         if phase == "record":
             sim.results.record("exchange_rate", sim.t, float(sim.params["exchange_rate"]))
             return
-        start = sim.clock.datetime_at(sim.t)
-        if start is not None:
-            self._set(sim, start + _dt.timedelta(days=sim.clock.dt / 2.0))
+        mid = sim.clock.midpoint(sim.t)
+        if mid is not None:
+            self._set(sim, mid)

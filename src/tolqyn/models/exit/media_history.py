@@ -130,7 +130,11 @@ class MediaHistory(Module):
     def define_results(self):
         out = [
             Result(
-                f"media_share_{d}", f"share of living residents whose main source is {d}", "value"
+                f"media_share_{d}",
+                f"share of living residents whose main source is {d}",
+                "value",
+                base="media_share",
+                dims=(("diet", d),),
             )
             for d in DIETS
         ]
@@ -143,14 +147,21 @@ class MediaHistory(Module):
                     f"identity_kin_{d}",
                     f"mean affinity I of kin minorities whose main source is {d}",
                     "value",
+                    base="identity_kin",
+                    dims=(("diet", d),),
                 ),
                 Result(
                     f"identity_kin_high_{d}",
                     f"share of kin-minority {d} audience with I > 0.5",
                     "value",
+                    base="identity_kin_high",
+                    dims=(("diet", d),),
                 ),
                 Result(
-                    f"kin_audience_{d}", f"kin-minority citizens whose main source is {d}", "count"
+                    f"kin_audience_{d}",
+                    f"kin-minority citizens whose main source is {d}",
+                    base="kin_audience",
+                    dims=(("diet", d),),
                 ),
             ]
         out += [
@@ -159,6 +170,8 @@ class MediaHistory(Module):
                 f"share of kin-minority {d} audience with I in "
                 f"[{b / N_BINS:.1f}, {(b + 1) / N_BINS:.1f})",
                 "value",
+                base="identity_kin_bin",
+                dims=(("diet", d), ("bin", str(b))),
             )
             for d in DIETS
             for b in range(N_BINS)

@@ -11,7 +11,7 @@ at random (Watts: one) and stops at the fixed point, when a step would add nobod
 A node is *vulnerable* when one adopting contact is enough (k_i >= 1 and 1/k_i >= phi_i).
 A global cascade from one seed needs the vulnerable cluster to percolate; on Erdos-Renyi
 graphs with phi = 0.18 that gives the cascade window of mean degree z, roughly 1 < z < 6-7
-for N = 10^4 (Watts 2002, Fig. 1; LITERATURE.md table, checked by the tests).
+for N = 10^4 (Watts 2002, Fig. 1; docs/literature.md §2.2, checked by the tests).
 
 The update runs in Numba kernels over the CSR arrays and only visits the contacts of new
 adopters. Each step also computes who adopts next, so the fixed point is known without an
@@ -121,7 +121,7 @@ class ThresholdCascade(Module):
             Result("active", "number of adopters"),
             Result("quiet", "number not (yet) adopting"),
             Result("adopters", "number of adopters (seeds included)"),
-            Result("new_adopters", "adopters added in this step"),
+            Result("new_adopters", "adopters added in this step", measure="flow"),
             Result("vulnerable", "nodes that one adopting contact tips (recorded at step 0)"),
             Result("cascade_size", "adopters / N", kind="value"),
             Result(

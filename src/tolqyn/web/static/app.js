@@ -598,16 +598,16 @@ class CountryPanel extends RunPanel {
     const stMetrics = STATUS.filter(m => m !== "quiet" && b.info.metrics.some(x => x.name === m));
     const status = [];
     for (const r of runs) for (const m of stMetrics) status.push({ label: m, color: STATUS_COLORS[m], dash: r.dash, noLegend: r.dash, points: this.series(r.slot, m) });
-    Charts.line(this.charts.status, { title: "National: citizens by status" + (slots.length > 1 ? " (dashed: counterfactual)" : ""), series: status, events, xmin: 0, xmax, xfmt, cursor: step });
+    Charts.line(this.charts.status, { title: "National: citizens by status" + (slots.length > 1 ? " (dashed: counterfactual)" : ""), series: status, events, xmin: 0, xmax, xfmt, dates: b.info.dates, cursor: step });
     // 2. national value of the map metric
     const nat = runs.map((r, i) => ({ label: label + r.tag, color: Charts.PALETTE[i], dash: r.dash, points: this.metricSeries(r.slot, key, 0) }));
-    Charts.line(this.charts.metric, { title: `National: ${label}`, series: nat, events, xmin: 0, xmax, xfmt, cursor: step });
+    Charts.line(this.charts.metric, { title: `National: ${label}`, series: nat, events, xmin: 0, xmax, xfmt, dates: b.info.dates, cursor: step });
     // 3. the selected region
     const reg = this.selectedRegion;
     const col = reg ? b.info.regions.indexOf(reg) + 1 : 0;
-    const regSeries = col > 0 ? runs.map((r, i) => ({ label: reg + r.tag, color: Charts.PALETTE[i], dash: r.dash, points: this.metricSeries(r.slot, key, col) })) : [];
     const rname = reg ? (this.maps.base.names[reg] || reg) : "";
-    Charts.line(this.charts.region, { title: col > 0 ? `${rname}: ${label} (click a region on the map)` : "Region: click one on the map", series: regSeries, events, xmin: 0, xmax, xfmt, cursor: step });
+    const regSeries = col > 0 ? runs.map((r, i) => ({ label: rname + r.tag, color: Charts.PALETTE[i], dash: r.dash, points: this.metricSeries(r.slot, key, col) })) : [];
+    Charts.line(this.charts.region, { title: col > 0 ? `${rname}: ${label} (click a region on the map)` : "Region: click one on the map", series: regSeries, events, xmin: 0, xmax, xfmt, dates: b.info.dates, cursor: step });
   }
 }
 

@@ -1,0 +1,236 @@
+"""Replication study of Epstein (2002) as published: Run 2's waiting times and activation per
+outburst under readings of the original model, and Run 8's cop-density curve (issue 18).
+
+Every run is an `epstein-2002/run-2` or `run-8` preset with the overrides of its setting;
+seeds 1000.. are independent of the tests' seeds. Writes docs/results/epstein-2002/
+(runs.json with every run's statistics, series.npz with Run 2's active and jailed series,
+figures) and prints the tables that README.md quotes.
+
+    PYTHONPATH=src python benchmarks/epstein_2002.py [--seeds 24] [--steps 3000]
+        [--run8-seeds 6] [--run8-cap 15000] [--procs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from multiprocessing import Pool
+from pathlib import Path
+
+import numpy as np
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "results" / "epstein-2002"
+
+ASCAPE_G = {"grievance_form": "H(1-L)(1-T)"}
+RUN2_SETTINGS = {}
+for form, extra in (("H(1-L)", {}), ("H(1-L)(1-T)", ASCAPE_G)):
+    for L in (0.80, 0.82, 0.84, 0.86):
+        RUN2_SETTINGS[f"G={form} L={L:.2f}"] = {**extra, "legitimacy": L}
+JAIL = {
+    "term 0..J-1": {"jail_term_range": "0..J-1"},
+    "countdown at end of period": {"jail_countdown": "end_of_step"},
+    "released acts next turn": {"release_turn_acts": False},
+    "J_max 45": {"max_jail_term": 45},
+}
+COPS = {
+    "random arrest target": {"arrest_target": "random"},
+    "cop vision 5": {"cop_vision": 5.0},
+    "cop vision 9": {"cop_vision": 9.0},
+    "citizens then cops": {"activation": "citizens_then_cops"},
+    "cops then citizens": {"activation": "cops_then_citizens"},
+}
+for group in (JAIL, COPS):
+    for name, ov in list(group.items()):
+        for form, extra in (("H(1-L)", {}), ("H(1-L)(1-T)", ASCAPE_G)):
+            RUN2_SETTINGS[f"{name}, G={form}"] = {**extra, **ov}
+RUN8_VARIANTS = {
+    "Ascape (preset)": {},
+    "death age U(0, max_age)": {"death_age": "uniform"},
+    "no ageing in jail": {"age_in_jail": False},
+    "killer turns quiet": {"after_kill": "quiet"},
+    "cop vision 7, citizen 1.7": {"cop_vision": 7.0},
+    "cops act first": {"activation": "cops_then_citizens"},
+}
+RUN8_DENSITIES = (0.0, 0.04, 0.07, 0.10)
+
+
+def run2(job):
+    import tolqyn
+
+    setting, ov, seed, steps = job
+    r = tolqyn.run_one("epstein-2002/run-2", seed=seed, steps=steps, overrides=ov)
+    return setting, seed, r.series("active").astype(np.int16), r.series("jailed").astype(np.int16)
+
+
+def run8(job):
+    from tolqyn.core.sim import Sim
+    from tolqyn.scenarios.loader import load_scenario
+
+    variant, ov, density, seed, cap = job
+    sc = load_scenario("epstein-2002/run-8", overrides={**ov, "cop_density": density})
+    sim = Sim(sc, seed=seed, steps=cap)
+    sim.init()
+    mod = sim.modules[0]
+    for t in range(1, cap + 1):
+        sim.step()
+        if mod._summary[4] == 0 or mod._summary[5] == 0:  # one group extinct
+            return variant, density, seed, t, True
+    return variant, density, seed, cap, False
+
+
+def main(argv=None):
+    from tolqyn.analysis import outbursts as ob
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--seeds", type=int, default=24)
+    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--run8-seeds", type=int, default=5)
+    ap.add_argument("--run8-cap", type=int, default=15000)
+    ap.add_argument("--procs", type=int, default=2)
+    ap.add_argument("--skip-run8", action="store_true")
+    args = ap.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    t0, c0 = time.time(), time.process_time()
+    jobs = [
+        (name, ov, 1000 + s, args.steps)
+        for name, ov in RUN2_SETTINGS.items()
+        for s in range(args.seeds)
+    ]
+    with Pool(args.procs) as pool:
+        res2 = pool.map(run2, jobs, chunksize=4)
+        res8 = []
+        if not args.skip_run8:
+            jobs8 = [
+                (v, ov, d, 2000 + s, args.run8_cap)
+                for v, ov in RUN8_VARIANTS.items()
+                for d in RUN8_DENSITIES
+                for s in range(args.run8_seeds)
+            ]
+            res8 = pool.map(run8, jobs8, chunksize=2)
+    wall = time.time() - t0
+    np.savez_compressed(
+        OUT / "series.npz",
+        **{f"{st}|{seed}|active": a for st, seed, a, _ in res2},
+        **{f"{st}|{seed}|jailed": j for st, seed, _, j in res2},
+    )
+    summary = {"run2": {}, "run8": {}, "meta": {}}
+    for setting in RUN2_SETTINGS:
+        rows = [(a, j) for st, _, a, j in res2 if st == setting]
+        act = np.concatenate([ob.total_activation(a) for a, _ in rows])
+        row = {
+            "runs": len(rows),
+            "outbursts_per_run": float(np.mean([len(ob.outburst_spans(a)) for a, _ in rows])),
+        }
+        row["activation_mean"] = float(act.mean()) if act.size else float("nan")
+        row["activation_sd"] = float(act.std(ddof=1)) if act.size > 1 else float("nan")
+        for d in ob.WAIT_DEFINITIONS:
+            for k in (0, 5):
+                w = np.concatenate([ob.waits(a, definition=d, merge_below=k) for a, _ in rows])
+                key = f"{d}" + (f" merge<{k}" if k else "")
+                row[key] = {
+                    "n": int(w.size),
+                    "mean": float(w.mean()) if w.size else float("nan"),
+                    "sd": float(w.std(ddof=1)) if w.size > 1 else float("nan"),
+                    "mean_ge30": float(w[w >= 30].mean()) if (w >= 30).any() else float("nan"),
+                    **ob.tail_fit(w),
+                }
+        ends, nxt = zip(*(ob.jailed_at_ends(a, j) for a, j in rows))
+        ends, nxt = np.concatenate(ends), np.concatenate(nxt)
+        row["jailed_at_end_mean"] = float(ends.mean()) if ends.size else float("nan")
+        row["corr_jailed_end_next_wait"] = (
+            float(np.corrcoef(ends, nxt)[0, 1])
+            if ends.size > 2 and ends.std() > 0
+            else float("nan")
+        )
+        summary["run2"][setting] = row
+    for v in RUN8_VARIANTS:
+        for d in RUN8_DENSITIES:
+            r = [(t, ext) for vv, dd, _, t, ext in res8 if vv == v and dd == d]
+            if not r:
+                continue
+            ts = np.array([t for t, _ in r], dtype=float)
+            summary["run8"][f"{v}|{d:.2f}"] = {
+                "runs": len(r),
+                "extinct": int(sum(e for _, e in r)),
+                "time_mean": float(ts.mean()),
+                "time_sd": float(ts.std(ddof=1)) if ts.size > 1 else float("nan"),
+                "time_median": float(np.median(ts)),
+            }
+    summary["meta"] = {
+        "seeds": args.seeds,
+        "steps": args.steps,
+        "run8_seeds": args.run8_seeds,
+        "run8_cap": args.run8_cap,
+        "run8_densities": list(RUN8_DENSITIES),
+        "wall_s": wall,
+        "parent_cpu_s": time.process_time() - c0,
+        "procs": args.procs,
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    (OUT / "runs.json").write_text(json.dumps(summary, indent=1))
+    figures(summary, res2)
+    print(json.dumps(summary["meta"]))
+
+
+def figures(summary, res2):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from tolqyn.analysis import outbursts as ob
+
+    # waits and activation against legitimacy, both grievance forms
+    fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+    for form in ("H(1-L)", "H(1-L)(1-T)"):
+        Ls = (0.80, 0.82, 0.84, 0.86)
+        rows = [summary["run2"][f"G={form} L={L:.2f}"] for L in Ls]
+        ax[0].plot(Ls, [r["end_start"]["mean"] for r in rows], "o-", label=f"G = {form}")
+        ax[1].plot(Ls, [r["activation_mean"] for r in rows], "o-", label=f"G = {form}")
+    for a, v, lab in (
+        (ax[0], 60, "mean wait (end→start)"),
+        (ax[1], 708, "activation per outburst"),
+    ):
+        a.axhspan(0.8 * v, 1.2 * v, color="0.85", label="paper ±20 %")
+        a.axhline(v, color="k", lw=1)
+        a.set_xlabel("legitimacy L")
+        a.set_ylabel(lab)
+    ax[0].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(OUT / "legitimacy.png", dpi=110)
+    plt.close(fig)
+    # wait histograms of the presets' reading (L = 0.82) on a log scale, with the paper's
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for form in ("H(1-L)", "H(1-L)(1-T)"):
+        st = f"G={form} L=0.82"
+        w = np.concatenate([ob.waits(a) for s, _, a, _ in res2 if s == st])
+        c, e = np.histogram(w, bins=np.arange(0, 200, 5))
+        ax.semilogy(e[:-1] + 2.5, np.where(c > 0, c, np.nan), "o-", ms=3, label=f"G = {form}")
+    x = np.arange(30, 200)
+    ax.semilogy(x, 50 * np.exp(-0.07 * (x - 30)), "k--", label="paper Fig. 6 slope −0.07")
+    ax.axvline(60, color="k", lw=1, label="paper mean 60")
+    ax.set_xlabel("waiting time (periods, end→start)")
+    ax.set_ylabel("count (all seeds)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(OUT / "waits.png", dpi=110)
+    plt.close(fig)
+    # Run 8: time to extinction against cop density
+    if summary["run8"]:
+        fig, ax = plt.subplots(figsize=(6, 3.8))
+        for v in RUN8_VARIANTS:
+            ds = [d for d in RUN8_DENSITIES if f"{v}|{d:.2f}" in summary["run8"]]
+            m = [summary["run8"][f"{v}|{d:.2f}"]["time_mean"] for d in ds]
+            ax.plot(ds, m, "o-", label=v)
+        ax.set_yscale("log")
+        ax.set_xlabel("cop density")
+        ax.set_ylabel("mean periods to extinction (cap counted as cap)")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        fig.savefig(OUT / "run8.png", dpi=110)
+        plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()

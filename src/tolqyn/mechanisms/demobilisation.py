@@ -1,0 +1,278 @@
+"""Mechanism 14 — competing ways a wave ends. Each is a mechanism with its own switch and
+parameters, so which one ends a wave is a question for the data (and the structural
+comparison of the calibration), not an assumption of the model:
+
+    fatigue            G_i −= φ_F·(1 − e^{−d_i/D_F})        d_i: days protested, recovering
+                       d_i ← d_i + dt if active, else d_i·e^{−dt/D_R}     at rate 1/D_R when quiet
+    organisers         G_i −= φ_O·j_r                        j_r: share of the region's past
+                                                              participants now in detention
+    fear of killing    risk_l += λ_D·(1 − e^{−K_r/K½})       K_r: killings in the region,
+                       K_r ← K_r·e^{−dt/τ_K} + deaths of the step       remembered over τ_K days
+    curfew             risk_l += c_E·[region under emergency]
+    concession         mechanism 5 (`concession_credibility`: the share of a promised cut believed)
+    blackout           mechanism 6 (the `internet` events: the distant signal and coordination)
+    shoot order        mechanism 2 (`lethal_weight`: the announced risk of being shot)
+
+G is the grievance of mechanism 1 after it is computed for the step, so the terms lower the
+net grievance that moves a citizen to act and do not accumulate across steps; risk is the
+risk of mechanism 2 (multiplied by one's risk aversion R_i). Every term is recorded by region
+(`ending_*`), so a run shows which mechanisms were at work when protest fell.
+
+Sources: Tarrow 1998 and Koopmans 1993 (protest cycles exhaust themselves: fatigue and
+demobilisation); Siegel 2011 (removing well-connected organisers breaks collective action);
+Davenport 2007 and Lichbach 1987 (killings deter in the short run); Hassanpour 2014 and
+Rydzak 2019 (the blackout); Lichbach 1987 (the credibility of concessions)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from tolqyn.core.chunks import chunk_bounds, n_chunks
+from tolqyn.core.module import Module
+from tolqyn.core.params import Param
+from tolqyn.core.population import State
+from tolqyn.core.results import Result
+
+
+@njit(parallel=True, cache=True)
+def fatigue_kernel(
+    status, ever, region, days, grievance, dt, recover, phi_f, d_f, phi_o, detained_share, out
+):
+    """Updates the days protested, lowers G by fatigue and the arrest of organisers, and
+    counts, by region, past participants, those of them detained, and the fatigue term summed
+    over past participants (per-chunk partial sums added in a fixed order)."""
+    n = status.shape[0]
+    n_reg = out.shape[0]
+    nc = n_chunks(n)
+    part = np.zeros((nc, n_reg, 3))
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for i in range(lo, hi):
+            st = status[i]
+            if st >= 3:
+                continue
+            d = days[i]
+            if st == 1:
+                d += dt
+            else:
+                d *= recover
+            days[i] = d
+            if ever[i] == 0:
+                continue
+            r = region[i]
+            f = phi_f * (1.0 - math.exp(-d / d_f)) if d_f > 0.0 else 0.0
+            g = grievance[i] - f - phi_o * detained_share[r]
+            grievance[i] = g if g > 0.0 else 0.0
+            part[c, r, 0] += 1.0
+            if st == 2:
+                part[c, r, 1] += 1.0
+            part[c, r, 2] += f
+    for k in range(n_reg):
+        for j in range(3):
+            a = 0.0
+            for c in range(nc):
+                a += part[c, k, j]
+            out[k, j] = a
+
+
+class Demobilisation(Module):
+    name = "demobilisation"
+    phases = ("perceive", "record")
+
+    @classmethod
+    def define_params(cls):
+        return [
+            Param(
+                "fatigue_on",
+                True,
+                "switch: protesting wears people out",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "fatigue_weight",
+                0.05,
+                "φ_F: largest fall of net grievance from fatigue",
+                0.0,
+                1.0,
+                unit="1",
+                citation="Tarrow 1998; Koopmans 1993; assumption for the size",
+            ),
+            Param(
+                "fatigue_days",
+                4.0,
+                "D_F: days of protest over which fatigue builds up (e-folding)",
+                0.01,
+                365.0,
+                unit="days",
+                citation="assumption",
+            ),
+            Param(
+                "fatigue_recovery_days",
+                7.0,
+                "D_R: days over which fatigue fades when quiet (e-folding)",
+                0.01,
+                365.0,
+                unit="days",
+                citation="assumption",
+            ),
+            Param(
+                "organisers_on",
+                True,
+                "switch: detaining past participants (the organisers among them) "
+                "lowers the efficacy of protest for the rest",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "organisers_weight",
+                0.3,
+                "φ_O: fall of net grievance when all of a region's past participants are detained",
+                0.0,
+                2.0,
+                unit="1",
+                citation="Siegel 2011; assumption for the size",
+            ),
+            Param(
+                "lethal_fear_on",
+                True,
+                "switch: killings in one's region raise the perceived risk of protest",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "lethal_fear_weight",
+                0.25,
+                "λ_D: largest risk added by killings in the region",
+                0.0,
+                5.0,
+                unit="1",
+                citation="Davenport 2007; Lichbach 1987; assumption for the size",
+            ),
+            Param(
+                "lethal_fear_half",
+                10.0,
+                "K½: remembered killings in the region that give 1 − 1/e of the largest fear",
+                0.01,
+                1e5,
+                unit="persons",
+                citation="assumption",
+            ),
+            Param(
+                "lethal_fear_memory",
+                5.0,
+                "τ_K: days over which killings are remembered (e-folding)",
+                0.01,
+                365.0,
+                unit="days",
+                citation="assumption",
+            ),
+            Param(
+                "curfew_on",
+                True,
+                "switch: a curfew under a state of emergency raises the cost of being out",
+                kind="bool",
+                sweepable=False,
+            ),
+            Param(
+                "curfew_risk",
+                0.03,
+                "c_E: risk added in a region under a state of emergency (curfew 23:00–07:00)",
+                0.0,
+                5.0,
+                unit="1",
+                citation="unrest_2022.csv (curfews from 5 Jan); assumption for the size",
+            ),
+        ]
+
+    def define_states(self):
+        return [State("days_active", np.float32, 0.0, "days protested, fading when quiet")]
+
+    def define_results(self):
+        return [
+            Result(
+                "ending_fatigue",
+                "mean fall of net grievance from fatigue among past participants",
+                "value",
+                True,
+            ),
+            Result(
+                "ending_organisers",
+                "fall of net grievance from detained organisers (φ_O·j_r)",
+                "value",
+                True,
+            ),
+            Result("ending_lethal_fear", "risk added by remembered killings", "value", True),
+            Result("ending_curfew", "risk added by the curfew", "value", True),
+        ]
+
+    def init(self, sim):
+        cs = sim.country
+        self.killings = np.zeros(cs.n_reg)
+        self.detained_share = np.zeros(cs.n_reg)
+        self.sums = np.zeros((cs.n_reg, 3))
+        self.fear = np.zeros(cs.n_reg)
+        self.curfew = np.zeros(cs.n_reg)
+
+    def step(self, sim, phase):
+        p, pop, cs, dt = sim.params, sim.pop, sim.country, sim.clock.dt
+        if phase == "record":
+            ever = self.sums[:, 0]
+            fat = np.divide(self.sums[:, 2], ever, out=np.zeros(cs.n_reg), where=ever > 0)
+            tot = float(ever.sum())
+            r = sim.results
+            r.record(
+                "ending_fatigue", sim.t, float(self.sums[:, 2].sum() / tot) if tot else 0.0, fat
+            )
+            org = (
+                float(p["organisers_weight"]) * self.detained_share
+                if p["organisers_on"]
+                else 0 * fat
+            )
+            r.record("ending_organisers", sim.t, float(org.max(initial=0.0)), org)
+            r.record(
+                "ending_lethal_fear", sim.t, float(self.fear.max(initial=0.0)), self.fear.copy()
+            )
+            r.record(
+                "ending_curfew", sim.t, float(self.curfew.max(initial=0.0)), self.curfew.copy()
+            )
+            return
+        # killings of the last step (mechanism 4 ran in its consequences phase)
+        self.killings = self.killings * math.exp(-dt / float(p["lethal_fear_memory"])) + (
+            cs.deaths_civ_reg + cs.deaths_sec_reg
+        )
+        phi_f = float(p["fatigue_weight"]) if p["fatigue_on"] else 0.0
+        phi_o = float(p["organisers_weight"]) if p["organisers_on"] else 0.0
+        fatigue_kernel(
+            pop.status,
+            pop.ever_active,
+            pop.region,
+            pop.days_active,
+            pop.grievance,
+            dt,
+            math.exp(-dt / float(p["fatigue_recovery_days"])),
+            phi_f,
+            float(p["fatigue_days"]),
+            phi_o,
+            self.detained_share,
+            self.sums,
+        )
+        ever = self.sums[:, 0]
+        self.detained_share = np.divide(
+            self.sums[:, 1], ever, out=np.zeros(cs.n_reg), where=ever > 0
+        )
+        self.fear = (
+            float(p["lethal_fear_weight"])
+            * (1.0 - np.exp(-self.killings / float(p["lethal_fear_half"])))
+            if p["lethal_fear_on"]
+            else np.zeros(cs.n_reg)
+        )
+        self.curfew = (
+            float(p["curfew_risk"]) * cs.emergency.astype(float)
+            if p["curfew_on"]
+            else np.zeros(cs.n_reg)
+        )
+        cs.risk += (self.fear + self.curfew)[cs.loc_region]
