@@ -90,7 +90,7 @@ def test_bad_signal_level_is_refused_with_the_field():
     from tolqyn.core.errors import ScenarioError
 
     bad = {"id": "x", "at": 1, "action": "elite_signal", "params": {"split": 2.0}}
-    with pytest.raises(ScenarioError, match="split must be in"):
+    with pytest.raises(ScenarioError, match=r"params\.split.*\[0, 1\]"):
         run_hand(events=[PRICE_HIKE, bad])
 
 
