@@ -6,8 +6,8 @@ seeds 1000.. are independent of the tests' seeds. Writes docs/results/epstein-20
 (runs.json with every run's statistics, series.npz with Run 2's active and jailed series,
 figures) and prints the tables that README.md quotes.
 
-    PYTHONPATH=src python benchmarks/epstein_2002.py [--seeds 24] [--steps 3000]
-        [--run8-seeds 6] [--run8-cap 15000] [--procs 2]
+    PYTHONPATH=src python benchmarks/epstein_2002.py [--seeds 24] [--variant-seeds 24]
+        [--steps 3000] [--run8-seeds 5] [--run8-cap 15000] [--procs 2]
 """
 
 from __future__ import annotations
@@ -40,10 +40,10 @@ COPS = {
     "citizens then cops": {"activation": "citizens_then_cops"},
     "cops then citizens": {"activation": "cops_then_citizens"},
 }
+VARIANT_SETTINGS = {}  # jail and cop readings, on the Ascape grievance form at L = 0.82
 for group in (JAIL, COPS):
-    for name, ov in list(group.items()):
-        for form, extra in (("H(1-L)", {}), ("H(1-L)(1-T)", ASCAPE_G)):
-            RUN2_SETTINGS[f"{name}, G={form}"] = {**extra, **ov}
+    for name, ov in group.items():
+        VARIANT_SETTINGS[f"{name}, G=H(1-L)(1-T)"] = {**ASCAPE_G, **ov}
 RUN8_VARIANTS = {
     "Ascape (preset)": {},
     "death age U(0, max_age)": {"death_age": "uniform"},
@@ -52,7 +52,7 @@ RUN8_VARIANTS = {
     "cop vision 7, citizen 1.7": {"cop_vision": 7.0},
     "cops act first": {"activation": "cops_then_citizens"},
 }
-RUN8_DENSITIES = (0.0, 0.04, 0.07, 0.10)
+RUN8_DENSITIES = (0.0, 0.04, 0.10)
 
 
 def run2(job):
@@ -84,6 +84,7 @@ def main(argv=None):
 
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=24)
+    ap.add_argument("--variant-seeds", type=int, default=24)
     ap.add_argument("--steps", type=int, default=3000)
     ap.add_argument("--run8-seeds", type=int, default=5)
     ap.add_argument("--run8-cap", type=int, default=15000)
@@ -96,9 +97,17 @@ def main(argv=None):
         (name, ov, 1000 + s, args.steps)
         for name, ov in RUN2_SETTINGS.items()
         for s in range(args.seeds)
+    ] + [
+        (name, ov, 1000 + s, args.steps)
+        for name, ov in VARIANT_SETTINGS.items()
+        for s in range(args.variant_seeds)
     ]
     with Pool(args.procs) as pool:
-        res2 = pool.map(run2, jobs, chunksize=4)
+        res2 = []
+        for k, r in enumerate(pool.imap_unordered(run2, jobs, chunksize=2)):
+            res2.append(r)
+            if k % 20 == 0:
+                print(f"run 2: {k + 1}/{len(jobs)} {time.time() - t0:.0f} s", flush=True)
         res8 = []
         if not args.skip_run8:
             jobs8 = [
@@ -107,7 +116,10 @@ def main(argv=None):
                 for d in RUN8_DENSITIES
                 for s in range(args.run8_seeds)
             ]
-            res8 = pool.map(run8, jobs8, chunksize=2)
+            for k, r in enumerate(pool.imap_unordered(run8, jobs8)):
+                res8.append(r)
+                if k % 10 == 0:
+                    print(f"run 8: {k + 1}/{len(jobs8)} {time.time() - t0:.0f} s", flush=True)
     wall = time.time() - t0
     np.savez_compressed(
         OUT / "series.npz",
@@ -115,7 +127,7 @@ def main(argv=None):
         **{f"{st}|{seed}|jailed": j for st, seed, _, j in res2},
     )
     summary = {"run2": {}, "run8": {}, "meta": {}}
-    for setting in RUN2_SETTINGS:
+    for setting in {**RUN2_SETTINGS, **VARIANT_SETTINGS}:
         rows = [(a, j) for st, _, a, j in res2 if st == setting]
         act = np.concatenate([ob.total_activation(a) for a, _ in rows])
         row = {
@@ -159,6 +171,7 @@ def main(argv=None):
             }
     summary["meta"] = {
         "seeds": args.seeds,
+        "variant_seeds": args.variant_seeds,
         "steps": args.steps,
         "run8_seeds": args.run8_seeds,
         "run8_cap": args.run8_cap,
@@ -232,5 +245,55 @@ def figures(summary, res2):
         plt.close(fig)
 
 
+def tables(summary) -> str:
+    """The Markdown tables of README.md, from runs.json."""
+
+    def f(x, d=1):
+        return "-" if x != x else f"{x:.{d}f}"
+
+    m = summary["meta"]
+    out = [
+        f"Run 2 readings: {m['seeds']} seeds (variants {m['variant_seeds']}) x {m['steps']} "
+        "periods each; waits in periods; activation = actives summed over an outburst.",
+        "",
+        "| setting | outbursts/run | wait mean (sd) end→start | start→start | peak→peak "
+        "| end→start, gaps < 5 merged | activation mean (sd) | waits ≥ 30: n, slope, "
+        "exp. rate, KS p | jailed at end; r(next wait) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in summary["run2"].items():
+        es = r["end_start"]
+        out.append(
+            f"| {name} | {f(r['outbursts_per_run'])} | {f(es['mean'])} ({f(es['sd'])}) | "
+            f"{f(r['start_start']['mean'])} ({f(r['start_start']['sd'])}) | "
+            f"{f(r['peak_peak']['mean'])} ({f(r['peak_peak']['sd'])}) | "
+            f"{f(r['end_start merge<5']['mean'])} ({f(r['end_start merge<5']['sd'])}) | "
+            f"{f(r['activation_mean'], 0)} ({f(r['activation_sd'], 0)}) | "
+            f"{es['n_tail']}, {f(es['slope'], 3)}, {f(es['exp_rate'], 3)}, {f(es['ks_p'], 3)} | "
+            f"{f(r['jailed_at_end_mean'], 0)}; {f(r['corr_jailed_end_next_wait'], 2)} |"
+        )
+    if summary["run8"]:
+        out += [
+            "",
+            f"Run 8: {m['run8_seeds']} seeds per cell, runs stopped at the extinction of a "
+            f"group or at {m['run8_cap']} periods (then counted as {m['run8_cap']}).",
+            "",
+            "| variant | cop density | extinct / runs | periods to extinction: mean (sd), median |",
+            "|---|---|---|---|",
+        ]
+        for key, r in summary["run8"].items():
+            v, d = key.split("|")
+            out.append(
+                f"| {v} | {d} | {r['extinct']} / {r['runs']} | {f(r['time_mean'], 0)} "
+                f"({f(r['time_sd'], 0)}), {f(r['time_median'], 0)} |"
+            )
+    return "\n".join(out) + "\n"
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if sys.argv[1:] == ["--tables"]:
+        print(tables(json.loads((OUT / "runs.json").read_text())))
+    else:
+        main()
