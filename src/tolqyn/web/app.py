@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import ipaddress
 import json
+import math
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,6 +32,110 @@ STATIC = Path(__file__).parent / "static"
 SPEEDS = (0, 1, 2, 5, 10, 20, 50, 100)  # steps per second; 0 = as fast as possible
 HEARTBEAT_TIMEOUT_S = 45.0  # a page that stays silent this long is gone
 MAX_MESSAGE_BYTES = 64 * 1024
+MAX_NUMBER_DIGITS = 20  # digits of one number in a page's message (2^63 has 19)
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
+
+
+def host_of(header: str) -> str:
+    """The host name of a Host header or an Origin's netloc, without the port, lower case."""
+    h = (header or "").strip().lower()
+    if h.startswith("["):  # [::1]:8000
+        return h[1 : h.find("]")] if "]" in h else h
+    return h.rsplit(":", 1)[0] if h.count(":") == 1 else h
+
+
+def host_allowed(host: str, allowed: tuple[str, ...]) -> bool:
+    """A page may reach the server by an IP address (a browser sends the address it
+    connects to) or by a name the server was told about; any other name is what DNS
+    rebinding would send, so it is refused."""
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        return host in LOOPBACK_NAMES or host in allowed
+
+
+class HostGuard:
+    """ASGI middleware: refuse HTTP requests and WebSockets whose Host header names a host
+    this server does not answer to (HTTP 421 / WebSocket close 1008)."""
+
+    def __init__(self, app, allowed_hosts=()):
+        self.app = app
+        self.allowed = tuple(h.lower() for h in allowed_hosts)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            headers = dict(scope.get("headers") or [])
+            host = host_of(headers.get(b"host", b"").decode("latin-1"))
+            if not host_allowed(host, self.allowed):
+                if scope["type"] == "http":
+                    resp = JSONResponse(
+                        {"error": f"host {host!r} is not served here"}, status_code=421
+                    )
+                    await resp(scope, receive, send)
+                else:
+                    await send({"type": "websocket.close", "code": 1008})
+                return
+        await self.app(scope, receive, send)
+
+
+def origin_ok(origin: str | None, host_header: str) -> bool:
+    """A WebSocket from a browser carries the Origin of the page that opened it: it must be
+    this server's own page (same host and port as the Host the browser connected to).
+    Clients that are not browsers send no Origin and cannot be driven by another site."""
+    if origin is None:
+        return True
+    from urllib.parse import urlsplit
+
+    try:
+        u = urlsplit(origin)
+    except ValueError:
+        return False
+    if u.scheme not in ("http", "https") or not u.netloc:
+        return False
+    return u.netloc.lower() == (host_header or "").strip().lower()
+
+
+def _bounded_int(text: str):
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"number with more than {MAX_NUMBER_DIGITS} digits")
+    return int(text)
+
+
+def _bounded_float(text: str):
+    x = float(text)
+    if not math.isfinite(x):
+        raise ValueError("number out of range")
+    return x
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not allowed")
+
+
+def parse_message(text: str) -> dict:
+    """A page's JSON message with bounded numbers (no NaN/Infinity, at most 20 digits) and
+    bounded nesting; anything else is a ValueError with a one-line reason."""
+    from tolqyn.scenarios.loader import check_values
+
+    try:
+        msg = json.loads(
+            text,
+            parse_int=_bounded_int,
+            parse_float=_bounded_float,
+            parse_constant=_no_constant,
+        )
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    if not isinstance(msg, dict):
+        raise ValueError("not an object")
+    try:
+        check_values(msg, "message")
+    except TolqynError as e:
+        raise ValueError(str(e)) from None
+    return msg
 
 
 class Session:
@@ -136,6 +242,13 @@ class Session:
         if slot == "alt" and "base" not in v["slots"]:
             raise TolqynError("set up the baseline first, then the counterfactual")
         await self.pause(name, v)
+        held = sum(len(w["slots"]) for w in self.views.values())
+        new = slot not in v["slots"] and not (slot == "base" and v["slots"])
+        if new and held >= self.server.limits.max_runs_per_session:
+            raise RefusedError(
+                f"this page already holds {held} runs (at most "
+                f"{self.server.limits.max_runs_per_session}); drop one or press reset"
+            )
         cfg = {
             "scenario": msg.get("scenario"),
             "params": msg.get("params") or {},
@@ -331,9 +444,13 @@ class Server:
 
 
 def create_app(
-    limits: Limits | None = None, experiments_dir: str | Path | None = None, scenario_dirs=()
+    limits: Limits | None = None,
+    experiments_dir: str | Path | None = None,
+    scenario_dirs=(),
+    allowed_hosts=(),
 ) -> Starlette:
-    """The dashboard app. `scenario_dirs`: folders of extra scenario files to offer."""
+    """The dashboard app. `scenario_dirs`: folders of extra scenario files to offer;
+    `allowed_hosts`: host names (besides IP addresses and localhost) the server answers to."""
     server = Server(
         limits or Limits(),
         Path(experiments_dir) if experiments_dir else None,
@@ -397,6 +514,9 @@ def create_app(
         return JSONResponse({"ok": True, "sessions": len(server.sessions)})
 
     async def ws_endpoint(ws: WebSocket):
+        if not origin_ok(ws.headers.get("origin"), ws.headers.get("host", "")):
+            await ws.close(code=1008)  # another site's page may not drive runs here
+            return
         await ws.accept()
         if len(server.sessions) >= server.limits.max_sessions:
             await ws.send_text(
@@ -423,9 +543,7 @@ def create_app(
                     await sess.error("message too large")
                     continue
                 try:
-                    msg = json.loads(text)
-                    if not isinstance(msg, dict):
-                        raise ValueError("not an object")
+                    msg = parse_message(text)
                 except ValueError as e:
                     await sess.error(f"malformed message: {e}")
                     continue
@@ -489,5 +607,6 @@ def create_app(
             Exception: any_error,
         },
     )
+    app.add_middleware(HostGuard, allowed_hosts=tuple(allowed_hosts))
     app.state.server = server
     return app

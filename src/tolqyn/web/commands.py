@@ -8,6 +8,45 @@ from typing import List, Optional
 import typer
 
 
+def _is_ip(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        return False
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve_url(host: str, port: int) -> str:
+    """The address to open: for a wildcard bind (0.0.0.0, ::) this machine's own address on
+    its network (what another machine would type), else the address given."""
+    import socket
+
+    h = host.strip("[]")
+    if h in ("0.0.0.0", "::", ""):
+        try:  # the interface a packet out would use (no packet is sent)
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect(("192.0.2.1", 9))
+                h = s.getsockname()[0]
+        except OSError:
+            h = socket.gethostname()
+    if ":" in h:
+        h = f"[{h}]"
+    return f"http://{h}:{port}/"
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
@@ -26,6 +65,12 @@ def register(app: typer.Typer) -> None:
         max_steps: int = typer.Option(10_000, help="longest run (steps) a page may start"),
         max_sessions: int = typer.Option(16, help="pages served at once"),
         open_browser: bool = typer.Option(False, "--open", help="open the dashboard in a browser"),
+        allow_host: Optional[List[str]] = typer.Option(
+            None,
+            "--allow-host",
+            help="a host name pages may use to reach the server (besides IP addresses and "
+            "localhost; repeatable)",
+        ),
     ):
         """Serve the web dashboard (works offline: every script, style and map is packaged)."""
         try:
@@ -56,9 +101,20 @@ def register(app: typer.Typer) -> None:
             if not d.is_dir():
                 typer.secho(f"error: --scenarios {d}: not a folder", fg=typer.colors.RED, err=True)
                 raise typer.Exit(2)
-        app_ = create_app(limits, exp_dir, scenarios or [])
-        url = f"http://{host if host not in ('0.0.0.0', '::') else '127.0.0.1'}:{port}/"
+        names = list(allow_host or [])
+        if not _is_ip(host) and host not in names:
+            names.append(host)  # a name given to --host is one the server answers to
+        app_ = create_app(limits, exp_dir, scenarios or [], allowed_hosts=names)
+        url = serve_url(host, port)
         typer.echo(f"tolqyn dashboard on {url} (Ctrl+C to stop)")
+        if not is_loopback(host):
+            typer.secho(
+                f"WARNING: listening on {host}, beyond this machine: anyone who can reach "
+                f"port {port} can start runs and download the experiments served. Use "
+                "--host 127.0.0.1 unless you mean it.",
+                fg=typer.colors.YELLOW,
+                err=True,
+            )
         if open_browser:
             import threading
             import webbrowser

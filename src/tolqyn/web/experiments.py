@@ -84,14 +84,33 @@ def _resolve(root, exp_id: str) -> Path:
     return d
 
 
+def _own(d: Path, pattern: str) -> list[Path]:
+    """Files of an experiment folder matching `pattern`, never through a symlink: a link
+    (to a file or a folder, inside or outside) is not served, nor is anything whose real
+    path leaves the folder."""
+    real = d.resolve()
+    out = []
+    for p in sorted(d.glob(pattern)):
+        rel = p.relative_to(d)
+        if any((d / Path(*rel.parts[: i + 1])).is_symlink() for i in range(len(rel.parts))):
+            continue
+        try:
+            rp = p.resolve(strict=True)
+        except (OSError, RuntimeError):
+            continue
+        if real in rp.parents and rp.is_file():
+            out.append(p)
+    return out
+
+
 def _tables(d: Path) -> dict[str, Path | str]:
     """Downloadable tables: top-level Parquet/CSV files plus the store's combined views."""
     out: dict[str, Path | str] = {}
-    for p in sorted(d.glob("*.parquet")) + sorted(d.glob("*.csv")):
+    for p in _own(d, "*.parquet") + _own(d, "*.csv"):
         out[p.name] = p
-    if any((d / "results").glob("*/*.parquet")):
+    if _own(d, "results/*/*.parquet"):
         out["results (all runs)"] = "results"
-    if any((d / "runs").glob("*.json")):
+    if _own(d, "runs/*.json"):
         out["runs"] = "runs"
     return out
 
@@ -105,11 +124,11 @@ def _read(d: Path, ref):
     if ref == "results":
         import pyarrow.dataset as ds
 
-        files = sorted(str(p) for p in (d / "results").glob("*/*.parquet"))
+        files = [str(p) for p in _own(d, "results/*/*.parquet")]
         return ds.dataset(files, format="parquet").to_table()
     if ref == "runs":
         rows = []
-        for p in sorted((d / "runs").glob("*.json")):
+        for p in _own(d, "runs/*.json"):
             try:
                 rec = json.loads(p.read_text())
             except (OSError, ValueError):
@@ -230,22 +249,26 @@ def _result_lines(d: Path) -> list[dict]:
     """Mean over replicates of the national 'active' series (or the first metric) per point."""
     import duckdb
 
-    glob = str(d / "results" / "*" / "*.parquet").replace("'", "''")
+    files = _own(d, "results/*/*.parquet")
+    if not files:
+        return []
+    # the explicit list of the folder's own files (a glob would follow symlinks)
+    listing = "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in files) + "]"
     con = duckdb.connect()
     try:
         metrics = [
             r[0]
             for r in con.execute(
-                f"SELECT DISTINCT metric FROM read_parquet('{glob}', union_by_name=true) ORDER BY 1"
+                f"SELECT DISTINCT metric FROM read_parquet({listing}, union_by_name=true) ORDER BY 1"
             ).fetchall()
         ]
         if not metrics:
             return []
         metric = "active" if "active" in metrics else metrics[0]
         rows = con.execute(
-            f"SELECT point_id, step, avg(value) FROM read_parquet('{glob}', union_by_name=true) "
+            f"SELECT point_id, step, avg(value) FROM read_parquet({listing}, union_by_name=true) "
             "WHERE metric = ? AND region = 'ALL' AND point_id IN (SELECT DISTINCT point_id FROM "
-            f"read_parquet('{glob}', union_by_name=true) ORDER BY point_id LIMIT 8) "
+            f"read_parquet({listing}, union_by_name=true) ORDER BY point_id LIMIT 8) "
             "GROUP BY point_id, step ORDER BY point_id, step",
             [metric],
         ).fetchall()

@@ -200,6 +200,16 @@ class LiveRun:
         self.scenario = sc
         self.overrides = dict(params)
         self.sim = Sim(sc, seed=seed, steps=steps)
+        # refuse what is too large before any population is built, where the model can tell
+        estimate = getattr(self.sim.model_cls, "estimate_agents", None)
+        n = estimate(self.sim.params.as_dict()) if estimate else None
+        if n is not None and n > self.limits.max_agents:
+            self.sim = None
+            raise RefusedError(
+                f"this run would have about {n:,} agents; the server allows at most "
+                f"{self.limits.max_agents:,} per run. Make the lattice smaller or start the "
+                f"server with a larger --max-agents"
+            )
         self.sent_rows = 0  # rows 0..sent_rows-1 have been handed out
         self.error: str | None = None
 

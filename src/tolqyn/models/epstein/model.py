@@ -112,6 +112,12 @@ class EpsteinModel(Model):
         ]
 
     @classmethod
+    def estimate_agents(cls, p) -> int:
+        """Citizens and cops a run will hold, known before the lattice is built."""
+        sites = int(p["width"]) * int(p["height"])
+        return int(sites * min(1.0, float(p["citizen_density"]) + float(p["cop_density"])))
+
+    @classmethod
     def check_params(cls, p, source=None):
         """Constraints between parameters, checked when a scenario loads (and again at set-up):
         the two densities share the sites, and a neighbourhood must not wrap onto itself."""
