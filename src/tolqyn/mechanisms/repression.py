@@ -2,7 +2,7 @@
 site, detention terms with a scheduled release, sweeps of past participants under a state of
 emergency, and the casualties, injuries and building attacks of confrontations.
 
-    capacity_l = α·C_l·dt·(m_A if emergency)                 arrests a site's forces can make (persons)
+    capacity_l = α·C_l·τ·(m_A if emergency)                  arrests a site's forces can make (persons)
     p_l        = min(p_max, capacity_l / A_l)                each protester at l is arrested w.p. p_l
     term       ~ U[j_min, j_max] days; release at t + ⌈term/dt⌉  (a scheduled event, not a daily re-draw)
     sweep      : a past participant at home in an emergency region is detained w.p. 1 − e^{−σ·dt}
@@ -13,10 +13,15 @@ organised group members, mechanism 13; P_l = A_l − V_l peaceful protesters):
     X_l = V_l·C_l/(V_l + C_l)        persons in violent confrontation
     Y_l = P_l·C_l/(P_l + C_l)        persons in the dispersal of a peaceful crowd
     α_l = min(1, W_l/V_l)            armed share of the violent (W: armed persons at l)
-    civilian deaths_l  ~ Poisson(dt·X_l·(δ_v + δ_W·α_l + δ_s·[shoot order]))
-    security deaths_l  ~ Poisson(dt·X_l·(δ_fv + δ_fW·α_l))
-    civilian injuries_l ~ Poisson(dt·(ι_v·X_l + ι_p·Y_l)),   security injuries_l ~ Poisson(dt·ι_f·X_l)
-    building attacks_l ~ Poisson(dt·s_b·V_l·V_l/(V_l + C_l)/1000)   (violent not held by forces)
+    civilian deaths_l  ~ Poisson(τ·X_l·(δ_v + δ_W·α_l + δ_s·[shoot order]))
+    security deaths_l  ~ Poisson(τ·X_l·(δ_fv + δ_fW·α_l))
+    civilian injuries_l ~ Poisson(τ·(ι_v·X_l + ι_p·Y_l)),     security injuries_l ~ Poisson(τ·ι_f·X_l)
+    building attacks_l ~ Poisson(τ·s_b·V_l·V_l/(V_l + C_l)/1000)    (violent not held by forces)
+
+τ = min(dt, D) is the time in the street of a citizen counted active in the step: the step at a
+daily or finer step, and D days (`protest_spell_days`) at a monthly step, where an active citizen
+protests on a few days of the month, not on thirty (without it a month's protest became thirty
+days of confrontation: docs/odd/exit.md §7.6).
     W_r += w_b·attacks_r              weapons taken from seized buildings
 
 Lethal force comes from armed confrontation and from the shoot order, not from a rate times
@@ -163,6 +168,18 @@ class Repression(Module):
                 "switch: off means no arrests and no deaths",
                 kind="bool",
                 sweepable=False,
+            ),
+            Param(
+                "protest_spell_days",
+                3.0,
+                "D: days in the street of a citizen counted active in one step, when a step is "
+                "longer than D (at a daily or finer step it is the step itself): confrontations, "
+                "casualties, injuries, attacks and arrests scale with min(dt, D), not with dt",
+                0.1,
+                31.0,
+                unit="days",
+                citation="assumption (docs/odd/country.md: a month counted active is a few days "
+                "of protest, not thirty)",
             ),
             Param(
                 "arrest_rate",
@@ -418,14 +435,19 @@ class Repression(Module):
         shoot = float(p["death_rate_shoot"]) if cs.shoot_order else 0.0
         civ_rate = float(p["death_rate_violent"]) + float(p["death_rate_armed"]) * alpha + shoot
         sec_rate = float(p["death_rate_forces"]) + float(p["death_rate_forces_armed"]) * alpha
-        k_civ = np.minimum(self._poisson(t, dt * civ_rate * X, 0), V)
-        k_sec = self._poisson(t, dt * sec_rate * X, 2)
+        # person-days in the street: a citizen active in a month-long step protests on a few
+        # days of it, so exposure is min(dt, D) days, not dt (the same as dt at a daily step)
+        street = min(dt, float(p["protest_spell_days"]))
+        k_civ = np.minimum(self._poisson(t, street * civ_rate * X, 0), V)
+        k_sec = self._poisson(t, street * sec_rate * X, 2)
         i_civ = self._poisson(
-            t, dt * (float(p["injury_rate_violent"]) * X + float(p["injury_rate_dispersal"]) * Y), 4
+            t,
+            street * (float(p["injury_rate_violent"]) * X + float(p["injury_rate_dispersal"]) * Y),
+            4,
         )
-        i_sec = self._poisson(t, dt * float(p["injury_rate_forces"]) * X, 6)
+        i_sec = self._poisson(t, street * float(p["injury_rate_forces"]) * X, 6)
         free = np.divide(V * V, V + C, out=np.zeros(cs.n_loc), where=(V + C) > 0)
-        attacks = self._poisson(t, dt * float(p["attack_rate"]) * free / 1000.0, 8)
+        attacks = self._poisson(t, street * float(p["attack_rate"]) * free / 1000.0, 8)
         # group members take their share of the civilian deaths; citizens the rest
         g_share = np.divide(groups, V, out=np.zeros(cs.n_loc), where=V > 0)
         k_grp = np.floor(k_civ * np.minimum(1.0, g_share))
@@ -443,7 +465,7 @@ class Repression(Module):
             cs.armed_reg -= (1.0 - keep) * np.minimum(cs.armed_reg, cs.groups_reg)
             cs.groups_reg *= keep
         # arrests
-        cap = float(p["arrest_rate"]) * C * dt
+        cap = float(p["arrest_rate"]) * C * street
         cap = cap * np.where(cs.emergency[reg], float(p["emergency_arrest_mult"]), 1.0)
         p_site = np.minimum(
             float(p["arrest_share_max"]), np.divide(cap, A, out=np.zeros(cs.n_loc), where=A > 0)
