@@ -154,7 +154,8 @@ def test_unknown_action_lists_the_allowed_ones(tmp_path):
     )
     r = CliRunner().invoke(app, ["validate", str(f)])
     assert r.exit_code == 2
-    assert "unknown event action 'price_cut'" in r.output and "concession" in r.output
+    out = " ".join(r.output.split())  # the error may be wrapped to the terminal's width
+    assert "unknown event action" in out and "'price_cut'" in out and "concession" in out
 
 
 # ---------------------------------------------------------------- first-run notice
@@ -179,8 +180,8 @@ def test_cold_cache_is_detected_in_a_fresh_cache_dir(tmp_path):
     import tolqyn
     from tolqyn.warmup import cold_kernels
 
-    tolqyn.run_one("epstein-2002/run-2", seed=1, steps=3)
-    from tolqyn.models.epstein import kernels
+    tolqyn.run_one("watts-2002/below-window", seed=1)  # small kernels: quick to compile
+    from tolqyn.models.thresholds import watts
 
-    assert "tolqyn.models.epstein.kernels.step_kernel" not in cold_kernels()
-    assert kernels.step_kernel.signatures
+    assert "tolqyn.models.thresholds.watts.advance" not in cold_kernels()
+    assert watts.advance.signatures

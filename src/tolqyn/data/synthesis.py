@@ -803,7 +803,7 @@ def synthesize_country(
     space.meta["region_border_km"] = border
     ind = loaders.region_indicators(codes)
     ind["kazakh_share"] = shares[:, ETHNIC_GROUPS.index("kazakh")].astype(np.float64)
-    # the unit of Zhanaozen, where the strike of 2011 ended in shooting (LITERATURE.md §7)
+    # the unit of Zhanaozen, where the strike of 2011 ended in shooting (docs/literature.md §7)
     cunit = city_tab["iso_jan2022"] if basis == "jan2022" else city_tab["iso_3166_2"]
     zh = {str(u) for c, u in zip(city_tab["city"], cunit) if str(c) == "Zhanaozen"}
     ind["zhanaozen"] = np.array([1.0 if c in zh else 0.0 for c in codes])

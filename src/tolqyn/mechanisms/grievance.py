@@ -15,7 +15,7 @@ version of the within-locality term), u: unemployment in Q4 2021, k: the Kazakh 
 Kazakh-language public sphere in which the protest's calls and slogans circulated; the
 Russophone north has a distinct media market and a readier exit, Hirschman 1970 — an
 assumption, docs/odd/country.md §7), k̄ the national share; the last term is the memory of
-the shooting of striking oil workers in Zhanaozen in December 2011 (LITERATURE.md §7). Fuel
+the shooting of striking oil workers in Zhanaozen in December 2011 (docs/literature.md §7). Fuel
 dependence enters through the price shock (mechanism 11); urban share and internet use
 through the localities and media diets of the synthesis.
 
@@ -139,7 +139,7 @@ class Grievance(Module):
                 0.0,
                 1.0,
                 unit="hardship",
-                citation="LITERATURE.md §7; cities_population_2023.csv; assumption for the size",
+                citation="docs/literature.md §7; cities_population_2023.csv; assumption for the size",
             ),
         ]
 
