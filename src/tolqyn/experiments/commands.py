@@ -9,6 +9,39 @@ from typing import List, Optional
 import typer
 
 
+def _check_plan(scenario, sets, design, samples, replicates, params, max_runs, yes) -> None:
+    """Before anything runs: what is varied must be named (lattice sizes and population
+    scales are never swept by default), and the size of the design is printed; above
+    --max-runs it needs --yes."""
+    from tolqyn.core.errors import TolqynError
+    from tolqyn.experiments.designs import design_size
+
+    try:
+        if design != "ensemble" and not params:
+            from tolqyn.experiments.sweep import load_for_sweep
+            from tolqyn.models import all_param_specs, get_model
+
+            sc = load_for_sweep(scenario, sets)
+            specs = all_param_specs(get_model(sc.model))
+            some = [n for n, p in specs.items() if p.sweepable and p.kind in ("float", "int")]
+            raise TolqynError(
+                "name what the design varies: --param NAME=LOW:HIGH (or NAME for its full "
+                f"declared range), e.g. --param {some[0] if some else 'NAME'}=...; "
+                "nothing structural is swept unless named"
+            )
+        n_axes = len(params or []) if design != "ensemble" else 0
+        points = design_size(design, n_axes, samples) if samples >= 1 else 0
+        runs = points * max(replicates, 1)
+        typer.echo(f"plan: {points:,} points × {replicates} replicates = {runs:,} runs")
+        if runs > max_runs and not yes:
+            raise TolqynError(
+                f"{runs:,} runs is more than --max-runs {max_runs:,}; pass --yes to run it, "
+                "or fewer samples, parameters or replicates"
+            )
+    except TolqynError as e:
+        _fail(e)
+
+
 def _fail(err: Exception) -> None:
     typer.secho(f"error: {err}", fg=typer.colors.RED, err=True)
     raise typer.Exit(2)
@@ -98,9 +131,14 @@ def register(app: typer.Typer) -> None:
         ),
         serial: bool = typer.Option(False, "--serial", help="run in this process"),
         quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
+        max_runs: int = typer.Option(
+            1000, "--max-runs", help="designs with more runs than this need --yes"
+        ),
+        yes: bool = typer.Option(False, "--yes", help="run a design above --max-runs"),
     ):
         """Run a design × replicates of a scenario into a resumable experiment directory."""
         ex = _executor_opts(workers, dask, dask_local, serial)
+        _check_plan(scenario, set_, design, samples, replicates, param, max_runs, yes)
         _run_sweep(
             scenario,
             out,

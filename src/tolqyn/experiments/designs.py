@@ -199,12 +199,38 @@ def _finite(x) -> bool:
     return x is not None and math.isfinite(x)
 
 
-def build_design(kind: str, axes: list[Axis], samples: int, seed: int = 0) -> Design:
+MAX_POINTS = 1_000_000  # a design is materialised in memory: beyond this, refuse to plan
+
+
+def design_size(kind: str, n_axes: int, samples: int) -> int:
+    """Points a design will have, computed before any point is built (a grid over 103 axes
+    has 3^103 points: planning it would exhaust memory)."""
+    if kind == "ensemble":
+        return 1
+    if kind == "grid":
+        return samples**n_axes
+    if kind == "lhs":
+        return samples
+    if kind == "sobol":
+        return samples * (n_axes + 2)
+    return samples * (n_axes + 1)  # morris trajectories
+
+
+def build_design(
+    kind: str, axes: list[Axis], samples: int, seed: int = 0, max_points: int = MAX_POINTS
+) -> Design:
     if kind not in DESIGNS:
         raise UnknownParamError(kind, DESIGNS, source="--design", what="design")
     if samples < 1:
         raise TolqynError("--samples must be >= 1")
     d = len(axes)
+    n = design_size(kind, d, samples)
+    if n > max_points:
+        raise TolqynError(
+            f"a {kind} design over {d} parameters with --samples {samples} has "
+            f"{n:.3g} points, more than {max_points:,}; vary fewer parameters "
+            "(--param NAME or NAME=LOW:HIGH) or use fewer samples"
+        )
     if kind == "ensemble":
         return Design(kind, [], [{}], 1, seed)
     if kind == "grid":
