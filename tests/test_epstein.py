@@ -209,7 +209,7 @@ def test_bad_inputs_are_named():
         tolqyn.run_one(_sc({"jailed": "block"}, steps=1), seed=1)
     with pytest.raises(ScenarioError, match="citizen_vision"):
         tolqyn.run_one(_sc({"width": 10, "height": 10, "citizen_vision": 7}, steps=1), seed=1)
-    with pytest.raises(ScenarioError, match="exceeds 1"):
+    with pytest.raises(ScenarioError, match="cop_density.*allowed: at most 1"):
         tolqyn.run_one(_sc({"citizen_density": 0.9, "cop_density": 0.2}, steps=1), seed=1)
     with pytest.raises(ScenarioError, match="ratio"):
         _sc({"ratio": "ceil"})
