@@ -92,7 +92,13 @@ def main(argv=None):
     ap.add_argument("--run8-cap", type=int, default=15000)
     ap.add_argument("--procs", type=int, default=2)
     ap.add_argument("--skip-run8", action="store_true")
+    ap.add_argument(
+        "--run8-only", action="store_true", help="redo Run 8 only; keep runs.json's Run 2"
+    )
+    ap.add_argument("--run8-densities", type=float, nargs="+", default=list(RUN8_DENSITIES))
     args = ap.parse_args(argv)
+    if args.run8_only:
+        return run8_only(args)
     OUT.mkdir(parents=True, exist_ok=True)
     t0, c0 = time.time(), time.process_time()
     jobs = [
@@ -186,6 +192,74 @@ def main(argv=None):
     (OUT / "runs.json").write_text(json.dumps(summary, indent=1))
     figures(summary, res2)
     print(json.dumps(summary["meta"]))
+
+
+def run8_summary(res8, densities) -> dict:
+    out = {}
+    for v in RUN8_VARIANTS:
+        for d in densities:
+            r = [(t, ext) for vv, dd, _, t, ext in res8 if vv == v and dd == d]
+            if not r:
+                continue
+            ts = np.array([t for t, _ in r], dtype=float)
+            out[f"{v}|{d:.2f}"] = {
+                "runs": len(r),
+                "extinct": int(sum(e for _, e in r)),
+                "time_mean": float(ts.mean()),
+                "time_sd": float(ts.std(ddof=1)) if ts.size > 1 else float("nan"),
+                "time_median": float(np.median(ts)),
+            }
+    return out
+
+
+def run8_only(args):
+    """Run 8's sweep alone, replacing the run8 part of runs.json and run8.png."""
+    t0 = time.time()
+    jobs8 = [
+        (v, ov, d, 2000 + s, args.run8_cap)
+        for v, ov in RUN8_VARIANTS.items()
+        for d in args.run8_densities
+        for s in range(args.run8_seeds)
+    ]
+    with Pool(args.procs) as pool:
+        res8 = []
+        for k, r in enumerate(pool.imap_unordered(run8, jobs8)):
+            res8.append(r)
+            if k % 10 == 0:
+                print(f"run 8: {k + 1}/{len(jobs8)} {time.time() - t0:.0f} s", flush=True)
+    summary = json.loads((OUT / "runs.json").read_text())
+    summary["run8"] = run8_summary(res8, args.run8_densities)
+    summary["meta"].update(
+        run8_seeds=args.run8_seeds,
+        run8_cap=args.run8_cap,
+        run8_densities=list(args.run8_densities),
+        run8_wall_s=time.time() - t0,
+        run8_date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )
+    (OUT / "runs.json").write_text(json.dumps(summary, indent=1))
+    run8_figure(summary)
+    print(json.dumps(summary["meta"]))
+
+
+def run8_figure(summary):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    dens = summary["meta"]["run8_densities"]
+    for v in RUN8_VARIANTS:
+        ds = [d for d in dens if f"{v}|{d:.2f}" in summary["run8"]]
+        m = [summary["run8"][f"{v}|{d:.2f}"]["time_mean"] for d in ds]
+        ax.plot(ds, m, "o-", label=v)
+    ax.set_yscale("log")
+    ax.set_xlabel("cop density")
+    ax.set_ylabel("mean periods to extinction (cap counted as cap)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(OUT / "run8.png", dpi=110)
+    plt.close(fig)
 
 
 def figures(summary, res2):
