@@ -141,8 +141,8 @@ def test_a_unit_without_links_joins_later():
             seed=seed,
             model="country-far",
         ).run()
-        near, far = _first_day(links, "KZ-75", 20), _first_day(links, "KZ-71", 20)
+        near, far = _first_day(links, "KZ-75", 5), _first_day(links, "KZ-71", 5)
         assert far >= near, seed
-        later += far > _first_day(national, "KZ-71", 20)
-        assert far >= _first_day(national, "KZ-71", 20), seed
-    assert later >= 1
+        later += far > _first_day(national, "KZ-71", 5)
+        assert far >= _first_day(national, "KZ-71", 5), seed
+    assert later >= 2  # measured: never joins with mu = 0, day 3 or 4 with mu = 1
