@@ -13,6 +13,7 @@ through a `Stream`.
 from __future__ import annotations
 
 import hashlib
+import math
 
 import numpy as np
 from numba import njit, prange
@@ -52,6 +53,31 @@ def draw_int(key, step, i, slot, n):
     """A uniform integer in [0, n) (n > 0); Lemire-free simple modulo on 64 bits,
     whose bias is below 2^-40 for the n used here."""
     return np.int64(draw_u64(key, step, i, slot) % np.uint64(n))
+
+
+@njit(cache=True)
+def binomial_u(n, p, u1, u2):
+    """Binomial(n, p) from two uniforms: exact inversion of u1 when the mean of the rarer
+    outcome is below 30, else the normal approximation (continuity-corrected, Box-Muller on
+    u1, u2). Monotone in u1, so a counterfactual that changes p moves the count smoothly."""
+    if n <= 0 or p <= 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    q = min(p, 1.0 - p)
+    m = n * q
+    if m < 30.0:
+        pk = math.exp(n * math.log1p(-q))  # P(X = 0) >= e^-30 here
+        cdf = pk
+        x = 0
+        while u1 > cdf and x < n:
+            pk *= (n - x) / (x + 1.0) * q / (1.0 - q)
+            x += 1
+            cdf += pk
+    else:
+        z = math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
+        x = int(min(max(math.floor(m + math.sqrt(m * (1.0 - q)) * z + 0.5), 0.0), float(n)))
+    return x if q == p else n - x
 
 
 @njit(parallel=True, cache=True)
@@ -94,6 +120,13 @@ class Stream:
         out = np.empty(ids.shape[0], dtype=np.float64)
         _uniform_ids(self.key, np.uint64(step), ids.view(np.uint64), np.uint64(slot), out)
         return out
+
+    def binomial(self, step: int, n: int, p: float, *, index: int = 0, slot: int = 0) -> int:
+        """One Binomial(n, p) count for (step, index), from the uniforms of slots `slot` and
+        `slot + 1`: give each count of a step its own index or slot pair."""
+        u1 = draw_u01(self.key, np.uint64(step), np.uint64(index), np.uint64(slot))
+        u2 = draw_u01(self.key, np.uint64(step), np.uint64(index), np.uint64(slot + 1))
+        return int(binomial_u(int(n), float(p), u1, u2))
 
     def permutation(self, step: int, n: int, *, slot: int = 0) -> np.ndarray:
         """A random order of 0..n-1, a pure function of (stream, step)."""

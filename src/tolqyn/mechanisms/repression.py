@@ -529,7 +529,9 @@ class Repression(Module):
         n_agents = np.floor(want).astype(np.int64)
         frac_u = self.death_stream.uniform_for(t, sites, slot=10)
         n_agents += (frac_u < (want - n_agents)).astype(np.int64)
-        u = self.death_stream.uniform_for(t, act, slot=7)
+        # slot 11: slots 0-9 are the site counts' (Poisson and its normal tail), 10 the
+        # fractions; an agent index equal to a site index must not share their number
+        u = self.death_stream.uniform_for(t, act, slot=11)
         s_of = pop.site[act]
         calm = 1 - pop.violent[act].astype(np.int64) if hasattr(pop, "violent") else 0 * s_of
         order = np.lexsort((u, calm, s_of))

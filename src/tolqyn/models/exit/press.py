@@ -220,14 +220,13 @@ class Press(Module):
         p = sim.params
         years = sim.clock.dt / 365.25
         self.p_now = self.index_at(sim)
-        rng = self.stream.generator(sim.t)
-        jail = rng.binomial(
-            self.home, 1.0 - math.exp(-float(p["press_jail_rate"]) * self.p_now * years)
-        )
-        leave = rng.binomial(
-            self.home - jail, 1.0 - math.exp(-float(p["press_exile_rate"]) * self.p_now * years)
-        )
-        free = rng.binomial(self.jailed, 1.0 - math.exp(-years / float(p["press_jail_term"])))
+        # counter-based counts, one index each: a change in one rate leaves the others' draws
+        b = self.stream.binomial
+        pj = 1.0 - math.exp(-float(p["press_jail_rate"]) * self.p_now * years)
+        jail = b(sim.t, self.home, pj, index=0)
+        pe = 1.0 - math.exp(-float(p["press_exile_rate"]) * self.p_now * years)
+        leave = b(sim.t, self.home - jail, pe, index=1)
+        free = b(sim.t, self.jailed, 1.0 - math.exp(-years / float(p["press_jail_term"])), index=2)
         self.home += free - jail - leave
         self.jailed += jail - free
         self.exiled += leave
