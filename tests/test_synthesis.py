@@ -222,15 +222,31 @@ def test_assumptions_override_changes_population():
     src = np.repeat(np.arange(net.n), net.degree())
     reg = iso.agents["region"]
     assert np.all(reg[src] == reg[net.indices])
+    d = {a["param"]: a for a in big.assumptions}
+    assert d["town_size"]["overridden"] and not d["ties_local"]["overridden"]
+
+
+def test_pack_composition_row_changes_population(tmp_path):
+    """A unit's composition comes from its pack: edit the Kazakhstan pack's row for Abai
+    (a documented assumption) to 100 % Kazakh and only Kazakhs live there."""
+    import shutil
+
+    from tolqyn.packs.reader import PACKS_DIR
+
+    pk = tmp_path / "kz"
+    shutil.copytree(PACKS_DIR / "kazakhstan", pk)
+    rows = (pk / "composition.csv").read_text().splitlines()
+    rows = [
+        "KZ-10,100,0,0,0,0,0,0,0,,true,assumption (test),test" if r.startswith("KZ-10,") else r
+        for r in rows
+    ]
+    (pk / "composition.csv").write_text("\n".join(rows) + "\n")
     only = synthesize_country(
-        {"ethnic_shares_kz10": [100, 0, 0, 0, 0, 0, 0, 0], "ethnic_rake": False},
-        Stream(1, "synthesis"),
-        500,
+        {"country": str(pk), "ethnic_rake": False}, Stream(1, "synthesis"), 500
     )
     r = only.region_index("KZ-10")
     assert np.all(only.agents["ethnicity"][only.region_agents(r)] == 0)
-    d = {a["param"]: a for a in only.assumptions}
-    assert d["ethnic_shares_kz10"]["overridden"] and not d["ties_local"]["overridden"]
+    assert only.meta["ethnic_provenance"]["KZ-10"] == "assumption (test)"
 
 
 def test_jan2022_basis_and_population_total():
@@ -248,8 +264,10 @@ def test_jan2022_basis_and_population_total():
 def test_bad_params_give_clear_errors():
     with pytest.raises(ScenarioError, match="scale.*allowed: \\[1, 100000\\]"):
         synthesize_country({}, Stream(1, "synthesis"), 0.5)
-    with pytest.raises(ScenarioError, match="ethnic_shares_kz62.*8 non-negative shares"):
-        synthesize_country({"ethnic_shares_kz62": [80, 20]}, Stream(1, "synthesis"), 1000)
+    with pytest.raises(ScenarioError, match="ties_abroad_prob.*8 probabilities"):
+        synthesize_country({"ties_abroad_prob": [0.1, 0.2]}, Stream(1, "synthesis"), 1000)
+    with pytest.raises(ScenarioError, match="region_basis.*did you mean 'jan2022'"):
+        synthesize_country({"region_basis": "jan2021"}, Stream(1, "synthesis"), 1000)
     with pytest.raises(ScenarioError, match="region_basis"):
         synthesize_country({"region_basis": "1991"}, Stream(1, "synthesis"), 1000)
     names = [p.name for p in SYNTHESIS_PARAMS]

@@ -77,7 +77,12 @@ app = typer.Typer(
     help="tolqyn — simulate how grievance becomes protest, flight or silence.",
 )
 
-EXTENSIONS = ("tolqyn.experiments.commands", "tolqyn.web.commands", "tolqyn.exit_decade.commands")
+EXTENSIONS = (
+    "tolqyn.experiments.commands",
+    "tolqyn.web.commands",
+    "tolqyn.exit_decade.commands",
+    "tolqyn.packs.commands",
+)
 
 
 def _fail(err: Exception) -> None:

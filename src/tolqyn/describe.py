@@ -153,7 +153,7 @@ def format_text(data: dict, width: int | None = None, full: bool = False) -> str
                 out.append(
                     f"   {mark}" + _clip(f"{p['name']} = {_fmt(p['value'])}{unit}", width - 4)
                 )
-                meta = f"default {_fmt(p['default'])}; allowed {p['allowed']}"
+                meta = f"role {p['role']}; default {_fmt(p['default'])}; allowed {p['allowed']}"
                 if p["unit"]:
                     meta += f"; unit {p['unit']}"
                 out += ind.wrap(meta)
@@ -163,7 +163,7 @@ def format_text(data: dict, width: int | None = None, full: bool = False) -> str
                     out += ind.wrap("source: " + p["citation"])
                 continue
             ref = f"  [{cite_no[p['citation']]}]" if p["citation"] else ""
-            tail = f"  {p['allowed']}{ref}"
+            tail = f"  {p['allowed']}  {p['role']}{ref}"
             head = f"   {mark}{p['name']} = "
             value = _clip(_fmt(p["value"]) + unit, max(width - len(head) - len(tail), 12))
             line = head + value

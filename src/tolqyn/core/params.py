@@ -1,6 +1,18 @@
-"""Parameters are declared once — name, default, bounds, unit, doc, citation — and
+"""Parameters are declared once — name, default, bounds, unit, doc, citation, role — and
 validation, CLI help, dashboard widgets, sweep ranges and calibration priors all derive
-from that single declaration."""
+from that single declaration.
+
+Roles say what may change between countries and episodes:
+
+- behavioural: how people and institutions respond (thresholds, weights, rates); calibrated
+  once, on January 2022, and carried unchanged to other episodes;
+- country: a fact about the country (population structure, media, forces, prices, laws),
+  normally supplied by its data pack (docs/packs.md);
+- episode: the state of the country when the episode starts, or its timeline;
+- setting: switches, modes and the scale of a run (no substantive claim).
+
+A parameter that does not declare a role is a setting if it is a switch or a choice
+(bool, choice, str) and behavioural otherwise."""
 
 from __future__ import annotations
 
@@ -9,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from tolqyn.core.errors import ScenarioError, UnknownParamError
+
+ROLES = ("behavioural", "country", "episode", "setting")
 
 
 @dataclass(frozen=True)
@@ -24,10 +38,16 @@ class Param:
     choices: tuple = ()
     sweepable: bool = True  # False for switches that make no sense as a sweep axis
     module: str = ""  # filled in by the registry
+    role: str = ""  # behavioural | country | episode | setting ("" = derived from the kind)
 
     def __post_init__(self):
         if self.kind not in ("float", "int", "bool", "choice", "str", "list"):
             raise ValueError(f"bad kind {self.kind} for {self.name}")
+        if not self.role:
+            derived = "setting" if self.kind in ("bool", "choice", "str") else "behavioural"
+            object.__setattr__(self, "role", derived)
+        if self.role not in ROLES:
+            raise ValueError(f"bad role {self.role} for {self.name}; allowed: {', '.join(ROLES)}")
 
     @property
     def bounds_text(self) -> str:
@@ -135,6 +155,7 @@ class Param:
             "doc": self.doc,
             "citation": self.citation,
             "sweepable": self.sweepable,
+            "role": self.role,
         }
 
 

@@ -1,13 +1,13 @@
-"""Documented assumptions that fill the gaps of the Kazakhstan data pack.
+"""Documented assumptions of the population synthesis, where a country pack has no table.
 
 Each assumption has an id, a text, a value, the scenario parameter that overrides it, and a
 source or justification. Every value here is a parameter default: a scenario overrides it in
-its [params] table (e.g. `ethnic_shares_kz63 = [45, 50, 0.1, 1, 0.1, 1.6, 1.3, 0.9]`), and
-`list_assumptions(params)` reports the values actually used, flagging overrides, so that a
-run's report can list them.
-
-Values of ethnic shares are percentages in the order of `ETHNIC_GROUPS`
-(kazakh, russian, uzbek, ukrainian, uyghur, german, tatar, other).
+its [params] table (e.g. `town_size = 20000`), a country pack's parameter rows (media.csv,
+groups.csv) replace the defaults of the country parameters, and `list_assumptions(params)`
+reports the values actually used, flagging overrides, so that a run's report can list them.
+Defaults of media and ties abroad are the Kazakhstan pack's values; assumptions about single
+units of a country (e.g. the composition of a unit without data) are rows of its pack
+(Kazakhstan: composition.csv, basis 'assumption A-ETH-KZ10' ...).
 """
 
 from __future__ import annotations
@@ -23,31 +23,32 @@ ASSUMPTIONS: list[dict[str, Any]] = [
     {
         "id": "A-POP-VINTAGE",
         "param": "population_total",
-        "text": "Region populations are the BNS estimates of 1 January 2023 (the only complete table "
-        "for all 20 units); for January-2022 runs they are rescaled proportionally to this "
-        "national total. The default keeps the 1-Jan-2023 total.",
-        "default": 19_765_004,
+        "text": "Region populations are those of the country pack (Kazakhstan: BNS estimates of 1 "
+        "January 2023, the only complete table for all 20 units). A positive value rescales them "
+        "proportionally to this national total (e.g. the 2021 census total, 19,186,015, for a "
+        "January-2022 run); 0 keeps the pack's populations.",
+        "default": 0,
         "unit": "citizens",
-        "low": 1_000_000,
-        "high": 30_000_000,
+        "low": 0,
+        "high": 2_000_000_000,
         "kind": "int",
-        "source": "regions_population_urban_2023.csv (BNS bulletin, 1 Jan 2023; units sum exactly to "
-        "19,765,004). 2021 census 19,186,015 (context.csv) for a January-2022 rescaling.",
+        "source": "the pack's units.csv (Kazakhstan: regions_population_urban_2023.csv, BNS bulletin, "
+        "1 Jan 2023; units sum exactly to 19,765,004). 2021 census 19,186,015 (context.csv).",
     },
     {
         "id": "A-REGION-BASIS",
         "param": "region_basis",
-        "text": "The model's regions are the 20 first-level units that exist since 8 June 2022 "
-        "('current'): every table of the pack has them, and they refine the 17 units of "
-        "January 2022 (Abai was part of East Kazakhstan, Jetisu of Almaty Region, Ulytau of "
-        "Karaganda). 'jan2022' merges them back into the 17 units of January 2022, keeping "
-        "the parent's ISO code (KZ-19, KZ-35, KZ-63 then mean the pre-split regions).",
+        "text": "Boundaries of the model's regions: 'current' = the pack's units; the name of the "
+        "pack's earlier basis (datapackage.json, tolqyn.earlier_basis) merges units into their "
+        "parent_code. Kazakhstan: 'current' = the 20 units since 8 June 2022 (every table of the "
+        "pack has them, and they refine January 2022's 17); 'jan2022' merges Abai into East "
+        "Kazakhstan, Jetisu into Almaty Region and Ulytau into Karaganda, keeping the parent's "
+        "ISO code.",
         "default": "current",
         "unit": "",
-        "choices": ("current", "jan2022"),
-        "kind": "choice",
-        "source": "regions.csv (pre2022_origin_or_change; decree of 4 May 2022, in force 8 Jun 2022); "
-        "unrest_2022_regions.csv attributes events to today's units by city.",
+        "kind": "str",
+        "source": "the pack's units.csv (Kazakhstan: regions.csv, pre2022_origin_or_change; decree "
+        "of 4 May 2022, in force 8 Jun 2022).",
     },
     {
         "id": "A-LOC-RURAL",
@@ -105,69 +106,6 @@ ASSUMPTIONS: list[dict[str, Any]] = [
         "kind": "bool",
         "source": "ethnicity_by_region_2021.csv (recommended_for_model rows; SOURCES2.md §3 recommends raking "
         "to census totals); national 2021 census counts (same file, row KZ).",
-    },
-    {
-        "id": "A-ETH-KZ10",
-        "param": "ethnic_shares_kz10",
-        "text": "Abai Region (no data in the pack): Kazakh majority around Semey and in the rural districts; "
-        f"shares in % ({_ETH_ORDER}).",
-        "default": (74.0, 21.0, 0.1, 0.8, 0.1, 1.0, 1.2, 1.8),
-        "unit": "%",
-        "low": 0,
-        "high": 100,
-        "kind": "list",
-        "source": "Assumption constrained by: pre-split East Kazakhstan Kazakhs 54.5-55 % / Russians 40.5-41 % "
-        "(old, undated; ethnicity_by_region.csv) and 469.7k Russians on 1 Jan 2022 in the pre-split "
-        "region (Finprom), split so that the reduced East Kazakhstan keeps the larger Russian share.",
-    },
-    {
-        "id": "A-ETH-KZ63",
-        "param": "ethnic_shares_kz63",
-        "text": "East Kazakhstan Region after the split (no data in the pack): Oskemen, Ridder and Altai are "
-        f"largely Russian-speaking; shares in % ({_ETH_ORDER}).",
-        "default": (47.0, 47.5, 0.1, 1.0, 0.1, 1.6, 1.3, 1.4),
-        "unit": "%",
-        "low": 0,
-        "high": 100,
-        "kind": "list",
-        "source": "Assumption: 469.7k Russians in pre-split EKO on 1 Jan 2022 (Finprom via globalnews.kz) minus "
-        "the Abai assumption (about 128k) over 730,172 residents (BNS 1 Jan 2023) ≈ 47 %.",
-    },
-    {
-        "id": "A-ETH-KZ19",
-        "param": "ethnic_shares_kz19",
-        "text": "Almaty Region after the split (no shares in the pack); largest Uyghur community; many minor "
-        f"groups (Turks, Kurds, Chechens, Azerbaijanis, Dungans, Koreans) in 'other'; % ({_ETH_ORDER}).",
-        "default": (68.0, 12.0, 0.2, 0.5, 8.0, 0.7, 0.8, 9.8),
-        "unit": "%",
-        "low": 0,
-        "high": 100,
-        "kind": "list",
-        "source": "Uyghurs: 120k of 297k live here (BNS Apr 2023 via fergana.news) / 1,505,984 residents = 8.0 %. "
-        "Other values are assumptions.",
-    },
-    {
-        "id": "A-ETH-KZ33",
-        "param": "ethnic_shares_kz33",
-        "text": f"Jetisu Region (no data in the pack; Taldykorgan, Zharkent); % ({_ETH_ORDER}).",
-        "default": (74.0, 14.0, 0.1, 0.6, 6.0, 1.0, 0.8, 3.5),
-        "unit": "%",
-        "low": 0,
-        "high": 100,
-        "kind": "list",
-        "source": "Assumption; Uyghur share reflects the Panfilov district (Zharkent) Uyghur community.",
-    },
-    {
-        "id": "A-ETH-KZ62",
-        "param": "ethnic_shares_kz62",
-        "text": f"Ulytau Region (no data in the pack; Zhezkazgan, Satbayev); % ({_ETH_ORDER}).",
-        "default": (80.0, 13.0, 0.1, 1.5, 0.0, 1.5, 1.0, 2.9),
-        "unit": "%",
-        "low": 0,
-        "high": 100,
-        "kind": "list",
-        "source": "Assumption: former Zhezkazgan oblast is predominantly Kazakh; Karaganda's own row "
-        "(52.9 % Kazakh) probably covers the post-split region (boundary basis unclear).",
     },
     {
         "id": "A-ETH-URBAN",
@@ -236,7 +174,8 @@ ASSUMPTIONS: list[dict[str, Any]] = [
     {
         "id": "A-TIES-ABROAD",
         "param": "ties_abroad_prob",
-        "text": f"Probability of having kin or friends abroad, by ethnic group ({_ETH_ORDER}).",
+        "text": "Probability of having kin or friends abroad, by group, in the order of the pack's "
+        f"groups.csv (Kazakhstan: {_ETH_ORDER}); the pack's ties_abroad_prob column sets it.",
         "default": (0.10, 0.55, 0.30, 0.45, 0.20, 0.70, 0.35, 0.25),
         "unit": "probability",
         "low": 0.0,

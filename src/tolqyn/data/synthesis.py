@@ -1,20 +1,21 @@
-"""Population synthesis for Kazakhstan: regions -> localities -> agents -> social network.
+"""Population synthesis from a country pack: regions -> localities -> agents -> social network.
 
-`synthesize_country(params, seed_stream, scale)` builds a `CountrySpace` with one agent per
-`scale` citizens (scale 1 = one agent per citizen, about 19.8 million agents).
+`synthesize_country(params, seed_stream, scale, pack)` builds a `CountrySpace` from the country
+pack named by the `country` parameter (docs/packs.md; default the packaged Kazakhstan pack,
+about 19.8 million citizens) with one agent per `scale` citizens.
 
 Steps (all vectorised or in Numba kernels; nothing loops over agents in Python):
 
-1. Regions: BNS population and urban/rural split on 1 Jan 2023 (20 units, or the 17 units of
-   January 2022), optionally rescaled to `population_total`.
-2. Localities: the cities of `cities_population_2023.csv` (city proper), the rest of the urban
-   population in equal towns of `town_size`, the rural population in equal localities of
-   `rural_locality_size` (assumptions A-LOC-*).
+1. Regions: the pack's units with their population and urban/rural split (or the units of
+   its earlier boundaries, `region_basis`), optionally rescaled to `population_total`.
+2. Localities: the pack's named cities, the rest of the urban population in equal towns of
+   `town_size`, the rural population in equal localities of `rural_locality_size`
+   (assumptions A-LOC-*).
 3. Agents per region: round(population / scale) (half up); agents per locality: largest
    remainder apportionment of the region's agents by locality population, so every count
    is deterministic and sums exactly.
-4. Ethnicity: multinomial draw per locality from the region's (raked) ethnic shares
-   (assumption A-ETH-*); agents are sorted by region, locality, then ethnic group.
+4. Ethnicity: multinomial draw per locality from the region's (filled and raked) group
+   shares (assumption A-ETH-FILL); agents are sorted by region, locality, then ethnic group.
 5. Attributes: income = rank within the locality ((k + 1/2)/n of a random order), risk
    aversion U(0,1) (Epstein 2002), main media (online / foreign TV / state TV) by
    urban-rural and group, ties abroad by group; counter-based draws indexed by agent.
@@ -38,13 +39,13 @@ from numba import njit, prange
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.params import Param
 from tolqyn.core.random import draw_int, draw_u01
-from tolqyn.data import loaders
 from tolqyn.data.assumptions import ASSUMPTIONS, list_assumptions
-from tolqyn.data.loaders import ETHNIC_GROUPS, SPLIT_2022
+from tolqyn.data.loaders import ETHNIC_GROUPS
+from tolqyn.packs.reader import Pack, load_pack
 from tolqyn.space.network import Network
 from tolqyn.space.regions import CountrySpace
 
-N_GROUPS = len(ETHNIC_GROUPS)
+N_GROUPS = len(ETHNIC_GROUPS)  # of the Kazakhstan pack (the exit model's groups)
 RUSSOPHONE = np.array([g in ("russian", "ukrainian", "german", "tatar") for g in ETHNIC_GROUPS])
 
 # per-agent columns and their meaning (the CountrySpace contract)
@@ -78,6 +79,7 @@ def _assumption_param(a: dict) -> Param:
         kind=kind,
         choices=tuple(a.get("choices", ())),
         sweepable=kind in ("float", "int"),
+        role="country",
     )
 
 
@@ -92,6 +94,19 @@ SYNTHESIS_PARAMS: list[Param] = [
         unit="citizens per agent",
         citation="docs/architecture.md §8 (explicit scaling)",
         sweepable=False,
+        role="setting",
+    ),
+    Param(
+        "country",
+        "kazakhstan",
+        "Country pack: the name of a packaged pack or the path of a folder with a "
+        "datapackage.json (docs/packs.md). Its tables give the units, localities, groups and "
+        "composition; its parameter rows (forces, media, economy) set country parameters "
+        "that the scenario does not set itself.",
+        kind="str",
+        citation="docs/packs.md",
+        sweepable=False,
+        role="country",
     ),
     *[_assumption_param(a) for a in ASSUMPTIONS],
 ]
@@ -151,60 +166,59 @@ def _ipf(
     return x
 
 
-def ethnic_share_matrix(params: Mapping | None = None, basis: str | None = None):
+def _pack(params: Mapping | None, pack: Pack | None = None) -> Pack:
+    return pack if pack is not None else load_pack(_p(params, "country"))
+
+
+def ethnic_share_matrix(
+    params: Mapping | None = None, basis: str | None = None, pack: Pack | None = None
+):
     """Region x group shares (rows sum to 1) used by the synthesis, in region order of
-    `loaders.regions(basis)`; plus a provenance string per region. See A-ETH-FILL."""
+    `pack.units(basis)`; plus a provenance string per region. See A-ETH-FILL."""
+    pack = _pack(params, pack)
     basis = basis or _p(params, "region_basis")
-    reg = loaders.regions("current")
-    codes = list(reg["iso_3166_2"])
-    pop = reg["population"].astype(np.float64)
-    census = loaders.census_2021_national()
-    nat = np.array([census[g] for g in ETHNIC_GROUPS], dtype=np.float64)
-    nat /= nat.sum()
-    rec = loaders.ethnicity_recommended()
-    rows = {c: i for i, c in enumerate(rec["iso_3166_2"])}
-    S = np.full((len(codes), N_GROUPS), np.nan)
+    groups = pack.groups
+    ng = len(groups)
+    units = pack.units("current")
+    codes = list(units["code"])
+    pop = units["population"].astype(np.float64)
+    comp = pack.composition()
+    totals = pack.composition_totals()
+    if totals is not None and totals.sum() > 0:
+        nat = totals / totals.sum()
+    else:  # no census: the population-weighted mean of the rows that report a group
+        nat = np.full(ng, 1.0 / ng)
+    S = comp["shares"].copy()
     known_other = np.zeros(len(codes))
     prov = []
-    for r, c in enumerate(codes):
-        pname = f"ethnic_shares_{c.replace('-', '').lower()}"
-        if pname in _SPECS:
-            v = np.asarray(_p(params, pname), dtype=np.float64)
-            if v.shape != (N_GROUPS,) or v.sum() <= 0:
-                raise ScenarioError(
-                    f"needs {N_GROUPS} non-negative shares ({', '.join(ETHNIC_GROUPS)}), "
-                    f"got {list(v)}",
-                    source="params",
-                    field=pname,
-                )
-            S[r] = v / v.sum() * 100.0
-            prov.append(f"assumption {pname}")
-        elif c in rows:
-            i = rows[c]
-            S[r, :-1] = [rec[f"{g}_pct"][i] for g in ETHNIC_GROUPS[:-1]]
-            known_other[r] = min(
-                float(rec["other_listed_pct"][i]), max(0.0, 100.0 - np.nansum(S[r, :-1]))
-            )
-            prov.append(
-                f"pack row ({rec['data_date'][i] or 'undated'}), "
-                f"{int(np.isnan(S[r, :-1]).sum())} groups filled"
-            )
-        else:
+    for r in range(len(codes)):
+        if not comp["present"][r]:
             prov.append("no regional row: filled like missing groups")
+        elif comp["complete"][r]:
+            v = np.where(np.isnan(S[r]), 0.0, S[r])
+            S[r] = v / v.sum() * 100.0
+            prov.append(comp["provenance"][r] or "complete row")
+        else:
+            S[r, -1] = np.nan
+            known_other[r] = min(comp["other_listed"][r], max(0.0, 100.0 - np.nansum(S[r, :-1])))
+            prov.append(f"{comp['provenance'][r]}, {int(np.isnan(S[r, :-1]).sum())} groups filled")
+    if ng == 1:
+        return _merge_basis(pack, basis, codes, np.ones((len(codes), 1)), prov, pop)
     # Missing cells share the row's residual in proportion to the group's average share in the
     # regions that do not report it: the census count left over after the reporting regions,
-    # over their population ('other' uses its national share). Uzbeks, for instance, are almost
-    # all in the regions that report them, so the northern regions get next to none.
+    # over their population (the last group, 'other', uses its national share). Uzbeks in
+    # Kazakhstan, for instance, are almost all in the regions that report them, so the
+    # northern regions get next to none.
     miss = np.isnan(S)
     miss[:, -1] = True
-    avg = np.zeros(N_GROUPS)
-    for g in range(N_GROUPS - 1):
+    avg = np.zeros(ng)
+    for g in range(ng - 1):
         rep = ~np.isnan(S[:, g])
         left = max(0.0, nat[g] * pop.sum() - np.sum(S[rep, g] / 100.0 * pop[rep]))
         avg[g] = left / pop[~rep].sum() if (~rep).any() else 0.0
     avg[-1] = nat[-1]
     for r in range(len(codes)):
-        if not np.isnan(S[r, -1]) and str(prov[r]).startswith("assumption"):
+        if comp["present"][r] and comp["complete"][r]:
             continue
         row = np.where(np.isnan(S[r]), 0.0, S[r])
         row[-1] = known_other[r]
@@ -213,31 +227,37 @@ def ethnic_share_matrix(params: Mapping | None = None, basis: str | None = None)
         row += residual * w / w.sum() if w.sum() > 0 else 0.0
         S[r] = row
     S = S / S.sum(axis=1, keepdims=True)
-    if _p(params, "ethnic_rake"):
+    if _p(params, "ethnic_rake") and totals is not None:
         X = _ipf(S * pop[:, None], pop, nat * pop.sum())
         S = X / X.sum(axis=1, keepdims=True)
-        prov = [p + ", raked to census 2021" for p in prov]
-    if basis == "jan2022":
-        parent = [SPLIT_2022.get(c, c) for c in codes]
-        keep = [c for c in codes if c not in SPLIT_2022]
-        S2 = np.zeros((len(keep), N_GROUPS))
-        prov2 = []
-        for k, c in enumerate(keep):
-            m = [i for i, pc in enumerate(parent) if pc == c]
-            S2[k] = (S[m] * pop[m, None]).sum(axis=0) / pop[m].sum()
-            prov2.append(" + ".join(prov[i] for i in m))
-        return keep, S2, prov2
-    return codes, S, prov
+        prov = [p + ", raked to the national totals" for p in prov]
+    return _merge_basis(pack, basis, codes, S, prov, pop)
+
+
+def _merge_basis(pack: Pack, basis: str, codes, S, prov, pop):
+    if basis == "current":
+        return codes, S, prov
+    keep = list(pack.units(basis)["code"])
+    parent = pack.parents()
+    S2 = np.zeros((len(keep), S.shape[1]))
+    prov2 = []
+    for k, c in enumerate(keep):
+        m = [i for i, u in enumerate(codes) if parent[u] == c]
+        S2[k] = (S[m] * pop[m, None]).sum(axis=0) / pop[m].sum()
+        prov2.append(" + ".join(prov[i] for i in m))
+    return keep, S2, prov2
 
 
 def urban_rural_shares(
-    p: np.ndarray, urban_share: float, odds: float
+    p: np.ndarray, urban_share: float, odds: float, kin: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split a region's composition p into urban and rural compositions, with the odds of
-    living in a town multiplied by `odds` for Russian-speaking groups; totals preserved."""
+    living in a town multiplied by `odds` for the groups with kin abroad (`kin`, the pack's
+    groups.csv; Kazakhstan: the Russian-speaking groups); totals preserved."""
     if odds == 1.0 or urban_share <= 0.0 or urban_share >= 1.0:
         return p.copy(), p.copy()
-    seed = np.vstack([p * np.where(RUSSOPHONE, odds, 1.0), p])
+    kin = RUSSOPHONE if kin is None else kin
+    seed = np.vstack([p * np.where(kin, odds, 1.0), p])
     x = _ipf(seed, np.array([urban_share, 1.0 - urban_share]), p, iters=2000, tol=1e-12)
     u = x[0] / x[0].sum()
     r = x[1] / x[1].sum()
@@ -520,6 +540,7 @@ def build_network(
     ties_regional: float,
     ties_national: float,
     homophily: float,
+    n_groups: int = N_GROUPS,
 ) -> Network:
     """The social network as symmetric CSR (see module docstring, step 6).
 
@@ -543,7 +564,7 @@ def build_network(
         locality_region,
         region_start,
         eth_start,
-        N_GROUPS,
+        n_groups,
         h[0],
         h[1],
         h[2],
@@ -571,16 +592,16 @@ def build_network(
 # ------------------------------------------------------------------ localities
 
 
-def _localities(reg, city_tab, basis: str, params) -> dict:
+def _localities(reg, city_tab, params) -> list:
     """Per region: list of (name, population, urban) in order cities, towns, rural."""
     town_size = _p(params, "town_size")
     rural_size = _p(params, "rural_locality_size")
     max_size = _p(params, "max_locality_size")
-    city_unit = city_tab["iso_jan2022"] if basis == "jan2022" else city_tab["iso_3166_2"]
+    city_unit = city_tab["unit_code"]
     out = []
-    for r in range(len(reg)):
-        code = reg["iso_3166_2"][r]
-        name = reg["name_en"][r]
+    for r in range(len(reg["code"])):
+        code = reg["code"][r]
+        name = reg["name"][r]
         urban = int(reg["urban"][r])
         rural = int(reg["rural"][r])
         m = np.nonzero(city_unit == code)[0]
@@ -588,7 +609,7 @@ def _localities(reg, city_tab, basis: str, params) -> dict:
         cpop = city_tab["population"][m].astype(np.int64)
         if cpop.sum() > urban:  # guard: listed cities cannot exceed the urban population
             cpop = apportion(urban, cpop)
-        locs = [(str(city_tab["city"][k]), int(p), True) for k, p in zip(m, cpop)]
+        locs = [(str(city_tab["name"][k]), int(p), True) for k, p in zip(m, cpop)]
         rest = urban - int(cpop.sum())
         if rest > 0:
             nt = max(1, int(round(rest / town_size)))
@@ -618,58 +639,66 @@ def _localities(reg, city_tab, basis: str, params) -> dict:
     return out
 
 
-def _scaled_regions(basis: str, total: int):
-    reg = loaders.regions(basis)
+def _scaled_regions(pack: Pack, basis: str, total: int) -> dict:
+    reg = dict(pack.units(basis))
     pop = reg["population"].astype(np.int64)
-    if total != int(pop.sum()):
+    if total and total != int(pop.sum()):
         new = apportion(total, pop)
         f = new / pop
         urban = np.floor(reg["urban"] * f + 0.5).astype(np.int64)
-        cols = reg.to_dict()
-        cols.update(population=new, urban=urban, rural=new - urban)
-        reg = loaders.Table(reg.name, cols, reg.source)
+        reg.update(population=new, urban=urban, rural=new - urban)
     return reg
+
+
+def with_pack_parameters(params: Mapping | None, pack: Pack) -> dict:
+    """`params` as a dict, with the pack's parameter values for the names it does not set
+    (a Sim's ParamSet already holds them: CountryModel.build applies the pack)."""
+    out = dict(params.as_dict() if hasattr(params, "as_dict") else (params or {}))
+    for k, v in pack.parameters().items():
+        out.setdefault(k, v)
+    return out
 
 
 # ------------------------------------------------------------------ main entry
 
 
 def synthesize_country(
-    params: Mapping | None, seed_stream, scale: float | None = None
+    params: Mapping | None, seed_stream, scale: float | None = None, pack: Pack | None = None
 ) -> CountrySpace:
-    """Build the Kazakhstan CountrySpace at `scale` citizens per agent (default: params' scale).
+    """Build the CountrySpace of a country pack at `scale` citizens per agent (default:
+    params' scale). `pack` defaults to the one named by the `country` parameter.
 
     `seed_stream` is a tolqyn.core.random.Stream; all draws come from it (NumPy generator for
     the per-locality multinomials, counter-based draws for per-agent attributes and ties)."""
     t0 = time.perf_counter()
     timing = {}
+    pack = _pack(params, pack)
+    if not (hasattr(params, "as_dict") and all(k in params for k in pack.parameters())):
+        params = with_pack_parameters(params, pack)
     if scale is None:
         scale = _p(params, "scale")
     scale = _SPECS["scale"].coerce(scale, source="scale")
     basis = _p(params, "region_basis")
     total = _p(params, "population_total")
     key = np.uint64(seed_stream.key)
+    groups = pack.groups
+    n_groups = len(groups)
+    kin = pack.group_kin
 
-    reg = _scaled_regions(basis, total)
-    codes = list(reg["iso_3166_2"])
-    ecodes, shares, prov = ethnic_share_matrix(params, basis)
+    reg = _scaled_regions(pack, basis, total)
+    codes = list(reg["code"])
+    ecodes, shares, prov = ethnic_share_matrix(params, basis, pack)
     assert ecodes == codes
     odds = _p(params, "russophone_urban_odds")
-    city_tab = loaders.cities()
-    if total != loaders.national_population():
-        f = dict(
-            zip(
-                loaders.regions(basis)["iso_3166_2"],
-                reg["population"] / loaders.regions(basis)["population"],
-            )
-        )
-        unit = city_tab["iso_jan2022"] if basis == "jan2022" else city_tab["iso_3166_2"]
-        cols = city_tab.to_dict()
-        cols["population"] = np.floor(
-            city_tab["population"] * np.array([f[u] for u in unit]) + 0.5
+    city_tab = pack.localities(basis)
+    base_pop = pack.units(basis)["population"]
+    if total and total != int(base_pop.sum()):
+        f = dict(zip(codes, reg["population"] / base_pop))
+        city_tab = dict(city_tab)
+        city_tab["population"] = np.floor(
+            city_tab["population"] * np.array([f[u] for u in city_tab["unit_code"]]) + 0.5
         ).astype(np.int64)
-        city_tab = loaders.Table("cities", cols, city_tab.source)
-    locs = _localities(reg, city_tab, basis, params)
+    locs = _localities(reg, city_tab, params)
     timing["tables_s"] = time.perf_counter() - t0
 
     # agents per region and per locality (deterministic)
@@ -693,16 +722,16 @@ def synthesize_country(
     comp_r = np.zeros_like(shares)
     for r in range(len(codes)):
         comp_u[r], comp_r[r] = urban_rural_shares(
-            shares[r], float(reg["urban"][r] / reg["population"][r]), odds
+            shares[r], float(reg["urban"][r] / reg["population"][r]), odds, kin
         )
     P = np.where(loc_urban[:, None], comp_u[loc_region], comp_r[loc_region])
     P = np.clip(P, 0.0, None)
     P /= P.sum(axis=1, keepdims=True)
     rng = seed_stream.generator(0)
     counts = rng.multinomial(loc_n, P).astype(np.int64)  # (n_loc, groups)
-    eth_start = np.zeros(n_loc * N_GROUPS + 1, dtype=np.int64)
+    eth_start = np.zeros(n_loc * n_groups + 1, dtype=np.int64)
     np.cumsum(counts.ravel(), out=eth_start[1:])
-    loc_start = np.ascontiguousarray(eth_start[::N_GROUPS])
+    loc_start = np.ascontiguousarray(eth_start[::n_groups])
     reg_start = np.zeros(len(codes) + 1, dtype=np.int64)
     np.cumsum(n_reg, out=reg_start[1:])
     assert loc_start[-1] == reg_start[-1]
@@ -715,7 +744,7 @@ def synthesize_country(
     agents["region"] = np.repeat(np.arange(len(codes), dtype=np.int16), n_reg)
     agents["locality"] = np.repeat(np.arange(n_loc, dtype=np.int32), loc_n)
     agents["ethnicity"] = np.repeat(
-        np.tile(np.arange(N_GROUPS, dtype=np.int8), n_loc), counts.ravel()
+        np.tile(np.arange(n_groups, dtype=np.int8), n_loc), counts.ravel()
     )
     agents["urban"] = np.repeat(loc_urban.astype(np.int8), loc_n)
     agents["income"] = np.empty(n, dtype=np.float32)
@@ -724,14 +753,14 @@ def synthesize_country(
     agents["media_diet"] = np.empty(n, dtype=np.int8)
     agents["ties_abroad"] = np.empty(n, dtype=np.int8)
     p_foreign = np.where(
-        RUSSOPHONE,
+        kin,
         _p(params, "media_foreign_tv_share_russophone"),
         _p(params, "media_foreign_tv_share_other"),
     ).astype(np.float64)
     p_ties = np.asarray(_p(params, "ties_abroad_prob"), dtype=np.float64)
-    if p_ties.shape != (N_GROUPS,):
+    if p_ties.shape != (n_groups,):
         raise ScenarioError(
-            f"needs {N_GROUPS} probabilities ({', '.join(ETHNIC_GROUPS)}), got {list(p_ties)}",
+            f"needs {n_groups} probabilities ({', '.join(groups)}), got {list(p_ties)}",
             source="params",
             field="ties_abroad_prob",
         )
@@ -763,19 +792,21 @@ def synthesize_country(
         _p(params, "ties_regional"),
         _p(params, "ties_national"),
         _p(params, "ethnic_homophily"),
+        n_groups,
     )
     timing["network_s"] = time.perf_counter() - t2
     timing["total_s"] = time.perf_counter() - t0
 
     space = CountrySpace(
         region_codes=codes,
-        region_names=[str(x) for x in reg["name_en"]],
+        region_names=[str(x) for x in reg["name"]],
         region_population=reg["population"].astype(np.int64),
         region_urban_share=(reg["urban"] / reg["population"]).astype(np.float64),
         region_centroid=np.column_stack([reg["centroid_lat"], reg["centroid_lon"]]).astype(
             np.float64
         ),
-        ethnic_groups=list(ETHNIC_GROUPS),
+        ethnic_groups=list(groups),
+        group_kin=kin.copy(),
         n_localities=n_loc,
         locality_region=loc_region,
         locality_start=loc_start,
@@ -793,6 +824,8 @@ def synthesize_country(
             "timing": timing,
             "ethnic_provenance": dict(zip(codes, prov)),
             "region_basis": basis,
+            "country": pack.name,
+            "pack_path": str(pack.path),
             "seed_stream": getattr(seed_stream, "name", ""),
         },
     )

@@ -52,11 +52,12 @@ class Economy(Module):
             Param(
                 "fuel_price_base",
                 60.0,
-                "LPG retail price before the shock, every region (2021 level)",
+                "retail price of the fuel whose price changes, before the shock, every region (the pack's economy.csv)",
                 1.0,
                 1000.0,
-                unit="KZT/litre",
+                unit="local currency/litre",
                 citation="unrest_2022.csv (theglobaleye.it; RFE/RL)",
+                role="country",
             ),
             Param(
                 "fuel_weight",
@@ -71,11 +72,12 @@ class Economy(Module):
             Param(
                 "exchange_rate",
                 431.8,
-                "KZT per USD (NBK rate, frozen 3–12 Jan 2022)",
+                "local currency per USD (the pack's rate at the start of the episode)",
                 1.0,
                 5000.0,
-                unit="KZT/USD",
-                citation="unrest_2022.csv (NBK via makenerzhan-gif/kazakhstan-economic-data)",
+                unit="local currency/USD",
+                citation="the country pack's economy.csv",
+                role="country",
             ),
             Param(
                 "fx_weight",
@@ -94,6 +96,7 @@ class Economy(Module):
                 5.0,
                 unit="1/year",
                 citation="context.csv (IMF WEO: 8.4 % in 2021)",
+                role="episode",
             ),
             Param(
                 "inflation_reference",
@@ -103,6 +106,7 @@ class Economy(Module):
                 5.0,
                 unit="1/year",
                 citation="adaptation-level assumption (documented in docs/odd/country.md)",
+                role="country",
             ),
             Param(
                 "inflation_weight",
@@ -148,7 +152,7 @@ class Economy(Module):
 
     @staticmethod
     def _on_fuel_price(sim, price, regions="ALL"):
-        """Set the retail fuel price in some regions (KZT/litre)."""
+        """Set the retail fuel price in some regions (local currency per litre)."""
         cs = sim.country
         if not (isinstance(price, (int, float)) and price > 0):
             from tolqyn.core.errors import ScenarioError

@@ -73,6 +73,7 @@ class Identity(Module):
                 1.0,
                 unit="1",
                 citation="seed 002; Kuran 1998",
+                role="country",
             ),
             Param(
                 "identity_other_base",
@@ -82,6 +83,7 @@ class Identity(Module):
                 1.0,
                 unit="1",
                 citation="assumption (docs/odd/country.md)",
+                role="country",
             ),
             Param(
                 "identity_foreign_tv_bonus",
@@ -109,6 +111,7 @@ class Identity(Module):
                 1.0,
                 unit="1",
                 citation=cite,
+                role="country",
             ),
             Param(
                 "identity_confidence",
@@ -145,11 +148,11 @@ class Identity(Module):
     def init(self, sim):
         p = sim.params
         groups = list(getattr(sim.space, "ethnic_groups", []))
+        kin = getattr(sim.space, "group_kin", None)  # from the country pack's groups.csv
+        if kin is None or len(kin) != len(groups):
+            kin = [g in KIN_GROUPS for g in groups]
         base = np.array(
-            [
-                p["identity_kin_base"] if g in KIN_GROUPS else p["identity_other_base"]
-                for g in groups
-            ]
+            [p["identity_kin_base"] if k else p["identity_other_base"] for k in kin]
             or [p["identity_other_base"]],
             dtype=np.float64,
         )

@@ -103,6 +103,7 @@ class Legitimacy(Module):
                 1.0,
                 unit="1",
                 citation="Epstein 2002 (L); calibrated to January 2022 (docs/odd/country.md)",
+                role="episode",
             ),
             Param(
                 "legitimacy_spread",
@@ -157,15 +158,17 @@ class Legitimacy(Module):
                 1.0,
                 unit="1",
                 citation="Guriev & Treisman 2019 (informational autocracy)",
+                role="country",
             ),
             Param(
                 "slant_foreign_tv",
                 0.55,
-                "legitimacy slant of foreign (Russian) TV about the Kazakh government",
+                "legitimacy slant of foreign TV about the government (the kin state's channels)",
                 0.0,
                 1.0,
                 unit="1",
                 citation="assumption (docs/odd/country.md)",
+                role="country",
             ),
             Param(
                 "slant_online",
@@ -175,6 +178,7 @@ class Legitimacy(Module):
                 1.0,
                 unit="1",
                 citation="assumption (docs/odd/country.md)",
+                role="country",
             ),
             Param(
                 "backfire",

@@ -117,6 +117,7 @@ class Regime(Module):
                 5000.0,
                 unit="persons/100k",
                 citation="security_forces.csv (Interior Minister, Feb 2020)",
+                role="country",
             ),
             Param(
                 "police_street_share",
@@ -126,6 +127,7 @@ class Regime(Module):
                 1.0,
                 unit="1",
                 citation="assumption (security_forces.csv: local police 25,000 of ~75,000)",
+                role="country",
             ),
             Param(
                 "police_urban_weight",
@@ -135,6 +137,7 @@ class Regime(Module):
                 20.0,
                 unit="1",
                 citation="assumption (docs/odd/country.md)",
+                role="country",
             ),
             Param(
                 "police_focal_share",
@@ -162,6 +165,7 @@ class Regime(Module):
                 1e6,
                 unit="persons",
                 citation="security_forces.csv (~13,000 NG conscripts; ~5,000 in public-order units per call-up)",
+                role="country",
             ),
             Param(
                 "reserve_ramp_days",
@@ -171,6 +175,7 @@ class Regime(Module):
                 60.0,
                 unit="days",
                 citation="assumption (units move from their bases; docs/odd/country.md)",
+                role="country",
             ),
             Param(
                 "policy_concede_at",
@@ -227,6 +232,7 @@ class Regime(Module):
                 1e6,
                 unit="persons",
                 citation="unrest_2022.csv (CSTO 2,030)",
+                role="episode",
             ),
             Param(
                 "policy_troops_delay",

@@ -224,7 +224,8 @@ class Repression(Module):
                 0.0,
                 3650.0,
                 unit="days",
-                citation="72-hour custody before charge (Kazakh criminal procedure); assumption",
+                citation="72-hour custody before charge (criminal procedure of the calibration country, Kazakhstan's 72 hours); assumption",
+                role="country",
             ),
             Param(
                 "jail_max_days",
@@ -234,6 +235,7 @@ class Repression(Module):
                 3650.0,
                 unit="days",
                 citation="Code of administrative offences (up to 15 days); Epstein 2002 (J_max)",
+                role="country",
             ),
             Param(
                 "death_rate_violent",

@@ -33,6 +33,7 @@ TOP_KEYS = (
     "name",
     "description",
     "model",
+    "country",
     "extends",
     "steps",
     "seed",
@@ -237,7 +238,7 @@ def _check_shape(data: dict, src: str) -> None:
         if key in data and not ok(data[key]):
             raise ScenarioError(f"is {_kind(data[key])}; allowed: {allowed}", source=src, field=key)
 
-    for key in ("name", "description", "model", "extends"):
+    for key in ("name", "description", "model", "country", "extends"):
         need(key, lambda v: isinstance(v, str), "a string")
     for key in ("params", "meta"):
         need(key, lambda v: isinstance(v, dict), "a table of name = value")
@@ -400,7 +401,11 @@ def from_dict(
         seed=seed,
         dt=dt,
         start_date=start,
-        params=dict(data.get("params", {})),
+        # the country pack (docs/packs.md), a packaged name or a folder, is a parameter
+        params={
+            **({"country": data["country"]} if "country" in data else {}),
+            **data.get("params", {}),
+        },
         events=tuple(events),
         ramps=tuple(ramps),
         meta=dict(meta),

@@ -15,7 +15,7 @@ from tolqyn.space.network import Network
 
 @dataclass
 class CountrySpace:
-    region_codes: list[str]  # ISO 3166-2, e.g. "KZ-47"; order = region index
+    region_codes: list[str]  # the pack's unit codes (ISO 3166-2); order = region index
     region_names: list[str]
     region_population: np.ndarray  # int64, citizens (not agents)
     region_urban_share: np.ndarray  # float64 in [0, 1]
@@ -34,6 +34,7 @@ class CountrySpace:
     assumptions: list[dict]  # assumptions used, with their values
     region_ethnic_share: np.ndarray | None = None  # float64 (n_regions, n_groups): target shares
     locality_ethnic_start: np.ndarray | None = None  # int64 (n_loc * n_groups + 1,): group blocks
+    group_kin: np.ndarray | None = None  # bool (n_groups,): group has a kin state (its pack)
     meta: dict = field(default_factory=dict)  # timings, memory, provenance
 
     @property

@@ -263,7 +263,7 @@ def _mechanism_classes():
 
 
 class CountryModel(Model):
-    """Kazakhstan (or any country described by a CountrySpace): regions, localities, a social
+    """Any country described by a country pack (docs/packs.md): regions, localities, a social
     network and one agent per `scale` citizens."""
 
     name = "country"
@@ -294,8 +294,13 @@ class CountryModel(Model):
 
     def build(self, sim):
         from tolqyn.data.synthesis import synthesize_country
+        from tolqyn.packs.reader import load_pack
 
-        space = synthesize_country(sim.params, sim.streams("synthesis"), float(sim.params["scale"]))
+        pack = load_pack(sim.params["country"], _scenario_dir(sim))
+        apply_pack_parameters(sim, pack)
+        space = synthesize_country(
+            sim.params, sim.streams("synthesis"), float(sim.params["scale"]), pack=pack
+        )
         return self._adopt(sim, space)
 
     def _adopt(self, sim, space):
@@ -308,3 +313,24 @@ class CountryModel(Model):
         if sp is not None and getattr(sp, "scale", None):
             return float(sp.scale)
         return float(sim.params["scale"])
+
+
+def _scenario_dir(sim):
+    src = getattr(getattr(sim, "scenario", None), "source", None)
+    if not src or str(src).startswith("<"):
+        return None
+    from pathlib import Path
+
+    p = Path(str(src).split(" (")[0])
+    return p.parent if p.suffix == ".toml" else None
+
+
+def apply_pack_parameters(sim, pack) -> None:
+    """The pack's values of country parameters (forces, media, economy rows; groups.csv), for
+    every parameter the scenario does not set itself; recorded as the run's initial values."""
+    written = getattr(getattr(sim, "scenario", None), "params", {}) or {}
+    for name, value in pack.parameters().items():
+        if name in written:
+            continue
+        sim.params.set(name, value, source=f"country pack {pack.name}")
+        sim.params.initial[name] = sim.params[name]
