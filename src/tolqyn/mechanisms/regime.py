@@ -60,7 +60,7 @@ class Regime(Module):
     }
     action_args = {
         "concession": (
-            Arg("price", low=1e-9, doc="announced fuel price, KZT/litre"),
+            Arg("price", low=1e-9, doc="announced fuel price, local currency per litre"),
             Arg("regions", "regions"),
             Arg("legitimacy", low=-1.0, high=1.0, doc="legitimacy shock where it applies"),
         ),
