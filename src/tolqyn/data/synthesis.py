@@ -39,6 +39,7 @@ from numba import njit, prange
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.params import Param
 from tolqyn.core.random import draw_int, draw_u01
+from tolqyn.data import loaders
 from tolqyn.data.assumptions import ASSUMPTIONS, list_assumptions
 from tolqyn.data.loaders import ETHNIC_GROUPS
 from tolqyn.packs.reader import Pack, load_pack
@@ -650,6 +651,47 @@ def _scaled_regions(pack: Pack, basis: str, total: int) -> dict:
     return reg
 
 
+def _pack_links_and_indicators(pack: Pack, basis: str, reg: dict):
+    """Centroid distances (haversine, km), shared borders (links.csv adjacency values, km;
+    0 where not given) and regional indicators of a pack without the Kazakhstan tables:
+    unemployment relative to the national rate from economy.csv (1 where missing), the urban
+    share; wages and LPG vehicles are not in the format and stay at the national level (1)."""
+    codes = list(reg["code"])
+    lat = np.radians(reg["centroid_lat"])
+    lon = np.radians(reg["centroid_lon"])
+    dlat = lat[:, None] - lat[None, :]
+    dlon = lon[:, None] - lon[None, :]
+    h = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
+    dist = 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    pos = {c: i for i, c in enumerate(codes)}
+    par = pack.parents() if basis != "current" else {c: c for c in pack.codes}
+    border = np.zeros((len(codes), len(codes)))
+    for a, b, _, v in pack.links("adjacency"):
+        a, b = par.get(a, a), par.get(b, b)
+        if a in pos and b in pos and a != b:
+            border[pos[a], pos[b]] += v or 0.0
+            border[pos[b], pos[a]] += v or 0.0
+    un = {
+        r["unit_code"]: r["value"]
+        for r in pack.indicators("economy")
+        if r["indicator"] == "unemployment_pct" and r["unit_code"]
+    }
+    nat = [
+        r["value"]
+        for r in pack.indicators("economy")
+        if r["indicator"] == "unemployment_pct" and not r["unit_code"]
+    ]
+    u_nat = nat[0] if nat else (float(np.mean(list(un.values()))) if un else 1.0)
+    ind = {
+        "wage_rel": np.ones(len(codes)),
+        "unemployment_rel": np.array([un.get(c, u_nat) / u_nat for c in codes]),
+        "urban_share": (reg["urban"] / reg["population"]).astype(np.float64),
+        "lpg_rel": np.ones(len(codes)),
+        "zhanaozen": np.zeros(len(codes)),
+    }
+    return dist, border, ind
+
+
 def with_pack_parameters(params: Mapping | None, pack: Pack) -> dict:
     """`params` as a dict, with the pack's parameter values for the names it does not set
     (a Sim's ParamSet already holds them: CountryModel.build applies the pack)."""
@@ -830,16 +872,21 @@ def synthesize_country(
         },
     )
     # links between units (diffusion, mechanism 6) and what makes a unit susceptible
-    # (mechanism 1): from the pack, aligned with region_codes
-    dist, border = loaders.region_links(codes)
+    # (mechanism 1), aligned with region_codes
+    if pack.country_code == "KZ":  # the Kazakhstan source tables (data/kazakhstan)
+        dist, border = loaders.region_links(codes)
+        ind = loaders.region_indicators(codes)
+        par = pack.parents() if basis != "current" else {}
+        cunit = [par.get(u, u) for u in pack.localities("current")["unit_code"]]
+        zh = {str(u) for c, u in zip(pack.localities("current")["name"], cunit) if c == "Zhanaozen"}
+        ind["zhanaozen"] = np.array([1.0 if c in zh else 0.0 for c in codes])
+    else:
+        dist, border, ind = _pack_links_and_indicators(pack, basis, reg)
     space.meta["region_distance_km"] = dist
     space.meta["region_border_km"] = border
-    ind = loaders.region_indicators(codes)
-    ind["kazakh_share"] = shares[:, ETHNIC_GROUPS.index("kazakh")].astype(np.float64)
-    # the unit of Zhanaozen, where the strike of 2011 ended in shooting (docs/literature.md §7)
-    cunit = city_tab["iso_jan2022"] if basis == "jan2022" else city_tab["iso_3166_2"]
-    zh = {str(u) for c, u in zip(city_tab["city"], cunit) if str(c) == "Zhanaozen"}
-    ind["zhanaozen"] = np.array([1.0 if c in zh else 0.0 for c in codes])
+    # the share of the first group of the pack (Kazakhstan: Kazakhs), which the regional
+    # susceptibility and the diffusion discount read as 'kazakh_share'
+    ind["kazakh_share"] = shares[:, 0].astype(np.float64)
     space.meta["region_indicators"] = ind
     space.meta["nbytes"] = space.nbytes()
     return space
