@@ -14,7 +14,7 @@ from scipy import stats
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.random import Stream
 from tolqyn.data import series as S
-from tolqyn.mechanisms.emigration import emigrate_kernel
+from tolqyn.mechanisms.emigration import emigrate_count_kernel
 from tolqyn.models.exit.destinations import Destinations, inclusive_value
 from tolqyn.models.exit.exit_hazard import exit_kernel, unmixing_term
 
@@ -39,7 +39,25 @@ def test_decade_hazard_reduces_to_mechanism_9():
     st2 = st1.copy()
     l1, l2 = np.zeros(n, np.uint8), np.zeros(n, np.uint8)
     key = Stream(3, "emigrate").key
-    emigrate_kernel(key, 4, st1, G, I, ties, 1e-3, 2.0, 1.5, 0.5, 0.0, 30.0, l1)
+    by_region = np.zeros(1, np.int64)
+    emigrate_count_kernel(
+        key,
+        4,
+        st1,
+        G,
+        I,
+        ties,
+        1e-3,
+        2.0,
+        1.5,
+        0.5,
+        0.0,
+        30.0,
+        l1,
+        127,
+        np.zeros(n, np.int16),
+        by_region,
+    )
     exit_kernel(
         key,
         4,
@@ -58,6 +76,7 @@ def test_decade_hazard_reduces_to_mechanism_9():
         l2,
     )
     assert np.array_equal(l1, l2) and np.array_equal(st1, st2) and l1.sum() > 0
+    assert by_region[0] == l1.sum()
 
 
 def test_hazard_with_wave_and_cost_matches_binomial():

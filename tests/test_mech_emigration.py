@@ -8,7 +8,7 @@ from country_fixtures import run_hand, total
 from scipy import stats
 
 from tolqyn.core.random import Stream
-from tolqyn.mechanisms.emigration import emigrate_kernel
+from tolqyn.mechanisms.emigration import emigrate_count_kernel
 
 
 def test_hazard_matches_binomial():
@@ -22,13 +22,31 @@ def test_hazard_matches_binomial():
     ties = np.ones(n, np.int8)
     left = np.zeros(n, np.uint8)
     h0, bg, bi, bt = 1e-3, 2.0, 1.5, 0.5
-    emigrate_kernel(
-        Stream(11, "emigrate").key, 1, status, G, I, ties, h0, bg, bi, bt, 0.0, 1.0, left
+    region = np.repeat(np.arange(4, dtype=np.int16), n // 4)
+    by_region = np.zeros(4, np.int64)
+    emigrate_count_kernel(
+        Stream(11, "emigrate").key,
+        1,
+        status,
+        G,
+        I,
+        ties,
+        h0,
+        bg,
+        bi,
+        bt,
+        0.0,
+        1.0,
+        left,
+        127,
+        region,
+        by_region,
     )
     h = h0 * math.exp(bg * 0.4 + bi * 0.5 + bt)
     p = 1 - math.exp(-h)
     k = int(left.sum())
     assert (status == 3).sum() == k
+    assert np.array_equal(by_region, np.bincount(region[left == 1], minlength=4))
     assert stats.binomtest(k, n, p).pvalue > 0.001
 
 

@@ -29,26 +29,6 @@ from tolqyn.core.results import Result
 
 
 @njit(parallel=True, cache=True)
-def emigrate_kernel(
-    key, t, status, grievance, identity, ties, h0, b_g, b_i, b_t, voice_term, dt, left, ties_max=127
-):
-    # an upper bound of the step probability (G, I <= 1, ties <= ties_max) lets most agents skip
-    # the exponentials: the draw is compared with the exact probability only below the bound
-    bound = 1.0 - math.exp(-h0 * math.exp(b_g + b_i + b_t * ties_max - voice_term) * dt)
-    for i in prange(status.shape[0]):
-        left[i] = 0
-        if status[i] != 0:  # only quiet citizens at liberty leave
-            continue
-        u = draw_u01(key, t, i, 0)
-        if u >= bound:
-            continue
-        h = h0 * math.exp(b_g * grievance[i] + b_i * identity[i] + b_t * ties[i] - voice_term)
-        if u < 1.0 - math.exp(-h * dt):
-            status[i] = 3
-            left[i] = 1
-
-
-@njit(parallel=True, cache=True)
 def emigrate_count_kernel(
     key,
     t,
@@ -67,7 +47,10 @@ def emigrate_count_kernel(
     region,
     out_reg,
 ):
-    """emigrate_kernel with the emigrants counted by region per chunk (fixed order of sums)."""
+    """Quiet citizens at liberty leave with probability 1 − e^{−h·dt}; the emigrants are
+    counted by region per chunk (a fixed order of sums, the same on any number of threads)."""
+    # an upper bound of the step probability (G, I <= 1, ties <= ties_max) lets most agents skip
+    # the exponentials: the draw is compared with the exact probability only below the bound
     bound = 1.0 - math.exp(-h0 * math.exp(b_g + b_i + b_t * ties_max - voice_term) * dt)
     n = status.shape[0]
     nc = n_chunks(n)
