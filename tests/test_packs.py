@@ -306,3 +306,28 @@ def test_kazakhstan_pack_copy_runs_from_a_path(tmp_path):
     a = load_pack("kazakhstan").units()
     b = load_pack(tmp_path / "kz").units()
     assert np.array_equal(a["population"], b["population"])
+
+
+def test_iran_pack_is_valid_and_iran_2019_keeps_the_output_contract():
+    """The Iran pack validates; iran-2019 writes the metrics of kazakhstan-2022 by province
+    code and ALL, on the episode's dates (smoke test over its first three days)."""
+    from tolqyn.api import run_one
+
+    assert _problems(PACKS_DIR / "iran") == []
+    pk = load_pack("iran")
+    assert len(pk.codes) == 31 and sum(pk.tables["units"]["population"]) == 79_926_270
+    A = pk.adjacency()
+    assert np.array_equal(A, A.T) and A.sum() == 2 * 74
+    run = run_one("iran-2019", steps=3)
+    need = {
+        "active",
+        "detained_cumulative",
+        "deaths_civilian_cumulative",
+        "deaths_security_cumulative",
+        "participants_cumulative",
+    }
+    assert need <= set(run.metrics)
+    assert set(run.manifest["regions"]) == set(pk.codes)
+    assert run.manifest["parameters"]["fuel_price_base"] == 10000.0
+    assert run.manifest["parameters"]["police_per_100k"] == 75.0
+    assert "ALL" in set(run.columns["region"]) and "IR-23" in set(run.columns["region"])
