@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tolqyn.api import run_one
+from tolqyn.core.errors import TolqynError
 from tolqyn.exit_decade import calibration as C
 from tolqyn.exit_decade import exit_voice as EV
 from tolqyn.exit_decade.ensemble import Ensemble, diff_band, whatif_variants, yearly
@@ -94,6 +95,24 @@ def test_tiny_abc_round(tmp_path):
     )
     assert res["predictive_check"][0]["target"] == "total_2004"
     assert 1e-8 <= res["parameters"]["emigration_base"]["q50"] <= 3e-7
+    # the posterior goes to the run's directory; the shipped defaults are untouched...
+    shipped = {f: (C.CALIBRATED_DIR / f).read_bytes() for f in C.POSTERIOR_FILES}
+    C.save_posterior(tmp_path / "abc", res, 20000.0)
+    assert {f: (C.CALIBRATED_DIR / f).read_bytes() for f in C.POSTERIOR_FILES} == shipped
+    summ = json.loads((tmp_path / "abc" / "summary.json").read_text())
+    assert summ["parameters"] == json.loads(json.dumps(res["parameters"], default=float))
+    # ...until installed deliberately (here into a copy of them), with the medians' moves
+    dest = tmp_path / "calibrated"
+    dest.mkdir()
+    for f, b in shipped.items():
+        (dest / f).write_bytes(b)
+    moves = C.install_posterior(tmp_path / "abc", dest)
+    assert (dest / "posterior.csv").read_bytes() == (
+        tmp_path / "abc" / "posterior.csv"
+    ).read_bytes()
+    assert any(m.startswith("emigration_base: ") for m in moves)
+    with pytest.raises(TolqynError, match="posterior.csv: not found"):
+        C.install_posterior(tmp_path / "nothing", dest)
 
 
 def _rows(cond, costs, exits, voices, noise=(0.0, 1.0, -1.0)):

@@ -93,8 +93,9 @@ def run(
     seed: int = 7,
     log=print,
 ) -> dict:
-    """Run the ABC-SMC calibration (minutes) and write the posterior summary that the scenario
-    and the projection use to `calibrated/`."""
+    """Run the ABC-SMC calibration (minutes) and write its posterior (posterior.csv,
+    summary.json) to `out`. The shipped defaults in `calibrated/` change only through
+    `install_posterior(out)` (`tolqyn exit-calibrate --install`), deliberately."""
     from tolqyn.experiments.calibration import calibrate
 
     out = Path(out)
@@ -119,13 +120,16 @@ def run(
     return res
 
 
+POSTERIOR_FILES = ("posterior.csv", "summary.json")
+
+
 def save_posterior(out: Path, res: dict, scale: float) -> None:
-    """Copy the small posterior (weighted particles and the summary) into the package."""
+    """Write the small posterior (weighted particles and the summary) to the run's `out`."""
     import pandas as pd
 
-    CALIBRATED_DIR.mkdir(parents=True, exist_ok=True)
-    post = pd.read_parquet(Path(out) / "posterior.parquet")
-    post.to_csv(CALIBRATED_DIR / "posterior.csv", index=False, float_format="%.6g")
+    out = Path(out)
+    post = pd.read_parquet(out / "posterior.parquet")
+    post.to_csv(out / "posterior.csv", index=False, float_format="%.6g")
     summary = {
         k: res[k]
         for k in (
@@ -145,9 +149,35 @@ def save_posterior(out: Path, res: dict, scale: float) -> None:
         {k: t[k] for k in ("name", "metric", "observed", "scale", "at")} for t in res["targets"]
     ]
     summary["fitted"] = [t["name"] for t in res["targets"]]
-    (CALIBRATED_DIR / "summary.json").write_text(
-        json.dumps(summary, indent=2, default=float) + "\n"
-    )
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=float) + "\n")
+
+
+def install_posterior(out: Path, dest: Path | None = None) -> list[str]:
+    """Replace the shipped calibrated defaults with the posterior of the calibration in `out`;
+    returns the moves of the posterior medians ('name: old -> new') for the commit message.
+    The scenario file's parameter values are the medians: update them to match."""
+    import shutil
+
+    out, dest = Path(out), Path(dest or CALIBRATED_DIR)
+    missing = [f for f in POSTERIOR_FILES if not (out / f).exists()]
+    if missing:
+        from tolqyn.core.errors import TolqynError
+
+        raise TolqynError(f"{out / missing[0]}: not found; run `tolqyn exit-calibrate` first")
+
+    def medians(d: Path) -> dict:
+        f = d / "summary.json"
+        return json.loads(f.read_text()).get("parameters", {}) if f.exists() else {}
+
+    old, new = medians(dest), medians(out)
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in POSTERIOR_FILES:
+        shutil.copyfile(out / f, dest / f)
+    return [
+        f"{k}: {json.dumps(old.get(k))} -> {json.dumps(new.get(k))}"
+        for k in sorted(set(old) | set(new))
+        if old.get(k) != new.get(k)
+    ]
 
 
 def load_posterior() -> tuple[list[str], np.ndarray, np.ndarray]:

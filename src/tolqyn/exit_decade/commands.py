@@ -67,9 +67,14 @@ def register(app: typer.Typer) -> None:
         generations: int = typer.Option(6, help="ABC-SMC generations"),
         scale: float = typer.Option(500.0, help="citizens per agent in the calibration runs"),
         workers: int = typer.Option(2, help="worker processes"),
+        install: bool = typer.Option(
+            False,
+            help="also replace the shipped defaults in tolqyn/exit_decade/calibrated/ "
+            "(commit them deliberately, with the scenario's medians)",
+        ),
     ):
         """Calibrate kazakhstan-exit to the 2004-2019 emigration figures (minutes); writes the posterior
-        that the projection uses to tolqyn/exit_decade/calibrated/."""
+        to the output directory (with --install also to the shipped defaults the projection uses)."""
         from tolqyn.core.errors import TolqynError
         from tolqyn.exit_decade import calibration
 
@@ -80,9 +85,13 @@ def register(app: typer.Typer) -> None:
         except TolqynError as e:
             _fail(e)
         typer.echo(
-            f"{res['simulations']} simulations, {res['generations']} generations; posterior in "
-            f"{calibration.CALIBRATED_DIR}"
+            f"{res['simulations']} simulations, {res['generations']} generations; posterior in {out}"
         )
+        if install:
+            moves = calibration.install_posterior(out)
+            typer.echo(f"installed in {calibration.CALIBRATED_DIR}; posterior medians moved:")
+            for line in moves or ["(none)"]:
+                typer.echo(f"  {line}")
 
     @app.command("exit-report")
     def exit_report(
