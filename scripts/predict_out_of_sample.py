@@ -1,0 +1,138 @@
+#!/usr/bin/env python
+"""Predictions for an out-of-sample episode over the January 2022 posterior.
+
+    python scripts/predict_out_of_sample.py iran-2019 --draws 30
+
+Draws `--draws` parameter sets from docs/results/calibration-kazakhstan-2022/posterior.csv
+(weighted, with replacement, through the named stream 'predict'), runs the episode and its
+counterfactuals (the scenarios under library/<episode>/) once per draw (seed = scenario seed +
+draw), and writes docs/results/out-of-sample/<episode>/predictions.csv with columns episode,
+metric, region, date, median, q05, q95, n_draws, plus summaries per run (units with protest,
+first dates, peak day, end of the wave). Nothing is fitted to the episode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from tolqyn.api import run_one  # noqa: E402
+from tolqyn.core.random import Stream  # noqa: E402
+from tolqyn.scenarios.loader import LIBRARY, load_scenario  # noqa: E402
+
+METRICS = (
+    "active",
+    "detained_cumulative",
+    "deaths_civilian_cumulative",
+    "deaths_security_cumulative",
+    "injured_civilian_cumulative",
+    "injured_security_cumulative",
+    "participants_cumulative",
+)
+PROTEST_MIN = 300  # persons active in a unit for it to count as 'with protest' (as kazakhstan-2022)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("episode")
+    ap.add_argument("--draws", type=int, default=30)
+    ap.add_argument(
+        "--posterior", default=str(ROOT / "docs/results/calibration-kazakhstan-2022/posterior.csv")
+    )
+    a = ap.parse_args(argv)
+    with open(a.posterior) as fh:
+        rows = list(csv.DictReader(fh))
+    from tolqyn.models import all_param_specs, get_model
+
+    specs = all_param_specs(get_model("country"))
+    # the posterior was drawn for the model of its calibration; parameters the current model
+    # no longer declares are dropped (and reported), the rest keep their joint draws
+    names = [k for k in rows[0] if k != "weight" and k in specs]
+    dropped = [k for k in rows[0] if k != "weight" and k not in specs]
+    print(f"posterior parameters used: {names}; dropped (not in the current model): {dropped}")
+    w = np.array([float(r["weight"]) for r in rows])
+    rng = Stream(20191115, "predict").generator(0)
+    pick = rng.choice(len(rows), size=a.draws, replace=True, p=w / w.sum())
+    draws = [{k: float(rows[i][k]) for k in names} for i in pick]
+    variants = [a.episode] + sorted(
+        f"{a.episode}/{p.stem}" for p in (LIBRARY / a.episode).glob("*.toml")
+    )
+    out_dir = ROOT / "docs/results/out-of-sample" / a.episode
+    out_dir.mkdir(parents=True, exist_ok=True)
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT
+    ).stdout.strip()
+    pred, summ = [], []
+    for name in variants:
+        sc = load_scenario(name)
+        series: dict = {}
+        per_run = []
+        dates = None
+        for k, d in enumerate(draws):
+            run = run_one(sc, seed=sc.seed + k, overrides=d)
+            regions = [r for r in run.manifest["regions"]]
+            cols = run.columns
+            dts = np.asarray(cols["date"]).astype(str)
+            reg = np.asarray(cols["region"]).astype(str)
+            met = np.asarray(cols["metric"]).astype(str)
+            val = np.asarray(cols["value"], dtype=float)
+            for m in METRICS:
+                for r in regions + ["ALL"]:
+                    sel = (met == m) & (reg == r)
+                    series.setdefault((m, r), []).append(val[sel])
+                    if dates is None and m == "active" and r == "ALL":
+                        dates = dts[sel]
+            act = {r: val[(met == "active") & (reg == r)] for r in regions + ["ALL"]}
+            units = [r for r in regions if (act[r] >= PROTEST_MIN).any()]
+            tot = act["ALL"]
+            peak = int(np.argmax(tot))
+            after = np.flatnonzero((np.arange(len(tot)) > peak) & (tot < 0.05 * tot[peak]))
+            per_run.append(
+                {
+                    "units_with_protest": len(units),
+                    "peak_day": peak,
+                    "end_day": int(after[0]) if after.size else -1,
+                    **{f"first_{r}": int(np.flatnonzero(act[r] >= PROTEST_MIN)[0]) for r in units},
+                }
+            )
+        for (m, r), vals in series.items():
+            V = np.vstack(vals)
+            for t in range(V.shape[1]):
+                q = np.quantile(V[:, t], [0.5, 0.05, 0.95])
+                pred.append([name, m, r, dates[t], q[0], q[1], q[2], len(draws)])
+        keys = sorted({k for p in per_run for k in p})
+        for key in keys:
+            v = np.array([p.get(key, np.nan) for p in per_run], dtype=float)
+            n = int(np.isfinite(v).sum())
+            fin = v[np.isfinite(v)]
+            q = np.quantile(fin, [0.5, 0.05, 0.95]) if n else [np.nan] * 3
+            if key.startswith("first_") or key in ("peak_day", "end_day"):
+                label = "day index from start_date (" + str(dates[0]) + ")"
+            else:
+                label = "count"
+            summ.append([name, key, label, q[0], q[1], q[2], n, len(draws)])
+        print(f"{name}: {len(draws)} draws", flush=True)
+    with open(out_dir / "predictions.csv", "w", newline="") as fh:
+        wr = csv.writer(fh)
+        wr.writerow(["episode", "metric", "region", "date", "median", "q05", "q95", "n_draws"])
+        wr.writerows(pred)
+    with open(out_dir / "summary.csv", "w", newline="") as fh:
+        wr = csv.writer(fh)
+        wr.writerow(
+            ["episode", "quantity", "unit", "median", "q05", "q95", "n_runs_with_value", "n_draws"]
+        )
+        wr.writerows(summ)
+    (out_dir / "COMMIT").write_text(commit + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
