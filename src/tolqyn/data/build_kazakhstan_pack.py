@@ -441,7 +441,7 @@ def build(out: Path = OUT) -> Path:
                 "title": "geokz R package / OCHA HDX COD-AB Kazakhstan (boundaries, centroids)",
                 "path": "https://data.humdata.org/dataset/cod-ab-kaz",
             },
-            {"title": "per-row sources: data/kazakhstan/SOURCES.md and SOURCES2.md"},
+            {"title": "per-row sources: src/tolqyn/data/kazakhstan/SOURCES.md and SOURCES2.md"},
         ],
         "tolqyn": {
             "country_code": "KZ",
