@@ -37,6 +37,10 @@ class Param:
     kind: str = "float"  # float | int | bool | choice | str | list
     choices: tuple = ()
     sweepable: bool = True  # False for switches that make no sense as a sweep axis
+    # structural (lattice size, population scale): never a sweep axis unless named, and then
+    # only over `sweep_range` or a range given with it
+    structural: bool = False
+    sweep_range: tuple | None = None  # practical sweep range, inside the validity bounds
     module: str = ""  # filled in by the registry
     role: str = ""  # behavioural | country | episode | setting ("" = derived from the kind)
 
@@ -155,6 +159,8 @@ class Param:
             "doc": self.doc,
             "citation": self.citation,
             "sweepable": self.sweepable,
+            "structural": self.structural,
+            "sweep_range": list(self.sweep_range) if self.sweep_range else None,
             "role": self.role,
         }
 

@@ -95,6 +95,8 @@ SYNTHESIS_PARAMS: list[Param] = [
         unit="citizens per agent",
         citation="docs/architecture.md §8 (explicit scaling)",
         sweepable=False,
+        structural=True,
+        sweep_range=(100.0, 10000.0),
         role="setting",
     ),
     Param(

@@ -8,8 +8,33 @@ from typing import List, Optional
 
 import typer
 
+PILOT_FROM = 50  # designs with this many runs or more get a timed pilot run and an estimate
 
-def _check_plan(scenario, sets, design, samples, replicates, params, max_runs, yes) -> None:
+
+def _estimate(scenario, sets, runs: int, workers, steps=None) -> str:
+    """One pilot run of the base scenario, timed, scaled to the design: a rough estimate (design
+    points may be slower or faster than the base) printed before anything is stored."""
+    import os
+    import time
+
+    from tolqyn.api import run_one
+    from tolqyn.experiments.sweep import load_for_sweep
+
+    sc = load_for_sweep(scenario, sets)
+    t0 = time.perf_counter()
+    run_one(sc, steps=steps)
+    each = time.perf_counter() - t0
+    n = max(1, int(workers or os.cpu_count() or 1))
+    total = each * runs / n
+    return (
+        f"estimated run time: about {total / 60:,.1f} min on {n} worker(s) "
+        f"(one pilot run of the base scenario took {each:.1f} s)"
+    )
+
+
+def _check_plan(
+    scenario, sets, design, samples, replicates, params, max_runs, yes, workers=None, steps=None
+) -> None:
     """Before anything runs: what is varied must be named (lattice sizes and population
     scales are never swept by default), and the size of the design is printed; above
     --max-runs it needs --yes."""
@@ -38,6 +63,8 @@ def _check_plan(scenario, sets, design, samples, replicates, params, max_runs, y
                 f"{runs:,} runs is more than --max-runs {max_runs:,}; pass --yes to run it, "
                 "or fewer samples, parameters or replicates"
             )
+        if runs >= PILOT_FROM:
+            typer.echo(_estimate(scenario, sets, runs, workers, steps))
     except TolqynError as e:
         _fail(e)
 
@@ -138,7 +165,9 @@ def register(app: typer.Typer) -> None:
     ):
         """Run a design × replicates of a scenario into a resumable experiment directory."""
         ex = _executor_opts(workers, dask, dask_local, serial)
-        _check_plan(scenario, set_, design, samples, replicates, param, max_runs, yes)
+        _check_plan(
+            scenario, set_, design, samples, replicates, param, max_runs, yes, ex["workers"], steps
+        )
         _run_sweep(
             scenario,
             out,

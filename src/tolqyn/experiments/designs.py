@@ -137,13 +137,17 @@ def parse_param_option(text: str) -> tuple[str, float | None, float | None]:
 
 
 def axes_for(specs: dict, params: list[str] | None, source: str = "--param") -> list[Axis]:
-    """Axes from the declarations. With no list, every sweepable numeric parameter with finite
-    bounds. A parameter may be given as name=low:high to narrow (never widen) its range."""
+    """Axes from the declarations. With no list, every sweepable, non-structural numeric
+    parameter with finite bounds. A parameter may be given as name=low:high to narrow (never
+    widen) its range; named alone it spans its declared sweep range, or its validity bounds when
+    it declares none — except a structural parameter (lattice size, population scale), which
+    needs a declared sweep range or an explicit one."""
     if not params:
         chosen = [
             (n, None, None)
             for n, p in specs.items()
             if p.sweepable
+            and not p.structural
             and p.kind in ("float", "int")
             and _finite(p.low)
             and _finite(p.high)
@@ -170,6 +174,15 @@ def axes_for(specs: dict, params: list[str] | None, source: str = "--param") -> 
         if p.kind not in ("float", "int"):
             raise ScenarioError(
                 f"parameter '{name}' is a {p.kind} and cannot be swept", source=source, field=name
+            )
+        if lo is None and p.sweep_range is not None:
+            lo, hi = (float(v) for v in p.sweep_range)
+        elif lo is None and p.structural:
+            raise ScenarioError(
+                f"'{name}' is structural ({p.doc}) and declares no sweep range; give one: "
+                f"--param {name}=LOW:HIGH inside {p.bounds_text}",
+                source=source,
+                field=name,
             )
         low = p.low if lo is None else lo
         high = p.high if hi is None else hi

@@ -63,6 +63,12 @@ def plan_experiment(
             raise TolqynError(
                 "--design ensemble varies no parameter; drop --param or pick a design"
             )
+        if design != "ensemble" and not params:
+            # every declared parameter over its validity bounds is never what anyone meant
+            raise TolqynError(
+                "name what the design varies: params=['NAME=LOW:HIGH', ...] (or 'NAME' for its "
+                "declared sweep range); nothing is swept unless named"
+            )
         axes = [] if design == "ensemble" else axes_for(specs, params)
         design_obj = build_design(design, axes, samples, seed=0 if seed is None else seed)
     base_seed = scenario.seed if seed is None else int(seed)

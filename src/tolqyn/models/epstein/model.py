@@ -68,8 +68,30 @@ class EpsteinModel(Model):
     @classmethod
     def define_params(cls):
         return [
-            Param("width", 40, "lattice width (sites)", 5, 20000, "sites", EPSTEIN, kind="int"),
-            Param("height", 40, "lattice height (sites)", 5, 20000, "sites", EPSTEIN, kind="int"),
+            Param(
+                "width",
+                40,
+                "lattice width (sites)",
+                5,
+                20000,
+                "sites",
+                EPSTEIN,
+                kind="int",
+                structural=True,
+                sweep_range=(20, 400),
+            ),
+            Param(
+                "height",
+                40,
+                "lattice height (sites)",
+                5,
+                20000,
+                "sites",
+                EPSTEIN,
+                kind="int",
+                structural=True,
+                sweep_range=(20, 400),
+            ),
             Param(
                 "citizen_density",
                 0.7,
