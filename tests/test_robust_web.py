@@ -173,6 +173,17 @@ def test_a_huge_lattice_is_refused_before_it_is_built():
         )
 
 
+def test_a_country_run_too_large_is_refused_before_its_population_is_built():
+    """One agent per citizen of Kazakhstan is 19.8 million agents: refused from the pack's
+    populations, before the synthesis (which would take tens of seconds) starts."""
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(RefusedError, match="about 19,765,004 agents"):
+        LiveRun("kazakhstan-2022", {"scale": 1.0}, limits=Limits(max_agents=2_000_000))
+    assert time.perf_counter() - t0 < 20
+
+
 def test_symlinks_never_lead_out_of_an_experiment_folder(tmp_path):
     from tolqyn import models
     from tolqyn.experiments.sweep import sweep

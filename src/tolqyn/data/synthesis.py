@@ -653,6 +653,15 @@ def _scaled_regions(pack: Pack, basis: str, total: int) -> dict:
     return reg
 
 
+def estimate_agents(params: Mapping) -> int:
+    """Agents a synthesis with these parameters will build, from the pack's unit populations
+    alone (no localities, no draws): lets a server refuse a run before building it."""
+    pack = _pack(params)
+    reg = _scaled_regions(pack, _p(params, "region_basis"), _p(params, "population_total"))
+    scale = float(_p(params, "scale"))
+    return int(np.sum(np.maximum(1, np.floor(reg["population"] / scale + 0.5))))
+
+
 def _pack_links_and_indicators(pack: Pack, basis: str, reg: dict):
     """Centroid distances (haversine, km), shared borders (links.csv adjacency values, km;
     0 where not given) and regional indicators of a pack without the Kazakhstan tables:

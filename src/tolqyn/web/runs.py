@@ -207,8 +207,8 @@ class LiveRun:
             self.sim = None
             raise RefusedError(
                 f"this run would have about {n:,} agents; the server allows at most "
-                f"{self.limits.max_agents:,} per run. Make the lattice smaller or start the "
-                f"server with a larger --max-agents"
+                f"{self.limits.max_agents:,} per run. Make the lattice smaller or raise 'scale' "
+                f"(citizens per agent), or start the server with a larger --max-agents"
             )
         self.sent_rows = 0  # rows 0..sent_rows-1 have been handed out
         self.error: str | None = None

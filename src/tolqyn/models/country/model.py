@@ -292,6 +292,13 @@ class CountryModel(Model):
             )
         return params
 
+    @classmethod
+    def estimate_agents(cls, p) -> int:
+        """Agents the synthesis will build, known from the pack's populations before it runs."""
+        from tolqyn.data.synthesis import estimate_agents
+
+        return estimate_agents(p)
+
     def build(self, sim):
         from tolqyn.data.synthesis import synthesize_country
         from tolqyn.packs.reader import load_pack
