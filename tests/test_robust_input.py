@@ -329,3 +329,18 @@ def test_every_error_is_one_line_from_the_real_command(tmp_path):
         assert r.returncode != 0, args
         lines = [x for x in r.stderr.splitlines() if x.strip()]
         assert len(lines) == 1 and lines[0].startswith("error:"), (args, r.stderr)
+
+
+def test_an_event_region_code_the_pack_lacks_fails_validate_not_the_run(tmp_path):
+    from tolqyn.core.errors import UnknownParamError
+    from tolqyn.scenarios.loader import load_scenario
+
+    f = tmp_path / "typo.toml"
+    f.write_text(
+        'extends = "kazakhstan-2022"\n[[events]]\nat = "2022-01-03"\naction = "fuel_price"\n'
+        'params = { price = 100.0, regions = ["KZ-74"] }\n'
+    )
+    with pytest.raises(UnknownParamError, match=r"unit code .*'KZ-74' — did you mean 'KZ-79'"):
+        load_scenario(str(f))
+    f.write_text(f.read_text().replace('["KZ-74"]', '"ALL"'))
+    assert load_scenario(str(f)).name

@@ -511,6 +511,8 @@ def _finish(sc: Scenario, source: str) -> Scenario:
             check_action_params(
                 action, params, action_args[action], source=source, field=f"{where}.params"
             )
+            if "regions" in params:
+                _check_region_codes(params["regions"], ps, source, f"{where}.params.regions")
     for i, r in enumerate(sc.ramps):
         where = f"ramps[{i}]"
         for k in ("param", "delta"):
@@ -637,3 +639,25 @@ def parse_set_options(items: list[str] | None) -> dict:
             ) from None
         check_values(out[k], "--set", k)
     return out
+
+
+def _check_region_codes(regions, ps, source, field) -> None:
+    """An event's `regions` names units of the scenario's country pack ("ALL", a code or a
+    list of codes), checked at load so that a typo fails `validate`, not day 5 of a run."""
+    if "country" not in ps or "region_basis" not in ps:
+        return  # not a country model: its handler checks what it takes
+    from tolqyn.packs.reader import load_pack
+
+    codes = [str(c) for c in load_pack(ps["country"]).units(ps["region_basis"])["code"]]
+    given = [regions] if isinstance(regions, str) else regions
+    if not isinstance(given, (list, tuple)):
+        raise ScenarioError(
+            f'is {_kind(regions)}; allowed: "ALL", a unit code or a list of codes',
+            source=source,
+            field=field,
+        )
+    for code in given:
+        if code == "ALL" and len(given) == 1:
+            continue
+        if not isinstance(code, str) or code not in codes:
+            raise UnknownParamError(str(code), codes, source=source, what=f"unit code (in {field})")
