@@ -85,7 +85,7 @@ def setup_country(d):
         what="scenario description",
     )
     by_id(d, "country-setup").click()
-    wait_for(lambda: "step 0 of 5" in text(d, "country-status"), timeout=120, what="country set-up")
+    wait_for(lambda: "step 0 of 5" in text(d, "country-status"), timeout=300, what="country set-up")
     wait_for(lambda: len(region_fills(d, "base")) >= 20, what="map drawn")
 
 
