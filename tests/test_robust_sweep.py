@@ -132,45 +132,24 @@ def test_python_sweep_without_params_says_what_to_name(tmp_path):
 
 def test_a_large_design_prints_an_estimate_from_a_pilot_run_before_starting(tmp_path):
     """From 50 runs on, one pilot run of the base scenario is timed and the estimate printed
-    with the plan, before the store is created (here refused by --max-runs afterwards)."""
-    r = runner.invoke(
-        app,
-        [
-            "sweep",
-            "granovetter-1978/normal-random",
-            "--design",
-            "lhs",
-            "--samples",
-            "60",
-            "--param",
-            "threshold_mean=150:350",
-            "--out",
-            str(tmp_path / "e"),
-            "--max-runs",
-            "10",
-            "--serial",
-        ],
-    )
-    lines = _lines(r.output)
-    assert any(x.startswith("plan: 60 points") for x in lines)
+    with the plan, before the store is created (here first refused by --max-runs)."""
+    args = [
+        "sweep",
+        "granovetter-1978/normal-random",
+        "--design",
+        "lhs",
+        "--samples",
+        "60",
+        "--param",
+        "threshold_mean=150:350",
+        "--out",
+        str(tmp_path / "e"),
+        "--serial",
+    ]
+    r = runner.invoke(app, args + ["--max-runs", "10"])
+    assert any(x.startswith("plan: 60 points") for x in _lines(r.output))
     assert r.exit_code == 2 and not (tmp_path / "e").exists()
-    r = runner.invoke(
-        app,
-        [
-            "sweep",
-            "granovetter-1978/normal-random",
-            "--design",
-            "lhs",
-            "--samples",
-            "60",
-            "--param",
-            "threshold_mean=150:350",
-            "--out",
-            str(tmp_path / "e"),
-            "--serial",
-            "--quiet",
-        ],
-    )
+    r = runner.invoke(app, args + ["--quiet"])
     assert r.exit_code == 0, r.output
     est = [x for x in _lines(r.output) if x.startswith("estimated run time")]
     assert len(est) == 1 and "on 1 worker(s)" in est[0] and "pilot run" in est[0]
