@@ -274,8 +274,14 @@ def test_what_loads_sets_up(hostile_dir):
 
     n_setup = {"n": 0}
 
+    # derandomized: the share of mutations that stay small enough to set up varies from run to
+    # run (9 of 150 was seen once against a bar of 10); a fixed sequence makes the bar exact
     @settings(
-        max_examples=150, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=150,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
     )
     @given(text=scenario_texts(hostile_dir, tuple(CHEAP)))
     def prop(text):

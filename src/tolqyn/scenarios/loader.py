@@ -648,7 +648,9 @@ def _check_region_codes(regions, ps, source, field) -> None:
         return  # not a country model: its handler checks what it takes
     from tolqyn.packs.reader import load_pack
 
-    codes = [str(c) for c in load_pack(ps["country"]).units(ps["region_basis"])["code"]]
+    here = Path(str(source).split(" (")[0]) if source else None
+    folder = here.parent if here is not None and here.suffix == ".toml" else None
+    codes = [str(c) for c in load_pack(ps["country"], folder).units(ps["region_basis"])["code"]]
     given = [regions] if isinstance(regions, str) else regions
     if not isinstance(given, (list, tuple)):
         raise ScenarioError(

@@ -294,10 +294,15 @@ class CountryModel(Model):
 
     @classmethod
     def estimate_agents(cls, p) -> int:
-        """Agents the synthesis will build, known from the pack's populations before it runs."""
+        """Agents the synthesis will build, known from the pack's populations before it runs;
+        None where the pack is a folder named relative to a scenario file (counted at set-up)."""
         from tolqyn.data.synthesis import estimate_agents
+        from tolqyn.packs.reader import PackError
 
-        return estimate_agents(p)
+        try:
+            return estimate_agents(p)
+        except PackError:
+            return None
 
     def build(self, sim):
         from tolqyn.data.synthesis import synthesize_country
