@@ -20,7 +20,7 @@ setup-test: $(BIN)/python
 	bash scripts/install-browser.sh
 
 demo: setup
-	$(BIN)/tolqyn run kazakhstan-2022 --scale $(SCALE) --out runs/kazakhstan-2022 --report
+	$(BIN)/tolqyn run kazakhstan-2022 --scale $(SCALE) --out runs/kazakhstan-2022 --report --overwrite
 	@echo "open runs/kazakhstan-2022/report.html"
 
 test: setup-test lint
