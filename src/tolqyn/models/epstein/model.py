@@ -175,12 +175,7 @@ class EpsteinModel(Model):
         N = W * H
         cd, kd = float(p["citizen_density"]), float(p["cop_density"])
         src = sim.scenario.source
-        if cd + kd > 1.0 + 1e-12:
-            raise ScenarioError(
-                f"citizen_density + cop_density = {cd + kd:g} exceeds 1",
-                source=src,
-                field="cop_density",
-            )
+        self.check_params(p, src)  # the loader's check, again for a Sim built without it
         space = EpsteinSpace(W, H)
         gen = sim.streams("placement").generator(0)
         placement = p["placement"]
