@@ -277,12 +277,6 @@ def _code_words(path: Path) -> list[tuple[int, str]]:
     return out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the regional susceptibility and diffusion discount of grievance.py and "
-    "information.py read the first group's share under the name 'kazakh_share' / "
-    "'suscept_kazakh'; to be renamed after the pack's first group",
-)
 def test_model_code_names_no_country():
     """The country model, the mechanisms, the engine and space name no country in their code
     (names, imports, values, units, docs of parameters): the country comes from its pack.

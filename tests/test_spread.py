@@ -66,15 +66,15 @@ def test_susceptibility_exact_and_directional():
         "region_indicators": {
             "wage_rel": np.array([0.5, 1.0]),
             "unemployment_rel": np.array([1.2, 1.0]),
-            "kazakh_share": np.array([0.9, 0.5]),
-            "zhanaozen": np.array([1.0, 0.0]),
+            "first_group_share": np.array([0.9, 0.5]),
+            "repression_memory": np.array([1.0, 0.0]),
         }
     }
     p = {
         "suscept_wage": 0.3,
         "suscept_unemployment": 0.5,
-        "suscept_kazakh": 0.2,
-        "zhanaozen_memory": 0.05,
+        "suscept_first_group": 0.2,
+        "suscept_repression_memory": 0.05,
     }
     s = susceptibility(sp, p)
     k_nat = (0.9 * 100 + 0.5 * 300) / 400

@@ -698,7 +698,7 @@ def _pack_links_and_indicators(pack: Pack, basis: str, reg: dict):
         "unemployment_rel": np.array([un.get(c, u_nat) / u_nat for c in codes]),
         "urban_share": (reg["urban"] / reg["population"]).astype(np.float64),
         "lpg_rel": np.ones(len(codes)),
-        "zhanaozen": np.zeros(len(codes)),
+        "repression_memory": np.zeros(len(codes)),
     }
     return dist, border, ind
 
@@ -890,14 +890,14 @@ def synthesize_country(
         par = pack.parents() if basis != "current" else {}
         cunit = [par.get(u, u) for u in pack.localities("current")["unit_code"]]
         zh = {str(u) for c, u in zip(pack.localities("current")["name"], cunit) if c == "Zhanaozen"}
-        ind["zhanaozen"] = np.array([1.0 if c in zh else 0.0 for c in codes])
+        ind["repression_memory"] = np.array([1.0 if c in zh else 0.0 for c in codes])
     else:
         dist, border, ind = _pack_links_and_indicators(pack, basis, reg)
     space.meta["region_distance_km"] = dist
     space.meta["region_border_km"] = border
     # the share of the first group of the pack (Kazakhstan: Kazakhs), which the regional
-    # susceptibility and the diffusion discount read as 'kazakh_share'
-    ind["kazakh_share"] = shares[:, 0].astype(np.float64)
+    # susceptibility reads as 'first_group_share'
+    ind["first_group_share"] = shares[:, 0].astype(np.float64)
     space.meta["region_indicators"] = ind
     space.meta["nbytes"] = space.nbytes()
     return space

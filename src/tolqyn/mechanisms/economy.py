@@ -34,7 +34,12 @@ class Economy(Module):
     actions = ("fuel_price",)
     action_args = {
         "fuel_price": (
-            Arg("price", low=1e-9, required=True, doc="retail fuel price, KZT/litre"),
+            Arg(
+                "price",
+                low=1e-9,
+                required=True,
+                doc="retail fuel price, in the currency of the country pack per litre",
+            ),
             Arg("regions", "regions"),
         )
     }

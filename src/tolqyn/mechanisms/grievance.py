@@ -8,10 +8,10 @@ economic shocks, turned into grievance G by perceived illegitimacy.
 σ_r is the susceptibility of unit r from the data pack (wages_income_by_region.csv,
 unemployment_by_region_2020_2022.csv, the ethnic tables, cities_population_2023.csv):
 
-    σ_r = β_w·ln(w̄ / w_r) + β_u·(u_r / ū − 1) + β_k·(k_r − k̄) + β_z·[Zhanaozen in r]
+    σ_r = β_w·ln(w̄ / w_r) + β_u·(u_r / ū − 1) + β_k·(k_r − k̄) + β_z·m_r
 
 w: the 2021 average wage (deprivation relative to the national wage, Gurr 1970; a regional
-version of the within-locality term), u: unemployment in Q4 2021, k: the Kazakh share (the
+version of the within-locality term), u: unemployment in Q4 2021, k: the share of the pack's first group (in Kazakhstan the Kazakhs: the
 Kazakh-language public sphere in which the protest's calls and slogans circulated; the
 Russophone north has a distinct media market and a readier exit, Hirschman 1970 — an
 assumption, docs/odd/country.md §7), k̄ the national share; the last term is the memory of
@@ -60,13 +60,13 @@ def susceptibility(space, p) -> np.ndarray:
     if not ind:
         return np.zeros(R)
     pop = np.asarray(space.region_population, dtype=np.float64)
-    k = np.asarray(ind["kazakh_share"], dtype=np.float64)
+    k = np.asarray(ind["first_group_share"], dtype=np.float64)
     k_nat = float((k * pop).sum() / pop.sum())
     return (
         float(p["suscept_wage"]) * -np.log(np.asarray(ind["wage_rel"]))
         + float(p["suscept_unemployment"]) * (np.asarray(ind["unemployment_rel"]) - 1.0)
-        + float(p["suscept_kazakh"]) * (k - k_nat)
-        + float(p["zhanaozen_memory"]) * np.asarray(ind["zhanaozen"])
+        + float(p["suscept_first_group"]) * (k - k_nat)
+        + float(p["suscept_repression_memory"]) * np.asarray(ind["repression_memory"])
     )
 
 
@@ -123,9 +123,9 @@ class Grievance(Module):
                 citation="unemployment_by_region_2020_2022.csv; assumption for the size",
             ),
             Param(
-                "suscept_kazakh",
+                "suscept_first_group",
                 0.0,
-                "β_k: hardship per unit Kazakh share above the national share",
+                "β_k: hardship per unit share of the pack's first group above the national share",
                 0.0,
                 2.0,
                 unit="hardship",
@@ -133,9 +133,10 @@ class Grievance(Module):
                 "0 until the spread is re-tuned",
             ),
             Param(
-                "zhanaozen_memory",
+                "suscept_repression_memory",
                 0.0,
-                "β_z: hardship added in the unit of Zhanaozen (the shooting of December 2011)",
+                "β_z: hardship added in a unit that remembers a past shooting of protesters "
+                "(the pack's memory indicator; docs/odd/country.md §7)",
                 0.0,
                 1.0,
                 unit="hardship",

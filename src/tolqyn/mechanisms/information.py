@@ -25,7 +25,7 @@ what reaches a citizen of unit r is protest elsewhere weighted by the links betw
 
 μ is the national media market (news that reaches every unit whatever the distance), d_rs the
 distance between centroids, d_0 its decay length (transport, kin and migration ties fall with
-distance; Myers 2000), b the extra weight of a shared border, k_r the Kazakh share of unit r
+distance; Myers 2000), b the extra weight of a shared border, k_r the share of the pack's first group in unit r (Kazakhstan: Kazakhs)
 and λ how much a different language and media market discounts the news (region_links.csv,
 ethnicity tables). μ = 1 restores one national count. Online exposure is ω·a_d·w_o·(1 −
 e^{−N_r/N½}): a blackout (ω → 0) removes exactly this distant, link-weighted signal
@@ -74,10 +74,11 @@ def link_weights(space, national, d0, border_w, language) -> np.ndarray:
     border = meta.get("region_border_km")
     adj = np.zeros((R, R)) if border is None else (np.asarray(border) > 0).astype(np.float64)
     shares = getattr(space, "region_ethnic_share", None)
-    if shares is None or "kazakh" not in list(space.ethnic_groups):
+    # the pack's first group stands for the language and media market (Kazakhstan: Kazakhs)
+    if shares is None or len(space.ethnic_groups) == 0:
         kaz = np.zeros(R)
     else:
-        kaz = np.asarray(shares, dtype=np.float64)[:, list(space.ethnic_groups).index("kazakh")]
+        kaz = np.asarray(shares, dtype=np.float64)[:, 0]
     near = np.minimum(1.0, np.exp(-np.asarray(dist, dtype=np.float64) / d0) + border_w * adj)
     lang = 1.0 - language * np.abs(kaz[:, None] - kaz[None])
     W = national + (1.0 - national) * near * lang
@@ -289,7 +290,7 @@ class Information(Module):
             Param(
                 "link_language",
                 0.5,
-                "λ: discount of news from a unit per unit difference in Kazakh share "
+                "λ: discount of news from a unit per unit difference in the first group's share "
                 "(a different language and media market)",
                 0.0,
                 1.0,
