@@ -1,0 +1,58 @@
+"""The posterior format shared by the calibration over structures and its readers."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from tolqyn.core.errors import TolqynError
+from tolqyn.experiments.posterior import load_posterior
+
+
+def _write(d, weights=(3.0, 1.0)):
+    pd.DataFrame(
+        {
+            "structure": ["blackout=both", "blackout=coordination"],
+            "weight": list(weights),
+            "blackout_structure": ["both", "coordination"],
+            "legitimacy": [0.55, 0.6],
+            "inperson_boost": [2.0, float("nan")],
+        }
+    ).to_csv(d / "posterior.csv", index=False)
+    pd.DataFrame(
+        {
+            "structure": ["blackout=both", "blackout=coordination"],
+            "blackout_structure": ["both", "coordination"],
+            "prior": [0.5, 0.5],
+            "probability": [0.75, 0.25],
+            "n_particles": [1, 1],
+        }
+    ).to_csv(d / "structures.csv", index=False)
+    (d / "calibration.json").write_text(json.dumps({"switches": ["blackout_structure"]}))
+
+
+def test_draws_follow_weights_and_skip_parameters_not_free(tmp_path):
+    _write(tmp_path)
+    post = load_posterior(tmp_path)
+    assert post.parameters == ["legitimacy", "inperson_boost"]
+    assert post.probabilities == {"blackout=both": 0.75, "blackout=coordination": 0.25}
+    draws = post.draws(4000, seed=1)
+    share = sum(d.structure == "blackout=both" for d in draws) / len(draws)
+    # binomial(4000, 0.75): sd 0.007, so 0.05 is > 7 sd (false-failure rate < 1e-11)
+    assert abs(share - 0.75) < 0.05
+    coord = [d for d in draws if d.structure == "blackout=coordination"][0]
+    assert coord.params == {"blackout_structure": "coordination", "legitimacy": 0.6}
+    only = post.draws(10, seed=2, structure="blackout=both")
+    assert {d.structure for d in only} == {"blackout=both"}
+    assert post.draws(10, seed=3) == post.draws(10, seed=3)
+
+
+def test_missing_file_and_bad_weights_are_clear_errors(tmp_path):
+    with pytest.raises(TolqynError, match="no posterior.csv"):
+        load_posterior(tmp_path)
+    _write(tmp_path, weights=(0.0, 0.0))
+    with pytest.raises(TolqynError, match="weights"):
+        load_posterior(tmp_path)
+    _write(tmp_path)
+    with pytest.raises(TolqynError, match="nearest|did you mean|one of"):
+        load_posterior(tmp_path).draws(1, structure="blackout=bth")
