@@ -146,3 +146,102 @@ def test_a_unit_without_links_joins_later():
         later += far > _first_day(national, "KZ-71", 5)
         assert far >= _first_day(national, "KZ-71", 5), seed
     assert later >= 2  # measured: never joins with mu = 0, day 3 or 4 with mu = 1
+
+
+# ------------------------------------------------------------------ the observation statistics
+# active persons per day (rows 0..6) in four units: A on day 1, B on day 2, C on day 3, D never
+SPREAD = {
+    "A": [0, 400, 900, 900, 200, 0, 0],
+    "B": [0, 0, 300, 800, 100, 0, 0],
+    "C": [0, 100, 0, 500, 600, 0, 0],
+    "D": [0, 0, 0, 200, 0, 0, 0],
+}
+
+
+def _spread_run(meta=None):
+    import datetime as dt
+
+    from tolqyn.core.results import Result, Results, RunResult
+
+    regions = list(SPREAD)
+    n = len(SPREAD["A"]) - 1
+    res = Results(n, regions)
+    res.define(Result("active", "", "count", True))
+    for t in range(n + 1):
+        by = np.array([SPREAD[r][t] for r in regions], dtype=float)
+        res.record("active", t, by.sum(), by)
+    d0 = dt.date(2022, 1, 1)
+    dates = [(d0 + dt.timedelta(days=t - 1)).isoformat() for t in range(n + 1)]
+    manifest = {
+        "scenario": "hand",
+        "steps": n,
+        "dt_days": 1.0,
+        "start_date": "2022-01-01",
+        "regions": regions,
+        "scenario_meta": meta or {},
+    }
+    return RunResult(res.to_columns(dates=dates), manifest, dict(res.specs))
+
+
+def test_rank_correlation_and_never_joined_exact():
+    from tolqyn.observe import stats as st
+
+    r = _spread_run()
+    assert st.onsets(r) == {"A": 1, "B": 2, "C": 3, "D": None}
+    # the same order: rho = 1; reversed: -1; D never reaches 300 persons: ranked last
+    assert st.onset_rank_correlation(r, {"A": 1, "B": 2, "C": 3, "D": 4}) == pytest.approx(1.0)
+    assert st.onset_rank_correlation(r, {"A": 4, "B": 3, "C": 2, "D": 1}) == pytest.approx(-1.0)
+    # ties take the average rank: sim ranks (1, 2, 3, 4), observed (1.5, 1.5, 3, 4)
+    sim, obs = np.array([1, 2, 3, 4.0]), np.array([1.5, 1.5, 3, 4])
+    want = np.corrcoef(sim, obs)[0, 1]
+    got = st.onset_rank_correlation(r, {"A": 3, "B": 3, "C": 5, "D": 6})
+    assert got == pytest.approx(want)
+    assert math.isnan(st.onset_rank_correlation(r, {"A": 1, "B": 2}))  # too few units
+    assert st.units_reached_of(r, ["C", "D"]) == ["C"]
+    assert st.units_reached_of(r, ["C", "D"], "2022-01-02") == []
+    assert st.onsets(r, min_active=150)["D"] == 3
+
+
+def test_order_and_never_targets_judge_and_refuse_bad_records():
+    from tolqyn.core.errors import ScenarioError
+    from tolqyn.observe import evaluate, targets_of
+
+    meta = {
+        "observed": [
+            {
+                "target": "order",
+                "value": 0.5,
+                "dates": {"A": "2022-01-01", "B": ["2022-01-02", "2022-01-03"], "C": "2022-01-03"},
+            },
+            {"target": "never", "date": "2022-01-06", "regions": ["D"], "value": 0},
+            {"target": "never", "name": "C never", "date": "2022-01-06", "regions": ["C", "D"]},
+            {
+                "target": "crowd",
+                "region": "A",
+                "date": "2022-01-02",
+                "value": 300,
+                "tolerance_factor": 3.0,
+            },
+        ]
+    }
+    v = {x.target.name: x for x in evaluate(_spread_run(meta))}
+    assert v["order"].match and v["order"].terms[0].simulated == pytest.approx(1.0)
+    assert v["never"].match and not v["C never"].match
+    assert v["crowd"].match  # 900 within 3x of 300
+    tgt = targets_of(meta)[0]
+    assert tgt.observed_days(_spread_run()) == {"A": 1.0, "B": 2.5, "C": 3.0}
+    for bad, field in (
+        ({"target": "order", "value": 0.5, "dates": {"A": "2022-01-01"}}, "dates"),
+        ({"target": "order", "value": 1.5, "dates": dict.fromkeys("ABC", "2022-01-01")}, "value"),
+        (
+            {
+                "target": "order",
+                "value": 0.5,
+                "dates": {"A": "x", "B": "2022-01-01", "C": "2022-01-01"},
+            },
+            "dates.A",
+        ),
+        ({"target": "never", "date": "2022-01-06", "regions": "D"}, "regions"),
+    ):
+        with pytest.raises(ScenarioError, match=field):
+            targets_of({"observed": [bad]})

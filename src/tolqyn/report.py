@@ -213,6 +213,71 @@ def fig_region_heatmap(run: RunResult, metric: str, per_capita_of: str | None = 
     return _png(fig)
 
 
+def fig_spread_observed(run: RunResult) -> str:
+    """Day × unit: simulated active persons (colour, log scale) with the chronology's first
+    protest day (○), the run's first day with the record's min_active persons (×), units the
+    chronology says never joined (labelled) and reported crowd sizes (numbers in their cells).
+    Drawn from the scenario's order / never / crowd records (the observation layer); "" when
+    it declares no order record."""
+    targets = targets_of(run.manifest.get("scenario_meta") or {}, run.manifest.get("scenario"))
+    order = next((t for t in targets if t.kind == "order"), None)
+    data = run.by_region(order.metric) if order is not None else None
+    if data is None:
+        return ""
+    plt = _mpl()
+    obs = order.observed_days(run)
+    never = {c for t in targets if t.kind == "never" for c in t.regions}
+    sim = observe_stats.onsets(run, order.metric, order.min_active)
+    codes = sorted(run.regions, key=lambda c: (obs.get(c, math.inf), c))
+    idx = {c: j for j, c in enumerate(run.regions)}
+    last = min(run.n_rows - 1, int(max(obs.values(), default=0)) + 8)
+    vals = np.log10(1.0 + np.nan_to_num(data[: last + 1, [idx[c] for c in codes]]))
+    names = _region_names(run)
+    fig, ax = plt.subplots(figsize=(10, 0.32 * len(codes) + 1.6))
+    im = ax.imshow(vals.T, aspect="auto", cmap="magma_r", interpolation="nearest")
+    for y, c in enumerate(codes):
+        if c in obs:
+            ax.plot(obs[c], y, "o", mfc="none", mec="#1f77b4", mew=1.8, ms=9)
+        if sim.get(c) is not None and sim[c] <= last:
+            ax.plot(sim[c], y, "x", color="#2ca02c", mew=1.8, ms=7)
+    for t in targets:
+        if t.kind == "count" and t.region in idx and t.date and t.metric == order.metric:
+            row = observe_stats.row_of(run, t.date)
+            if t.region in codes and row <= last:
+                ax.text(
+                    row,
+                    codes.index(t.region),
+                    f"{t.value:,.0f}",
+                    ha="center",
+                    va="center",
+                    fontsize=6,
+                    color="#1f77b4",
+                    bbox={"fc": "white", "ec": "none", "alpha": 0.75, "pad": 0.5},
+                )
+    ax.set_yticks(range(len(codes)))
+    ax.set_yticklabels(
+        [f"{c} {names.get(c, '')}" + (" (never joined)" if c in never else "") for c in codes],
+        fontsize=7,
+    )
+    dates = run.dates() or []
+    ax.set_xticks(range(last + 1))
+    ax.set_xticklabels(
+        [
+            str(d)[5:10] if dates else str(i)
+            for i, d in enumerate(dates[: last + 1] or range(last + 1))
+        ],
+        fontsize=7,
+        rotation=90,
+    )
+    fig.colorbar(im, ax=ax, label=f"log10(1 + {order.metric} persons)")
+    ax.set_title(
+        f"Spread by unit and day: simulated (colour, × first day with ≥{order.min_active:,.0f}) "
+        "vs the chronology (○ first protest; numbers: reported crowds)",
+        fontsize=9,
+    )
+    return _png(fig)
+
+
 def _region_names(run: RunResult) -> dict:
     from tolqyn.data.loaders import regions
 
@@ -624,6 +689,7 @@ def _country_sections(run: RunResult) -> str:
     out.append(
         fig_map_days(run, "active", title="Active protesters, % of each region's population")
     )
+    out.append(fig_spread_observed(run))
     out.append(fig_region_heatmap(run, "active", per_capita_of="status"))
     if run.has("arrests"):
         out.append(fig_region_heatmap(run, "arrests"))

@@ -180,3 +180,35 @@ def period_totals(run, metric: str, freq: str = "Y", region: str = "ALL") -> dic
     """Yearly ("Y") or monthly ("M") values aggregated as the metric declares (flows summed,
     count stocks at the period's last value, other stocks averaged)."""
     return run.resample(metric, freq, region).to_dict()
+
+
+def onset_rank_correlation(
+    run, observed_days: dict, metric: str = "active", min_active: float | None = None
+) -> float:
+    """Spearman's ρ between the simulated first row with min_active persons and the observed
+    first day, over the units of `observed_days` ({region: day, counted like rows}) that the run
+    has. Ties get their average rank; a unit that never gets there in the run ranks after every
+    unit that does (tied with the others that never do). NaN with fewer than three units or
+    when either side has no spread of ranks."""
+    from scipy.stats import spearmanr
+
+    first = onsets(run, metric, min_active)
+    codes = [c for c in observed_days if c in first]
+    if len(codes) < 3:
+        return math.nan
+    never = run.n_rows  # one row past the end of the run
+    sim = np.array([never if first[c] is None else first[c] for c in codes], dtype=float)
+    obs = np.array([float(observed_days[c]) for c in codes])
+    if np.ptp(sim) == 0 or np.ptp(obs) == 0:
+        return math.nan
+    return float(spearmanr(sim, obs).statistic)
+
+
+def units_reached_of(
+    run, regions, when=None, metric: str = "active", min_active: float | None = None
+) -> list:
+    """The regions of `regions` that had reached min_active persons by a date (by the end of
+    the run without one): for units a chronology says never joined."""
+    upto = run.n_rows - 1 if when is None or when == "" else row_of(run, when)
+    first = onsets(run, metric, min_active)
+    return [c for c in regions if first.get(c) is not None and first[c] <= upto]

@@ -13,6 +13,12 @@ target). Kinds, by `target`:
   being the largest on that day (two terms);
 - `end`: the wave is over by the date — its end (the first day after the peak at or below
   `end_share` of the peak) comes no later than the date (one term: the days it is late);
+- `order`: the rank order of the first dates with `min_active` persons across units, against
+  a chronology's first-protest dates (`dates`: a table of region = date, or region = [first,
+  last] where the chronology gives a range; its mean is taken): Spearman's ρ, matching when
+  ρ ≥ `value` (one term);
+- `never`: units a chronology says never joined (`regions`: a list): how many of them the
+  run has reached by the date (one term; matches within `tolerance_units`, default 0);
 - any other name with a numeric `value`: the count at the date (end of the run without one).
 
 Each kind becomes one or more *terms*, numbers in the target's own units with a tolerance:
@@ -30,7 +36,7 @@ from dataclasses import dataclass, field
 
 from tolqyn.observe import stats as st
 
-KINDS = ("onset", "spread", "peak", "end")
+KINDS = ("onset", "spread", "peak", "end", "order", "never")
 ROLES = ("fitted", "checked")
 KEYS = (
     "target",
@@ -48,6 +54,8 @@ KEYS = (
     "tolerance_units",
     "min_active",
     "end_share",
+    "dates",
+    "regions",
 )
 
 
@@ -106,6 +114,8 @@ class Target:
     tolerance_factor: float = st.DEFAULTS["tolerance_factor"]
     tolerance_days: float = st.DEFAULTS["tolerance_days"]
     tolerance_units: float | None = None
+    dates: tuple = ()  # order: ((region, (date, ...)), ...), the chronology's first dates
+    regions: tuple = ()  # never: the units that never joined
     record: dict = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------ reading the scenario
@@ -145,11 +155,11 @@ class Target:
         kind = name if name in KINDS else "count"
         value = o.get("value")
         numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if kind in ("count", "spread") and not numeric:
+        if kind in ("count", "spread", "order") and not numeric:
             raise ScenarioError(
                 f"target '{name}' needs a numeric 'value'", source=source, field=f"{where}.value"
             )
-        if kind in KINDS and not o.get("date"):
+        if kind in KINDS and kind != "order" and not o.get("date"):
             raise ScenarioError(
                 f"target '{name}' needs a 'date'", source=source, field=f"{where}.date"
             )
@@ -171,6 +181,13 @@ class Target:
                     source=source,
                     field=f"{where}.date",
                 ) from None
+        dates, regions = _dates_and_regions(o, kind, where, source)
+        if kind == "order" and not -1.0 <= value < 1.0:
+            raise ScenarioError(
+                f"{value!r} out of range; allowed: a least Spearman rho in [-1, 1)",
+                source=source,
+                field=f"{where}.value",
+            )
         kw = {
             k: float(o[k])
             for k in ("min_active", "end_share", "tolerance_factor", "tolerance_days")
@@ -188,6 +205,8 @@ class Target:
             label=str(o.get("label", "")),
             source=str(o.get("source", "")),
             tolerance_units=float(o["tolerance_units"]) if "tolerance_units" in o else None,
+            dates=dates,
+            regions=regions,
             record=dict(o),
             **kw,
         )
@@ -209,6 +228,12 @@ class Target:
             tol = self.tolerance_units
             tol = st.spread_tolerance(self.value) if tol is None else tol
             return ((self.name, float(self.value), tol, max(tol, 1.0)),)
+        if self.kind == "order":
+            tol = 1.0 - float(self.value)
+            return ((self.name, 1.0, tol, max(tol, 0.1)),)
+        if self.kind == "never":
+            tol = 0.0 if self.tolerance_units is None else self.tolerance_units
+            return ((self.name, 0.0, tol, max(tol, 1.0)),)
         day = min(clock.step_of(self.date), clock.n_steps) * dt
         if self.kind == "onset":
             return ((self.name, day, tol_d, scale_d), (f"{self.name}.first", 0.0, tol_d, scale_d))
@@ -233,6 +258,17 @@ class Target:
             return (math.log(max(st.value_at(run, self.metric, self.date, self.region), 1.0)),)
         if self.kind == "spread":
             return (float(st.units_reached(run, self.date, self.metric, self.min_active)),)
+        if self.kind == "order":
+            return (
+                st.onset_rank_correlation(
+                    run, self.observed_days(run), self.metric, self.min_active
+                ),
+            )
+        if self.kind == "never":
+            reached = st.units_reached_of(
+                run, self.regions, self.date, self.metric, self.min_active
+            )
+            return (float(len(reached)),)
         if self.kind == "onset":
             first = st.onsets(run, self.metric, self.min_active)
             mine = first.get(self.region)
@@ -269,6 +305,14 @@ class Target:
             return st.value_at(run, self.metric, self.date, self.region)
         if self.kind == "spread":
             return st.units_reached(run, self.date, self.metric, self.min_active)
+        if self.kind == "order":
+            return st.onset_rank_correlation(
+                run, self.observed_days(run), self.metric, self.min_active
+            )
+        if self.kind == "never":
+            return len(
+                st.units_reached_of(run, self.regions, self.date, self.metric, self.min_active)
+            )
         if self.kind == "onset":
             return st.date_of(run, st.onsets(run, self.metric, self.min_active).get(self.region))
         if self.kind == "peak":
@@ -289,6 +333,15 @@ class Target:
         if self.kind == "spread":
             n = st.units_reached(run, self.date, self.metric, self.min_active)
             return f"{n} of {len(run.regions)} regions had protest{crowd} by {self.date}"
+        if self.kind == "order":
+            rho = st.onset_rank_correlation(
+                run, self.observed_days(run), self.metric, self.min_active
+            )
+            n = sum(1 for c in self.observed_days(run))
+            return f"Spearman ρ = {_fmt(rho)} over {n} dated units (first day{crowd})"
+        if self.kind == "never":
+            got = st.units_reached_of(run, self.regions, self.date, self.metric, self.min_active)
+            return f"reached{crowd} by {self.date}: {', '.join(got) or 'none'} of {', '.join(self.regions)}"
         if self.kind == "onset":
             first = st.onsets(run, self.metric, self.min_active)
             started = [r for r in first.values() if r is not None]
@@ -317,12 +370,71 @@ class Target:
             )
         raise AssertionError(self.kind)
 
+    def observed_days(self, run) -> dict:
+        """{region: observed first row} of an `order` record on the run's clock (the mean of a
+        range), for the units the run has."""
+        clock = st.clock_of(run)
+        have = set(run.regions)
+        return {c: sum(clock.step_of(d) for d in ds) / len(ds) for c, ds in self.dates if c in have}
+
     @property
     def observed_text(self) -> str:
+        if self.kind == "order":
+            return f"the chronology's order of {len(self.dates)} units (ρ ≥ {self.value:g})"
+        if self.kind == "never":
+            return f"never joined: {', '.join(self.regions)}"
         v = self.value
         if isinstance(v, (int, float)) and not isinstance(v, bool):
             return f"{_fmt(v)} {self.unit}".strip()
         return str(v if v is not None else self.date)
+
+
+def _dates_and_regions(o: dict, kind: str, where: str, source) -> tuple:
+    """The `dates` table of an order record and the `regions` list of a never record, checked."""
+    from tolqyn.core.errors import ScenarioError
+
+    dates, regions = (), ()
+    if kind == "order":
+        raw = o.get("dates")
+        if not isinstance(raw, dict) or len(raw) < 3:
+            raise ScenarioError(
+                "an order target needs 'dates', a table of at least three region = date",
+                source=source,
+                field=f"{where}.dates",
+            )
+        out = []
+        for code, d in raw.items():
+            ds = d if isinstance(d, list) else [d]
+            iso = []
+            for x in ds:
+                x = x.isoformat() if isinstance(x, (_dt.date, _dt.datetime)) else str(x)
+                try:
+                    _dt.datetime.fromisoformat(x)
+                except ValueError:
+                    raise ScenarioError(
+                        f"{x!r} is not an ISO date (YYYY-MM-DD)",
+                        source=source,
+                        field=f"{where}.dates.{code}",
+                    ) from None
+                iso.append(x)
+            if not iso:
+                raise ScenarioError(
+                    "an empty list; allowed: a date or [first, last]",
+                    source=source,
+                    field=f"{where}.dates.{code}",
+                )
+            out.append((str(code), tuple(iso)))
+        dates = tuple(out)
+    if kind == "never":
+        raw = o.get("regions")
+        if not isinstance(raw, list) or not raw or not all(isinstance(c, str) for c in raw):
+            raise ScenarioError(
+                "a never target needs 'regions', a non-empty list of region codes",
+                source=source,
+                field=f"{where}.regions",
+            )
+        regions = tuple(raw)
+    return dates, regions
 
 
 def _fmt(v) -> str:
