@@ -155,7 +155,6 @@ class Bandwagon(Module):
 
     def init(self, sim):
         self._willing = np.zeros(sim.country.n_loc)
-        sim.country.site_willing = np.zeros(sim.country.n_loc)
         tau_init_kernel(
             sim.streams("threshold").key,
             float(sim.params["tau_mean"]),

@@ -148,7 +148,6 @@ class Emigration(Module):
     def init(self, sim):
         self.key = sim.streams("emigrate").key
         self.ties_max = int(sim.pop.ties_abroad.max()) if sim.pop.n else 0
-        sim.country.emig_window = []
 
     def step(self, sim, phase):
         p, pop, cs = sim.params, sim.pop, sim.country
@@ -158,7 +157,7 @@ class Emigration(Module):
         cs.emig_reg[:] = 0.0
         if not p["emigration_on"] or not cs.borders_open:
             return
-        efficacy = min(1.0, float(getattr(cs, "concessions", 0)) / 2.0)
+        efficacy = min(1.0, float(cs.concessions) / 2.0)
         emigrate_count_kernel(
             self.key,
             sim.t,

@@ -183,22 +183,21 @@ class Protest(Module):
 
     def init(self, sim):
         self.key = sim.streams("revise").key
-        cs = sim.country
-        cs.risk = np.zeros(cs.n_loc)
         self.perceive(sim)
 
     def perceive(self, sim):
         p, cs = sim.params, sim.country
         forces = cs.police + float(p["troops_street_factor"]) * cs.troops
         # curfew and checkpoints need the mobilised reserve: the multiplier grows with it
-        level = getattr(cs, "reserve_level", 1.0)
         mult = np.where(
-            cs.emergency[cs.loc_region], 1.0 + (float(p["emergency_force_mult"]) - 1.0) * level, 1.0
+            cs.emergency[cs.loc_region],
+            1.0 + (float(p["emergency_force_mult"]) - 1.0) * cs.reserve_level,
+            1.0,
         )
         cs.forces_eff[:] = forces * mult
         online = cs.online if p["information_on"] else 0.0
         kappa = float(p["coordination_offline"]) + online * float(p["coordination_online"])
-        crowd = cs.site_active + kappa * getattr(cs, "site_willing", 0.0)
+        crowd = cs.site_active + kappa * cs.site_willing
         cs.p_arrest[:] = arrest_probability(
             cs.forces_eff, crowd, float(p["arrest_k"]), bool(p["arrest_floor"])
         )

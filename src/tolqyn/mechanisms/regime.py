@@ -288,12 +288,6 @@ class Regime(Module):
         np.add.at(base, cs.focal, focal_share * reg_tot)
         cs.police_base[:] = base
         cs.police[:] = base
-        cs.troops_reg = np.zeros(cs.n_reg)
-        cs.troops_target = np.zeros(cs.n_reg)
-        cs.troops_speed = np.zeros(cs.n_reg)
-        cs.concessions = 0
-        cs.reserve_level = 0.0
-        cs.respond_active = np.zeros(cs.n_loc)
         self._policy = {
             "conceded": False,
             "repressed": False,
@@ -421,8 +415,8 @@ class Regime(Module):
             # placed forces, whether or not they obey (mechanism 5b splits them)
             forces = (
                 np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg)
-                + getattr(cs, "inactive_reg", 0.0)
-                + getattr(cs, "fraternising_reg", 0.0)
+                + cs.inactive_reg
+                + cs.fraternising_reg
                 + cs.troops_reg
             )
             sim.results.record("forces_deployed", sim.t, float(forces.sum()), forces)

@@ -216,11 +216,6 @@ class Repertoire(Module):
 
     def init(self, sim):
         cs = sim.country
-        cs.site_violent = np.zeros(cs.n_loc)  # violent citizens by site (persons)
-        cs.site_backlash = np.zeros(cs.n_loc)  # repression per protester last step
-        cs.site_vshare = np.zeros(cs.n_loc)  # violent share last step (incl. groups)
-        cs.armed_reg = np.zeros(cs.n_reg)  # armed persons (seized weapons, groups)
-        cs.groups_reg = np.zeros(cs.n_reg)  # organised group members (persons)
         self._counts = np.zeros(cs.n_loc)
         self._by_region = np.zeros(cs.n_reg)
         sim.timeline.on("armed_groups", self._on_groups)

@@ -391,12 +391,6 @@ class Repression(Module):
         }
         self.cum = {k: np.zeros(R) for k in self.flows}
         self._confront = np.zeros(R)
-        for name in ("site_violent", "site_backlash", "site_vshare"):
-            if not hasattr(cs, name):
-                setattr(cs, name, np.zeros(cs.n_loc))
-        for name in ("armed_reg", "groups_reg"):
-            if not hasattr(cs, name):
-                setattr(cs, name, np.zeros(R))
 
     def _poisson(self, t, lam, slot):
         out = np.zeros(lam.shape[0])
@@ -535,7 +529,7 @@ class Repression(Module):
         # fractions; an agent index equal to a site index must not share their number
         u = self.death_stream.uniform_for(t, act, slot=11)
         s_of = pop.site[act]
-        calm = 1 - pop.violent[act].astype(np.int64) if hasattr(pop, "violent") else 0 * s_of
+        calm = 1 - pop.violent[act].astype(np.int64)
         order = np.lexsort((u, calm, s_of))
         act_sorted, s_sorted = act[order], s_of[order]
         starts = np.searchsorted(s_sorted, sites, side="left")

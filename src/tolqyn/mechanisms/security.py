@@ -199,9 +199,6 @@ class SecurityForces(Module):
         cs.obedience = obedience_target(p, cs.orders, 0.0, 0.0, zero, zero)
         if not p["loyalty_on"]:
             cs.obedience[:] = 1.0
-        cs.inactive_reg = np.zeros(cs.n_reg)
-        cs.fraternising_reg = np.zeros(cs.n_reg)
-        cs.site_violent = getattr(cs, "site_violent", np.zeros(cs.n_loc))
         sim.timeline.on("elite_signal", self._on_split)
         sim.timeline.on("security_orders", self._on_orders)
 
@@ -254,7 +251,7 @@ class SecurityForces(Module):
         A = cs.respond_active  # protesters by site after this step's decisions (persons)
         V = cs.site_violent
         reg_A = np.bincount(cs.loc_region, weights=A, minlength=cs.n_reg)
-        reg_A = reg_A + getattr(cs, "groups_reg", 0.0)  # organised groups face the forces too
+        reg_A = reg_A + cs.groups_reg  # organised groups face the forces too
         reg_V = np.bincount(cs.loc_region, weights=V, minlength=cs.n_reg)
         placed = np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg)
         v = np.minimum(1.0, np.divide(reg_V, reg_A, out=np.zeros(cs.n_reg), where=reg_A > 0))

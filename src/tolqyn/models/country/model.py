@@ -4,7 +4,8 @@ repression, regime response, information, legitimacy, identity, emigration, exit
 coupling, economy).
 
 Mechanisms talk to each other through population columns (`sim.pop.<name>`) and through one
-small per-locality / per-region state object, `sim.country` (a `CountryState`). Everything
+small per-locality / per-region state object, `sim.country` (a `CountryState`, whose fields
+and the module providing each are declared in contract.py). Everything
 per agent is an array; everything per locality is aggregated with bincounts over the sorted
 locality ranges (`locality_start`)."""
 
@@ -18,6 +19,7 @@ from tolqyn.core.errors import ScenarioError
 from tolqyn.core.module import Model, Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
+from tolqyn.models.country import contract
 
 SYNTH_COLUMNS = {
     "region": "region index (int16, into space.region_codes)",
@@ -32,17 +34,18 @@ SYNTH_COLUMNS = {
 
 
 class CountryState:
-    """Per-locality and per-region state shared by the mechanisms of one Sim."""
+    """Per-locality and per-region state shared by the mechanisms of one Sim. Its fields are
+    declared in contract.py, each with the module that provides it; `modules` are the
+    model's modules, whose fields are allocated here and whose uses are checked."""
 
-    def __init__(self, space, scale: float):
-        self.space = space
+    def __init__(self, space, scale: float, modules=(), model: str = "", model_params=()):
+        contract.check_providers(modules, model, set(model_params))
         self.scale = float(scale)
         self.n_loc = int(space.n_localities)
         self.n_reg = int(space.n_regions)
-        self.loc_start = np.asarray(space.locality_start, dtype=np.int64)
+        loc_start = np.asarray(space.locality_start, dtype=np.int64)
         self.loc_region = np.asarray(space.locality_region, dtype=np.int64)
-        self.loc_agents = np.diff(self.loc_start).astype(np.int64)
-        self.loc_persons = self.loc_agents.astype(np.float64) * self.scale
+        self.loc_persons = np.diff(loc_start).astype(np.float64) * self.scale
         self.loc_urban = np.asarray(space.locality_urban, dtype=bool)
         self.region_codes = list(space.region_codes)
         self.reg_persons = np.bincount(
@@ -56,37 +59,8 @@ class CountryState:
             if locs.size == 0:
                 raise ScenarioError(f"region {self.region_codes[r]} has no locality")
             self.focal[r] = locs[np.argmax(self.loc_persons[locs])]
-        n, R = self.n_loc, self.n_reg
-        # forces (persons, not agents): police on public-order duty and foreign troops
-        self.police_base = np.zeros(n)
-        self.police = np.zeros(n)
-        self.troops = np.zeros(n)
-        self.forces_eff = np.zeros(n)  # effective forces at a site, after multipliers
-        # protest at each site (persons), from the statuses at the start of the step
-        self.site_active = np.zeros(n)
-        self.loc_active = np.zeros(n)  # by home locality
-        self.p_arrest = np.zeros(n)
-        self.lethal_risk = np.zeros(n)
-        self.repression_seen = np.zeros(n)  # arrests + deaths per resident, last step
-        # regions
-        self.econ_shock = np.zeros(R)
-        self.emergency = np.zeros(R, dtype=bool)
-        self.exit_signal = np.zeros(R)
-        self.legit_shock = np.zeros(R)  # pending legitimacy changes, applied in perceive
-        self.troops_legit_shock = 0.0  # pending legitimacy effect of foreign troops
-        # national switches set by the regime's actions
-        self.online = 1.0  # 1 = internet up, 0 = national blackout
-        self.shoot_order = False
-        self.borders_open = True
-        # flows of the current step (agents unless said otherwise)
-        self.arrests_reg = np.zeros(R)
-        self.deaths_civ_reg = np.zeros(R)  # persons
-        self.deaths_sec_reg = np.zeros(R)  # persons
-        self.emig_reg = np.zeros(R)
-        self.cum_detained_reg = np.zeros(R)
-        self.cum_deaths_civ_reg = np.zeros(R)
-        self.cum_deaths_sec_reg = np.zeros(R)
         self.log: list[tuple[int, str]] = []
+        contract.allocate(self, modules)
 
     def region_index(self, code: str, source: str = "event") -> int:
         try:
@@ -203,6 +177,9 @@ class CountryPopulation(Module):
                 raise ScenarioError(f"synthesized population lacks column '{col}'")
             sim.pop.attach(col, space.agents[col], doc)
 
+    def check(self, sim):
+        contract.check_fields(sim.country, sim.modules)
+
     def step(self, sim, phase):
         pop, t = sim.pop, sim.t
         c, ev, sums = record_kernel(
@@ -317,7 +294,13 @@ class CountryModel(Model):
 
     def _adopt(self, sim, space):
         sim.space = space
-        sim.country = CountryState(space, self.scale(sim))
+        sim.country = CountryState(
+            space,
+            self.scale(sim),
+            sim.modules,
+            model=self.name,
+            model_params=[p.name for p in type(self).define_params()],
+        )
         return int(space.n_agents), list(space.region_codes)
 
     def scale(self, sim):

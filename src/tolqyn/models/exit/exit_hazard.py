@@ -146,7 +146,7 @@ class ExitEmigration(Emigration):
 
             if kin_term.shape[0] == len(inclusive_value(p)):
                 kin_term = kin_term + inclusive_value(p)
-        efficacy = min(1.0, float(getattr(cs, "concessions", 0)) / 2.0)
+        efficacy = min(1.0, float(cs.concessions) / 2.0)
         offset = -float(p["emigration_voice"]) * efficacy - float(p["exit_cost"])
         exit_kernel(
             self.key,
