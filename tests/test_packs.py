@@ -319,9 +319,23 @@ def test_iran_pack_is_valid_and_iran_2019_keeps_the_output_contract():
         "deaths_civilian_cumulative",
         "deaths_security_cumulative",
         "participants_cumulative",
+        "injured_cumulative",
     }
     assert need <= set(run.metrics)
     assert set(run.manifest["regions"]) == set(pk.codes)
     assert run.manifest["parameters"]["fuel_price_base"] == 10000.0
-    assert run.manifest["parameters"]["police_per_100k"] == 75.0
+    assert run.manifest["parameters"]["police_per_100k"] == 375.0
     assert "ALL" in set(run.columns["region"]) and "IR-23" in set(run.columns["region"])
+
+
+def test_iran_2019_without_its_trigger_stays_quiet():
+    """A scenario's inputs must not make the country protest before any trigger: without the
+    price change iran-2019 has no crowd in its first week (fewer than 1,000 persons active in
+    the whole country, a few agents), as kazakhstan-2022 without its price shock has none. (An input check, not an outcome: at the pack's earlier police
+    density of 75 per 100,000 every province protested by day 3 without any trigger.)"""
+    from tolqyn.api import run_one
+
+    for name in ("iran-2019/no-price-change", "kazakhstan-2022/no-price-shock"):
+        for seed in (1, 2):
+            run = run_one(name, seed=seed, steps=7)
+            assert max(run.series("active")) < 1000.0, (name, seed)

@@ -9,8 +9,9 @@ locations, and none are used. What the pack lacks is a documented assumption (ba
 - groups: Iran's census records neither ethnicity nor mother tongue, and no shares by province
   exist, so the pack has one group ('all'), no composition and no kin-state television; the
   national estimates are kept as context rows in media.csv notes.
-- forces by province: none public; national rows only (police per 100,000 from NAJA's
-  'more than 60,000', which includes border guards; the reserve from the Basij's 90,000 staff).
+- forces by province: none public; national rows only (police per 100,000 from the Law
+  Enforcement Force's about 300,000 personnel with conscripts, the basis of Kazakhstan's figure;
+  the reserve from the Basij's 90,000 staff).
 - media diet: internet users 69 % (Nov 2019), satellite TV viewers 42 % (IRIB 2013).
 """
 
@@ -34,12 +35,17 @@ PARAMS = [
         "forces",
         "police_per_100k",
         "police_per_100k",
-        75.0,
+        375.0,
         "officers per 100,000",
         "estimate",
-        "national_indicators.csv police_naja_personnel ('more than 60,000', Wikipedia text on NAJA)",
-        "60,000 / 79.9 million (2016 census) = 75; includes border guards, so the public-order "
-        "police is smaller; no IISS figure was available",
+        "national_indicators.csv police_naja_personnel_total (about 300,000, about half of them "
+        "conscripts: Golkar 2012 via GlobalSecurity.org)",
+        "300,000 / 79.9 million (2016 census) = 375: the whole Law Enforcement Force with its "
+        "conscripts, the same basis as the Kazakhstan pack's 393 (every Interior Ministry police "
+        "officer). Other figures: 40,000-60,000 on duty (CRS 2013), 100,000-120,000 (2004 "
+        "estimate), about 500,000 with conscripts and reserves. The earlier 75 (60,000, on-duty "
+        "basis) left the no-trigger variant protesting in every province within three days, "
+        "where Kazakhstan's stays quiet: an input on a different basis, not a finding",
     ),
     (
         "forces",

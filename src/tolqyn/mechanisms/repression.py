@@ -366,6 +366,14 @@ class Repression(Module):
                     True,
                 )
             )
+        out.append(
+            Result(
+                "injured_cumulative",
+                "persons injured since the start, civilians and forces together",
+                "value",
+                True,
+            )
+        )
         out.append(Result("armed", "armed protesters and group members (persons)", "value", True))
         out.append(
             Result(
@@ -566,5 +574,8 @@ class Repression(Module):
         for name, flow in self.flows.items():
             r.record(name, t, float(flow.sum()), flow.copy())
             r.record(f"{name}_cumulative", t, float(self.cum[name].sum()), self.cum[name].copy())
+        # the episodes' output contract: one injured total beside its two parts
+        inj = self.cum["injured_civilian"] + self.cum["injured_security"]
+        r.record("injured_cumulative", t, float(inj.sum()), inj)
         r.record("armed", t, float(cs.armed_reg.sum()), cs.armed_reg.copy())
         r.record("confrontation", t, float(self._confront.sum()), self._confront.copy())
