@@ -3,8 +3,9 @@
 
     python scripts/predict_out_of_sample.py iran-2019 --draws 30
 
-Draws `--draws` parameter sets from docs/results/calibration-kazakhstan-2022/posterior.csv
-(weighted, with replacement, through the named stream 'predict'), runs the episode and its
+Draws `--draws` (structure, parameters) sets from the January 2022 calibration directory
+(docs/results/calibration-kazakhstan-2022/; tolqyn.experiments.posterior: weighted, with
+replacement, so structures appear in proportion to their posterior probability), runs the episode and its
 counterfactuals (the scenarios under library/<episode>/) once per draw (seed = scenario seed +
 draw), and writes docs/results/out-of-sample/<episode>/predictions.csv with columns episode,
 metric, region, date, median, q05, q95, n_draws, plus summaries per run (units with protest,
@@ -25,7 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from tolqyn.api import run_one  # noqa: E402
-from tolqyn.core.random import Stream  # noqa: E402
 from tolqyn.scenarios.loader import LIBRARY, load_scenario  # noqa: E402
 
 METRICS = (
@@ -33,6 +33,7 @@ METRICS = (
     "detained_cumulative",
     "deaths_civilian_cumulative",
     "deaths_security_cumulative",
+    "injured_cumulative",
     "injured_civilian_cumulative",
     "injured_security_cumulative",
     "participants_cumulative",
@@ -45,27 +46,29 @@ def main(argv=None) -> int:
     ap.add_argument("episode")
     ap.add_argument("--draws", type=int, default=30)
     ap.add_argument(
-        "--posterior", default=str(ROOT / "docs/results/calibration-kazakhstan-2022/posterior.csv")
+        "--posterior",
+        default=str(ROOT / "docs/results/calibration-kazakhstan-2022"),
+        help="a calibration directory (posterior.csv, structures.csv, calibration.json)",
     )
+    ap.add_argument("--out", default=None, help="default docs/results/out-of-sample/EPISODE")
     a = ap.parse_args(argv)
-    with open(a.posterior) as fh:
-        rows = list(csv.DictReader(fh))
+    from tolqyn.experiments.posterior import load_posterior
     from tolqyn.models import all_param_specs, get_model
 
+    post = load_posterior(a.posterior)
     specs = all_param_specs(get_model("country"))
-    # the posterior was drawn for the model of its calibration; parameters the current model
-    # no longer declares are dropped (and reported), the rest keep their joint draws
-    names = [k for k in rows[0] if k != "weight" and k in specs]
-    dropped = [k for k in rows[0] if k != "weight" and k not in specs]
-    print(f"posterior parameters used: {names}; dropped (not in the current model): {dropped}")
-    w = np.array([float(r["weight"]) for r in rows])
-    rng = Stream(20191115, "predict").generator(0)
-    pick = rng.choice(len(rows), size=a.draws, replace=True, p=w / w.sum())
-    draws = [{k: float(rows[i][k]) for k in names} for i in pick]
+    # the episode takes every behavioural value of the draw; a parameter the current model no
+    # longer declares is dropped and reported (the posterior then predates the model)
+    dropped = sorted({k for d in post.draws(a.draws, seed=20191115) for k in d.params} - set(specs))
+    print(f"posterior {a.posterior}: structures {post.probabilities}; dropped: {dropped}")
+    draws = [
+        (d.structure, {k: v for k, v in d.params.items() if k in specs})
+        for d in post.draws(a.draws, seed=20191115)
+    ]
     variants = [a.episode] + sorted(
         f"{a.episode}/{p.stem}" for p in (LIBRARY / a.episode).glob("*.toml")
     )
-    out_dir = ROOT / "docs/results/out-of-sample" / a.episode
+    out_dir = Path(a.out) if a.out else ROOT / "docs/results/out-of-sample" / a.episode
     out_dir.mkdir(parents=True, exist_ok=True)
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT
@@ -76,7 +79,7 @@ def main(argv=None) -> int:
         series: dict = {}
         per_run = []
         dates = None
-        for k, d in enumerate(draws):
+        for k, (_structure, d) in enumerate(draws):
             run = run_one(sc, seed=sc.seed + k, overrides=d)
             regions = [r for r in run.manifest["regions"]]
             cols = run.columns
@@ -97,6 +100,7 @@ def main(argv=None) -> int:
             after = np.flatnonzero((np.arange(len(tot)) > peak) & (tot < 0.05 * tot[peak]))
             per_run.append(
                 {
+                    "structure": _structure,
                     "units_with_protest": len(units),
                     "peak_day": peak,
                     "end_day": int(after[0]) if after.size else -1,
@@ -108,7 +112,7 @@ def main(argv=None) -> int:
             for t in range(V.shape[1]):
                 q = np.quantile(V[:, t], [0.5, 0.05, 0.95])
                 pred.append([name, m, r, dates[t], q[0], q[1], q[2], len(draws)])
-        keys = sorted({k for p in per_run for k in p})
+        keys = sorted({k for p in per_run for k in p} - {"structure"})
         for key in keys:
             v = np.array([p.get(key, np.nan) for p in per_run], dtype=float)
             n = int(np.isfinite(v).sum())
@@ -130,6 +134,14 @@ def main(argv=None) -> int:
             ["episode", "quantity", "unit", "median", "q05", "q95", "n_runs_with_value", "n_draws"]
         )
         wr.writerows(summ)
+    with open(out_dir / "structures.csv", "w", newline="") as fh:
+        wr = csv.writer(fh)
+        wr.writerow(["structure", "posterior_probability", "n_draws"])
+        n_of = {}
+        for st, _ in draws:
+            n_of[st] = n_of.get(st, 0) + 1
+        for st, pr in post.probabilities.items():
+            wr.writerow([st, pr, n_of.get(st, 0)])
     (out_dir / "COMMIT").write_text(commit + "\n")
     return 0
 
