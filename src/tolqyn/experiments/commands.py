@@ -343,6 +343,97 @@ def register(app: typer.Typer) -> None:
             _fail(e)
         typer.echo(cal.summary_text(res))
 
+    @app.command("counterfactuals")
+    def counterfactuals_cmd(
+        scenario: str = typer.Argument(..., help="the replay, e.g. kazakhstan-2022"),
+        posterior: Path = typer.Option(
+            ...,
+            "--posterior",
+            help="calibration output directory (posterior.csv[, structures.csv])",
+        ),
+        out: Path = typer.Option(..., "--out", help="output directory (created, or resumed)"),
+        draws: int = typer.Option(40, help="posterior draws per structure (weighted resampling)"),
+        scale: Optional[float] = typer.Option(
+            None, help="citizens per agent (default: the scenario's)"
+        ),
+        scenario_opt: Optional[List[str]] = typer.Option(
+            None, "--scenario", help="counterfactual to run (default: every SCENARIO/... built-in)"
+        ),
+        set_: Optional[List[str]] = typer.Option(None, "--set", help="fixed override key=value"),
+        seed: int = typer.Option(0, help="seed of the draws and of the runs"),
+        min_probability: float = typer.Option(
+            0.0, help="structures at or below this posterior probability are not run"
+        ),
+        ignore: Optional[List[str]] = typer.Option(
+            None, "--ignore", help="posterior column to leave out (a parameter the model lost)"
+        ),
+        drivers: bool = typer.Option(
+            True, "--drivers/--no-drivers", help="Morris + Sobol' drivers"
+        ),
+        driver_scale: Optional[float] = typer.Option(
+            None, help="citizens per agent for the driver runs (default: --scale)"
+        ),
+        morris_trajectories: int = typer.Option(6, help="Morris trajectories"),
+        sobol_samples: int = typer.Option(32, help="Sobol' base sample N (a power of 2)"),
+        sobol_params: int = typer.Option(5, help="factors kept for Sobol' after screening"),
+        driver_replicates: int = typer.Option(1, help="seeds per driver design point"),
+        noise_seeds: int = typer.Option(
+            8, help="seeds at the centre of the box for the noise share"
+        ),
+        workers: Optional[int] = typer.Option(None, help="local worker processes (default: cores)"),
+        dask: Optional[str] = typer.Option(None, "--dask"),
+        dask_local: Optional[int] = typer.Option(None, "--dask-local"),
+        serial: bool = typer.Option(False, "--serial"),
+        quiet: bool = typer.Option(False, "--quiet", help="no progress bars"),
+    ):
+        """Every counterfactual over a posterior and its structures: paired differences
+        against the replay, what drives each (Morris, Sobol'), and a report."""
+        import shlex
+        import sys
+
+        from tolqyn.core.errors import TolqynError
+        from tolqyn.experiments.drivers import DriverBudget
+        from tolqyn.report_counterfactuals import study
+
+        ex = _executor_opts(workers, dask, dask_local, serial)
+        budget = DriverBudget(
+            morris_trajectories=morris_trajectories,
+            sobol_samples=sobol_samples,
+            max_params=sobol_params,
+            replicates=driver_replicates,
+            noise_seeds=noise_seeds,
+        )
+        try:
+            study(
+                scenario,
+                posterior,
+                out,
+                counterfactuals=scenario_opt,
+                draws=draws,
+                scale=scale,
+                sets=set_,
+                seed=seed,
+                min_probability=min_probability,
+                ignore=ignore,
+                drivers=drivers,
+                budget=budget,
+                driver_scale=driver_scale,
+                command="tolqyn " + " ".join(shlex.quote(a) for a in sys.argv[1:]),
+                progress=not quiet,
+                log=typer.echo,
+                **ex,
+            )
+        except KeyboardInterrupt:
+            typer.secho(
+                f"\ninterrupted: finished runs are stored under {out}/runs; run the same "
+                "command again to finish the rest",
+                fg=typer.colors.YELLOW,
+                err=True,
+            )
+            raise typer.Exit(130)
+        except TolqynError as e:
+            _fail(e)
+
 
 def _fmt(v) -> str:
     if isinstance(v, float):

@@ -53,8 +53,11 @@ def plan_experiment(
     steps: int | None = None,
     seed: int | None = None,
     design_obj: Design | None = None,
+    point_seeds: list[int] | None = None,
 ):
-    """(spec, design, per-point scenarios, seeds) without running anything."""
+    """(spec, design, per-point scenarios, seeds) without running anything. `point_seeds`
+    gives each design point its own seed (one run per point) instead of the same replicate
+    seeds at every point: posterior draws, each paired across scenarios by its seed."""
     from tolqyn.models import MODELS, all_param_specs, get_model
 
     specs = all_param_specs(get_model(scenario.model))
@@ -73,6 +76,13 @@ def plan_experiment(
         design_obj = build_design(design, axes, samples, seed=0 if seed is None else seed)
     base_seed = scenario.seed if seed is None else int(seed)
     seeds = replicate_seeds(base_seed, replicates)
+    if point_seeds is not None:
+        if int(replicates) != 1:
+            raise TolqynError("point_seeds gives one run per design point: replicates must be 1")
+        if len(point_seeds) != len(design_obj.points):
+            raise TolqynError(
+                f"point_seeds has {len(point_seeds)} seeds for {len(design_obj.points)} points"
+            )
     point_scenarios = [
         scenario.with_params(pt, source=f"design point {i}")
         for i, pt in enumerate(design_obj.points)
@@ -93,12 +103,15 @@ def plan_experiment(
         "n_points": len(design_obj.points),
         "n_runs": len(design_obj.points) * int(replicates),
         "point_hashes": [s.hash for s in point_scenarios],
+        "point_seeds": None if point_seeds is None else [int(x) for x in point_seeds],
         "version": _version(),
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     if design_obj.raw is not None:
         spec["design"]["raw"] = design_obj.raw.tolist()
     fp_src = {k: spec[k] for k in ("scenario_hash", "model", "steps", "seeds", "point_hashes")}
+    if point_seeds is not None:
+        fp_src["point_seeds"] = spec["point_seeds"]
     fp_src["design"] = {k: v for k, v in spec["design"].items()}
     spec["fingerprint"] = hashlib.sha256(
         json.dumps(fp_src, sort_keys=True, default=str).encode()
@@ -139,6 +152,7 @@ def sweep(
     on_outcome=None,
     design_obj: Design | None = None,
     console=None,
+    point_seeds: list[int] | None = None,
 ) -> SweepReport:
     """Run (or finish) an experiment. `scenario` is a Scenario (with any --set applied).
 
@@ -155,6 +169,7 @@ def sweep(
         steps=steps,
         seed=seed,
         design_obj=design_obj,
+        point_seeds=point_seeds,
     )
     store = ExperimentStore(out)
     if store.create_or_check(spec, points_table(design_obj)) == "resume":
@@ -164,7 +179,7 @@ def sweep(
     index = {}
     tasks = []
     for pid, sc in enumerate(point_scenarios):
-        for rep, s in enumerate(seeds):
+        for rep, s in enumerate(seeds if point_seeds is None else [spec["point_seeds"][pid]]):
             rid = run_id(pid, rep)
             index[rid] = (pid, rep, s)
             if rid not in done:
