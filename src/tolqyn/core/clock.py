@@ -1,8 +1,17 @@
-"""One clock per Sim with one time step `dt` (in days). Rates are converted once at init."""
+"""One clock per Sim with one time step `dt` (in days). Rates are converted once at init.
+
+Two helpers keep a model's answer independent of the step: `rate_to_prob` turns a rate per day
+into a per-step probability, and `lag_steps` / `DelayLine` give a delay that is a fixed time
+in days (k = δ/dt steps), not one step. A quantity that citizens perceive with a delay δ is
+read from the step that covered the same part of the day δ earlier; at dt = δ this is the
+previous step."""
 
 from __future__ import annotations
 
 import datetime as _dt
+from collections import deque
+
+import numpy as np
 
 
 class Clock:
@@ -39,6 +48,16 @@ class Clock:
         return mid.year + (mid - y0).total_seconds() / (
             (_dt.datetime(mid.year + 1, 1, 1) - y0).total_seconds()
         )
+
+    def day_number(self, step: int) -> float:
+        """Days from the start to the end of step `step`, in whole days when a step is shorter
+        than a day (every step of 3 January is day 3, whether dt is 1, 1/2 or 1/4), so that
+        dates compare the same at any dt; step·dt at a step of a day or longer."""
+        if self.dt >= 1.0:
+            return step * self.dt
+        import math
+
+        return float(math.floor((step - 1) * self.dt + 1e-9) + 1)
 
     def date_at(self, step: int) -> str | None:
         d = self.datetime_at(step)
@@ -94,3 +113,32 @@ class Clock:
         import math
 
         return 1.0 - math.exp(-rate_per_day * self.dt)
+
+    def lag_steps(self, days: float, what: str = "delay", most: int | None = None) -> int:
+        """Steps in a delay of `days` (at least one step): δ/dt rounded to a whole step, so a
+        delay that dt divides is exact and otherwise off by at most dt/2. `most` is the
+        longest delay the caller can hold."""
+        from tolqyn.core.errors import ScenarioError
+
+        k = max(1, int(round(float(days) / self.dt)))
+        if most is not None and k > most:
+            raise ScenarioError(
+                f"{what} of {days} days is {k} steps of dt = {self.dt} days; at most {most} "
+                f"steps are kept (use dt >= {float(days) / most:g} days or a shorter {what})"
+            )
+        return k
+
+
+class DelayLine:
+    """A fixed-time delay of k steps for a small array (per site or per region): `shift(x)`
+    stores this step's value and returns the value stored k − 1 shifts earlier (x itself for
+    k = 1), `initial` until the line has filled."""
+
+    def __init__(self, initial, k: int):
+        self.k = int(k)
+        first = np.array(initial, dtype=np.float64, copy=True)
+        self._buf = deque((first.copy() for _ in range(self.k)), maxlen=self.k)
+
+    def shift(self, x) -> np.ndarray:
+        self._buf.append(np.array(x, dtype=np.float64, copy=True))
+        return self._buf[0]

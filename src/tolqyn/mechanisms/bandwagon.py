@@ -7,7 +7,8 @@ repression and fall when others are seen leaving the country (mechanism 10).
     public dissent ⟺ s_i ≥ τ_i                                     (s_i from mechanism 6)
 
 With no one protesting and no shared shock, s_i = 0, so only citizens with τ_i ≤ 0 (first
-movers) can start. The risk in τ is the previous step's (perception lags). Citizens who would
+movers) can start. The risk in τ is the risk at one's site δ days earlier (the perception lag of
+mechanism 2, a fixed time: the previous step at dt = δ). Citizens who would
 dissent publicly and whose grievance exceeds T are the "willing"; their number at each site
 is announced (calls to gather, word of mouth, online) and enters the crowd size A that sets
 the arrest probability of mechanism 2.
@@ -24,6 +25,7 @@ import numpy as np
 from numba import njit, prange
 
 from tolqyn.core.chunks import chunk_bounds, n_chunks
+from tolqyn.core.clock import DelayLine
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
@@ -155,6 +157,7 @@ class Bandwagon(Module):
 
     def init(self, sim):
         self._willing = np.zeros(sim.country.n_loc)
+        self._risk_lag = None  # made at the first step, from the risk of the initial state
         tau_init_kernel(
             sim.streams("threshold").key,
             float(sim.params["tau_mean"]),
@@ -164,14 +167,18 @@ class Bandwagon(Module):
 
     def step(self, sim, phase):
         p, pop, cs = sim.params, sim.pop, sim.country
-        # risk is last step's (perception lags one step); the protest module turns the
-        # willing crowd of this step into the crowd size that sets this step's risk
+        # the risk seen is δ days old (cs.risk holds the last step's); the protest module
+        # turns the willing crowd of this step into the crowd size that sets this step's risk
+        k = sim.clock.lag_steps(float(p["perception_lag_days"]), "perception_lag_days")
+        if self._risk_lag is None or self._risk_lag.k != k:
+            self._risk_lag = DelayLine(cs.risk, k)
+        seen_risk = self._risk_lag.shift(cs.risk)
         voice_willing_kernel(
             pop.status,
             pop.tau0,
             pop.grievance,
             pop.site,
-            cs.risk,
+            seen_risk,
             pop.region,
             cs.exit_signal,
             pop.seen,

@@ -7,7 +7,7 @@ comparison of the calibration), not an assumption of the model:
     organisers         G_i −= φ_O·j_r                        j_r: share of the region's past
                                                               participants now in detention
     fear of killing    risk_l += λ_D·(1 − e^{−K_r/K½})       K_r: killings in the region,
-                       K_r ← K_r·e^{−dt/τ_K} + deaths of the step       remembered over τ_K days
+                       K_r ← K_r·e^{−dt/τ_K} + deaths of the step δ ago remembered over τ_K days
     curfew             risk_l += c_E·[region under emergency]
     concession         mechanism 5 (`concession_credibility`: the share of a promised cut believed)
     blackout           mechanism 6 (the `internet` events: the distant signal and coordination)
@@ -31,6 +31,7 @@ import numpy as np
 from numba import njit, prange
 
 from tolqyn.core.chunks import chunk_bounds, n_chunks
+from tolqyn.core.clock import DelayLine
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
@@ -216,6 +217,7 @@ class Demobilisation(Module):
         self.sums = np.zeros((cs.n_reg, 3))
         self.fear = np.zeros(cs.n_reg)
         self.curfew = np.zeros(cs.n_reg)
+        self._deaths_lag = None
 
     def step(self, sim, phase):
         p, pop, cs, dt = sim.params, sim.pop, sim.country, sim.clock.dt
@@ -240,10 +242,13 @@ class Demobilisation(Module):
                 "ending_curfew", sim.t, float(self.curfew.max(initial=0.0)), self.curfew.copy()
             )
             return
-        # killings of the last step (mechanism 4 ran in its consequences phase)
-        self.killings = self.killings * math.exp(-dt / float(p["lethal_fear_memory"])) + (
-            cs.deaths_civ_reg + cs.deaths_sec_reg
-        )
+        # killings become known δ days after they happen (mechanism 2's perception lag; the
+        # last step's, from mechanism 4's consequences phase, at dt = δ)
+        k = sim.clock.lag_steps(float(p["perception_lag_days"]), "perception_lag_days")
+        if self._deaths_lag is None or self._deaths_lag.k != k:
+            self._deaths_lag = DelayLine(np.zeros(cs.n_reg), k)
+        known = self._deaths_lag.shift(cs.deaths_civ_reg + cs.deaths_sec_reg)
+        self.killings = self.killings * math.exp(-dt / float(p["lethal_fear_memory"])) + known
         phi_f = float(p["fatigue_weight"]) if p["fatigue_on"] else 0.0
         phi_o = float(p["organisers_weight"]) if p["organisers_on"] else 0.0
         fatigue_kernel(

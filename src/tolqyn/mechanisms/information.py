@@ -2,7 +2,8 @@
 what share of protest each citizen *sees* (the input of the bandwagon rule, mechanism 3) and
 where protesters gather.
 
-Seen share (capped at 1), from the statuses at the start of the step:
+Seen share (capped at 1), from the protest δ days before (mechanism 2's perception lag: each
+citizen's protest history; the statuses at the start of the step at dt = δ):
 
     x_c   = active contacts / contacts                         (word of mouth, the network)
     x_l   = active residents / residents of one's locality     (what one sees in the street)
@@ -99,6 +100,8 @@ def site_kernel(key, locality, region, media, focal, q0, q_on, access, online, o
 @njit(parallel=True, cache=True)
 def seen_kernel(
     status,
+    hist,
+    bit,
     grievance,
     gate,
     indptr,
@@ -129,7 +132,7 @@ def seen_kernel(
         if b > a:
             c = 0
             for e in range(a, b):
-                if status[indices[e]] == 1:
+                if (hist[indices[e]] >> bit) & 1:  # the contact protested δ ago
                     c += 1
             xc = c / (b - a)
         xl = loc_share[locality[i]]
@@ -145,6 +148,36 @@ def seen_kernel(
         if m == 1:
             s += ftv_term
         out[i] = s if s < 1.0 else 1.0
+
+
+HISTORY_STEPS = 32  # steps of protest history a citizen's column holds (bits of a uint32)
+
+
+@njit(parallel=True, cache=True)
+def lagged_counts(status, hist, bit, site, locality, n_loc, site_out, loc_out):
+    """Shifts each citizen's current status into his or her protest history (bit 0: active
+    at the end of the last step, bit j: j steps before) and counts, by protest site and by
+    home locality, those who were active `bit` steps before the last (per-chunk integer
+    counts added in a fixed order: identical on any number of threads)."""
+    n = status.shape[0]
+    nc = n_chunks(n)
+    part = np.zeros((nc, 2, n_loc), dtype=np.int64)
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for i in range(lo, hi):
+            h = (np.int64(hist[i]) * 2 + (1 if status[i] == 1 else 0)) & 0xFFFFFFFF
+            hist[i] = h
+            if (h >> bit) & 1:
+                part[c, 0, site[i]] += 1
+                part[c, 1, locality[i]] += 1
+    for k in range(n_loc):
+        a = 0
+        b = 0
+        for c in range(nc):
+            a += part[c, 0, k]
+            b += part[c, 1, k]
+        site_out[k] = a
+        loc_out[k] = b
 
 
 @njit(parallel=True, cache=True)
@@ -353,6 +386,13 @@ class Information(Module):
                 "locality where the citizen protests (home or the region's focal site)",
             ),
             State("seen", np.float32, 0.0, "share of protest the citizen sees (bandwagon input)"),
+            State(
+                "protest_history",
+                np.uint32,
+                0,
+                "bit j = 1 if the citizen was active at the end of the step j + 1 steps ago "
+                "(protest is seen with the fixed delay δ, mechanism 2)",
+            ),
         ]
 
     def define_results(self):
@@ -417,8 +457,20 @@ class Information(Module):
                 pop.site,
             )
             self._site_args = site_args
-        active_counts(
-            pop.status, pop.site, pop.locality, cs.n_loc, self._site_persons, self._loc_persons
+        # protest is seen with a delay of δ days (k steps): what was going on at the same
+        # time one δ earlier (at dt = δ, the start-of-step statuses)
+        k = sim.clock.lag_steps(
+            float(p["perception_lag_days"]), "perception_lag_days", most=HISTORY_STEPS
+        )
+        lagged_counts(
+            pop.status,
+            pop.protest_history,
+            k - 1,
+            pop.site,
+            pop.locality,
+            cs.n_loc,
+            self._site_persons,
+            self._loc_persons,
         )
         cs.site_active[:] = self._site_persons * cs.scale
         cs.loc_active[:] = self._loc_persons * cs.scale
@@ -435,6 +487,8 @@ class Information(Module):
         net = sim.space.network
         seen_kernel(
             pop.status,
+            pop.protest_history,
+            k - 1,
             pop.grievance,
             float(p["activation_threshold"]),
             net.indptr,

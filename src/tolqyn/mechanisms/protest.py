@@ -2,21 +2,26 @@
 
     C_l = (police_l + τ·troops_l) · (1 + (m_E − 1)·ℓ if the region is under emergency else 1)   (persons)
           ℓ ∈ [0, 1]: mobilisation of the national reserve since the emergency began (mechanism 5)
-    A_l = 1 + protesters at site l at the start of the step
+    A_l = 1 + protesters at site l δ days before (the start of the step at dt = δ)
               + κ·(citizens willing to go there this step, mechanism 3),  κ = κ_0 + ω·κ_on   (persons)
     P_l = 1 − exp(−k·⌊C_l / A_l⌋)        (NetLogo floor variant; continuous C/A as a switch)
     risk_l = P_l + λ·[shoot order]·(1 − exp(−k_λ·C_l / A_l))
     active_i ⟺ G_i − R_i·risk_{site(i)} > T   and (bandwagon on ⟹ s_i ≥ τ_i, mechanism 3)
 
 κ is crowd coordination: a called gathering is seen coming (ω: the internet, mechanism 6).
+Protest is seen with a fixed delay δ (`perception_lag_days`, 1 day): the crowd at the site,
+what contacts, the street and the news show (mechanism 6), the risk in the bandwagon threshold
+(mechanism 3), the repression and violence a crowd met (mechanism 13), the killings (mechanism
+14) and, for the regime, where the crowds are (mechanism 5) are read from the step that covered
+the same part of the day δ earlier (`core/clock.py`). At dt = δ that is the start-of-step
+state; at a finer step it is still δ, so a cascade advances one generation per δ days, not
+per step, and the replay at dt = 1, ½ and ¼ day agrees (docs/odd/country.md §10).
 Citizens reconsider at a rate ν per day (a Poisson revision hazard): in a step of dt days a
-citizen revises with probability 1 − exp(−ν·dt), from the start-of-step state, and otherwise
-keeps the previous choice. The default ν = 1000/day is Epstein's synchronous rule (everyone
-every step), which the January 2022 calibration still uses. With a finite ν the speed of a cascade is a rate per day, so the
-answer does not depend on the step (the convergence study of docs/odd/country.md §9b); ν →
-∞ is Epstein's synchronous rule, under which the speed is one revision per step. Forces and protesters
-are counted in persons, so the ratio C/A does not depend on how many citizens an agent stands
-for. Sources: Epstein 2002 (rule A, P = 1 − exp(−k C/A), k = 2.3); Wilensky 2004 NetLogo
+citizen revises with probability 1 − exp(−ν·dt) and otherwise keeps the previous choice. The
+default ν = 1000/day reconsiders continuously on the delayed signal; a ν of a few per day adds
+an inertia that a one-day step cannot resolve (the convergence study of §10 measures it), so
+the time scale of the cascade is δ. Forces and protesters are counted in persons, so the
+ratio C/A does not depend on how many citizens an agent stands for. Sources: Epstein 2002 (rule A, P = 1 − exp(−k C/A), k = 2.3); Wilensky 2004 NetLogo
 Rebellion (floor of C/A: without it no punctuated equilibrium); Lemos 2018 ("massive fear
 loss" when protesters outnumber police). Seeds: 001 and 003 (leaderless crowds that the
 police could not stop)."""
@@ -150,13 +155,27 @@ class Protest(Module):
                 1000.0,
                 "ν: rate at which a citizen reconsiders whether to protest (Poisson hazard: in "
                 "a step of dt days one revises with probability 1 − exp(−ν·dt)); 1000/day "
-                "approximates Epstein's synchronous rule, every citizen every step",
+                "reconsiders continuously on what was seen δ days before (perception_lag_days)",
                 0.0,
                 1000.0,
                 unit="1/day",
                 citation="continuous-time reading of Epstein's rule (asynchronous updating, "
-                "Huberman & Glance 1993); the January 2022 calibration still uses 1000/day "
-                "(docs/odd/country.md §10)",
+                "Huberman & Glance 1993); 1000/day with δ = 1 day: a few per day is not "
+                "dt-robust at dt = 1 (docs/odd/country.md §10)",
+            ),
+            Param(
+                "perception_lag_days",
+                1.0,
+                "δ: delay with which citizens see protest (contacts, the street, the news, the "
+                "crowd at a site, the risk it met): a decision in the step covering [t, t + dt) "
+                "reads the protest of [t − δ, t − δ + dt), so the lag is a time, not one step "
+                "(at dt = δ: the start-of-step statuses)",
+                0.05,
+                10.0,
+                unit="days",
+                citation="assumption: the day's protest is reported and talked about in the "
+                "evening and acted on the next day (calls to gather 'tomorrow on the square'); "
+                "docs/odd/country.md §3",
             ),
             Param(
                 "lethal_weight",

@@ -25,6 +25,7 @@ import numpy as np
 
 from tolqyn.core import status as S
 from tolqyn.core.chunks import count_status_by
+from tolqyn.core.clock import DelayLine
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
@@ -270,6 +271,7 @@ class Regime(Module):
     # ------------------------------------------------------------------ set-up
     def init(self, sim):
         p, cs = sim.params, sim.country
+        self._active_lag = None  # delay line of the crowds the regime sees
         total = (
             float(p["police_per_100k"])
             / 1e5
@@ -430,6 +432,12 @@ class Regime(Module):
         A = np.zeros(cs.n_loc)
         count_status_by(pop.status, S.ACTIVE, pop.site, A)
         A *= cs.scale
+        # the regime and the forces see protest with the same fixed delay δ as citizens do
+        # (mechanism 2): the crowds of δ days before the end of this step (this step's at dt = δ)
+        k = sim.clock.lag_steps(float(p["perception_lag_days"]), "perception_lag_days")
+        if self._active_lag is None or self._active_lag.k != k:
+            self._active_lag = DelayLine(np.zeros(cs.n_loc), k)
+        A = self._active_lag.shift(A)
         cs.respond_active = A  # read by the security forces' loyalty (mechanism 5b)
         if p["regime_on"] and p["regime_mode"] == "policy":
             self._policy_rule(sim, A)

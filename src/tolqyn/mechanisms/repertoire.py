@@ -9,14 +9,15 @@ looting, fighting the forces — when his or her violent propensity clears the s
 
     ω    the internet (1 up): peaceful, scheduled protest needs coordination that a blackout
          takes away; violent tactics need less of it (Rydzak 2019; docs/literature.md §8.2)
-    B_l  repression the site's crowd met last step: (persons in the dispersal of the peaceful
-         crowd Y_l + arrested + κ·killed)/protesters (mechanism 4). Repressing non-violence raises
-         violent dissent (Lichbach 1987, proposition 1; Davenport 2007)
+    B_l  repression the site's crowd met δ days earlier (mechanism 2's perception lag): (persons
+         in the dispersal of the peaceful crowd Y_l + arrested and κ·killed per day)/protesters
+         (mechanism 4). Repressing non-violence raises violent dissent (Lichbach 1987,
+         proposition 1; Davenport 2007)
     P_l  arrest probability at the site (mechanism 2): forces that clearly outnumber a crowd
          deter violence. With B_l this gives violence an inverted U in the strength of the
          forces (Muller & Weede 1990): none where they are absent or fraternise, none where
          they dominate, most where they confront a crowd larger than themselves
-    v_l  violent share at the site last step, organised groups included (violence spreads
+    v_l  violent share at the site δ days earlier, organised groups included (violence spreads
          within a crowd)
     W_l  armed persons at the site (weapons seized from armouries, organised groups)
     λ_l  lethal risk of the site (shoot order, mechanism 2): it deters the violent most
@@ -37,6 +38,7 @@ import numpy as np
 from numba import njit, prange
 
 from tolqyn.core.chunks import chunk_bounds, count_status_by, n_chunks
+from tolqyn.core.clock import DelayLine
 from tolqyn.core.errors import ScenarioError
 from tolqyn.core.module import Module
 from tolqyn.core.params import Param
@@ -218,6 +220,7 @@ class Repertoire(Module):
         cs = sim.country
         self._counts = np.zeros(cs.n_loc)
         self._by_region = np.zeros(cs.n_reg)
+        self._lags = None  # delay lines of the backlash and the violent share
         sim.timeline.on("armed_groups", self._on_groups)
 
     def _on_groups(self, sim, persons, regions):
@@ -256,16 +259,21 @@ class Repertoire(Module):
             pop.violent[:] = 0
             cs.site_violent[:] = 0.0
             return
+        online = cs.online if p["information_on"] else 0.0
+        # the repression a crowd met and its violent share are seen δ days later (mechanism
+        # 2's perception lag; the last step's at dt = δ)
+        k = sim.clock.lag_steps(float(p["perception_lag_days"]), "perception_lag_days")
+        if self._lags is None or self._lags[0].k != k:
+            self._lags = (DelayLine(cs.site_backlash, k), DelayLine(cs.site_vshare, k))
+        backlash = self._lags[0].shift(cs.site_backlash)
+        vshare = self._lags[1].shift(cs.site_vshare)
         armed_site = np.zeros(cs.n_loc)
         np.add.at(armed_site, cs.focal, cs.armed_reg)
         armed_share = np.divide(
-            armed_site,
-            np.maximum(cs.site_vshare * (cs.site_active + 1.0), 1.0),
-            out=np.zeros(cs.n_loc),
+            armed_site, np.maximum(vshare * (cs.site_active + 1.0), 1.0), out=np.zeros(cs.n_loc)
         )
-        online = cs.online if p["information_on"] else 0.0
         theta = violence_threshold(
-            p, online, cs.site_backlash, cs.site_vshare, armed_share, cs.p_arrest, cs.lethal_risk
+            p, online, backlash, vshare, armed_share, cs.p_arrest, cs.lethal_risk
         )
         repertoire_kernel(
             pop.status,

@@ -3,7 +3,7 @@ site, detention terms with a scheduled release, sweeps of past participants unde
 emergency, and the casualties, injuries and building attacks of confrontations.
 
     capacity_l = α·C_l·τ·(m_A if emergency)                  arrests a site's forces can make (persons)
-    p_l        = min(p_max, capacity_l / A_l)                each protester at l is arrested w.p. p_l
+    p_l        = min(1 − (1 − p_max)^min(τ, 1), capacity_l / A_l)   each protester at l is arrested w.p. p_l
     term       ~ U[j_min, j_max] days; release at t + ⌈term/dt⌉  (a scheduled event, not a daily re-draw)
     sweep      : a past participant at home in an emergency region is detained w.p. 1 − e^{−σ·dt}
 
@@ -193,7 +193,8 @@ class Repression(Module):
             Param(
                 "arrest_share_max",
                 0.5,
-                "p_max: largest share of a site's protesters arrested in one step",
+                "p_max: largest share of a site's protesters arrested in a day in the street "
+                "(1 − (1 − p_max)^dt in a step of dt < 1 day; per step at longer steps)",
                 0.0,
                 1.0,
                 unit="1",
@@ -471,9 +472,11 @@ class Repression(Module):
         # arrests
         cap = float(p["arrest_rate"]) * C * street
         cap = cap * np.where(cs.emergency[reg], float(p["emergency_arrest_mult"]), 1.0)
-        p_site = np.minimum(
-            float(p["arrest_share_max"]), np.divide(cap, A, out=np.zeros(cs.n_loc), where=A > 0)
-        )
+        # p_max is a share per day at steps up to a day; a longer step keeps it per step (the
+        # decade model's calibration, docs/odd/exit.md, reads it so)
+        day = min(street, 1.0)
+        p_max = 1.0 - (1.0 - float(p["arrest_share_max"])) ** day
+        p_site = np.minimum(p_max, np.divide(cap, A, out=np.zeros(cs.n_loc), where=A > 0))
         sweep_p = np.where(cs.emergency, 1.0 - math.exp(-float(p["sweep_rate"]) * dt), 0.0)
         release_arrest_kernel(
             self.key,
@@ -515,7 +518,8 @@ class Repression(Module):
         )
         # what the crowd itself suffered (mechanism 13's backlash) and its violent share
         crowd = A + groups
-        hurt = Y + arrested + float(p["violence_backlash_death_weight"]) * k_civ
+        # arrests and killings per day (per step above a day), so B does not depend on dt
+        hurt = Y + arrested / day + float(p["violence_backlash_death_weight"]) * k_civ / day
         cs.site_backlash[:] = np.divide(hurt, crowd, out=np.zeros(cs.n_loc), where=crowd > 0)
         cs.site_vshare[:] = np.divide(V, crowd, out=np.zeros(cs.n_loc), where=crowd > 0)
 

@@ -47,10 +47,26 @@ def clock_of(run):
 
 
 def row_of(run, when) -> int:
-    """The result row of a date (the step whose interval contains it) or of a step number;
-    a date after the run is the last row."""
+    """The result row of a date: the end of that day (the last step that starts on it, so
+    "detained by 11 January" counts the whole day at any dt <= 1 day; the step that contains
+    it at a coarser step); of a date with a time of day, the step it falls in; of a step
+    number, that step. A date after the run is the last row."""
+    import datetime as _dt
+
     clock = clock_of(run)
-    return min(clock.step_of(when), clock.n_steps, run.n_rows - 1)
+    row = clock.step_of(when)
+    if isinstance(when, (str, _dt.date)) and not isinstance(when, _dt.datetime):
+        text = str(when).strip()
+        if "T" not in text and " " not in text and clock.has_calendar:
+            nxt = _dt.date.fromisoformat(text[:10]) + _dt.timedelta(days=1)
+            row = max(row, clock.step_of(nxt.isoformat()) - 1)
+    return min(row, clock.n_steps, run.n_rows - 1)
+
+
+def day_of_row(run, row: int) -> float:
+    """Days from the start to the end of a row's step, in whole days below a daily step
+    (`Clock.day_number`): a row of 3 January is day 3 at dt = 1, 1/2 or 1/4."""
+    return clock_of(run).day_number(int(row))
 
 
 def date_of(run, row: int | None) -> str | None:

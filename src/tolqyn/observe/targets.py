@@ -234,7 +234,7 @@ class Target:
         if self.kind == "never":
             tol = 0.0 if self.tolerance_units is None else self.tolerance_units
             return ((self.name, 0.0, tol, max(tol, 1.0)),)
-        day = min(clock.step_of(self.date), clock.n_steps) * dt
+        day = clock.day_number(min(clock.step_of(self.date), clock.n_steps))
         if self.kind == "onset":
             return ((self.name, day, tol_d, scale_d), (f"{self.name}.first", 0.0, tol_d, scale_d))
         if self.kind == "peak":
@@ -252,7 +252,7 @@ class Target:
         horizon = run.n_rows * dt  # "never" is one step past the end of the run
 
         def days(row):
-            return horizon if row is None else row * dt
+            return horizon if row is None else st.day_of_row(run, row)
 
         if self.kind == "count":
             return (math.log(max(st.value_at(run, self.metric, self.date, self.region), 1.0)),)
@@ -274,7 +274,7 @@ class Target:
             mine = first.get(self.region)
             started = [r for r in first.values() if r is not None]
             # days behind the first region to get there (0: among the first)
-            lag = (days(mine) - min(started) * dt) if started else horizon
+            lag = (days(mine) - days(min(started))) if started else horizon
             return (days(mine), lag)
         if self.kind == "peak":
             p, _ = st.peak(run, self.metric)
@@ -285,7 +285,7 @@ class Target:
         if self.kind == "end":
             # the record says the wave is over by the date: days by which its end comes later
             e = st.end_of_wave(run, self.metric, self.region, self.end_share)
-            return (max(0.0, days(e) - st.row_of(run, self.date) * dt),)
+            return (max(0.0, days(e) - st.day_of_row(run, st.row_of(run, self.date))),)
         raise AssertionError(self.kind)
 
     def terms(self, run) -> tuple:

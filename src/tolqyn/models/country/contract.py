@@ -55,7 +55,7 @@ FIELDS: tuple[Field, ...] = (
     _f("troops_reg", "regime", "region", "foreign troops in each region (persons)"),
     _f("troops_target", "regime", "region", "troops each region is to receive"),
     _f("troops_speed", "regime", "region", "troops arriving per day"),
-    _f("respond_active", "regime", "site", "protesters by site after this step's decisions"),
+    _f("respond_active", "regime", "site", "protesters by site as the regime sees them (δ ago)"),
     _f("emergency", "regime", "region", "state of emergency in force", bool, False),
     _f("reserve_level", "regime", "scalar", "mobilised share of the national reserve, 0-1"),
     _f("concessions", "regime", "scalar", "concessions so far (voice seen to work)"),
@@ -71,8 +71,8 @@ FIELDS: tuple[Field, ...] = (
     _f("lethal_risk", "protest", "site", "perceived lethal risk"),
     _f("risk", "protest", "site", "perceived risk (arrest + lethal + fear of demobilisation)"),
     # information (mechanism 6)
-    _f("site_active", "information", "site", "protesters at each site, start of the step"),
-    _f("loc_active", "information", "site", "protesters by home locality, start of the step"),
+    _f("site_active", "information", "site", "protesters at each site δ days before"),
+    _f("loc_active", "information", "site", "protesters by home locality δ days before"),
     _f("exposure", "information", "region", "protest seen through the links (persons)"),
     # bandwagon (mechanism 3)
     _f("site_willing", "bandwagon", "site", "citizens willing to join at each site (persons)"),
@@ -136,13 +136,17 @@ USES: dict[str, Uses] = {
             "legit_shock",
             "troops_legit_shock",
         ),
-        params=("fuel_price_base",),
+        params=("fuel_price_base", "perception_lag_days"),
     ),
-    "information": Uses(("econ_shock_known", "online"), params=("activation_threshold",)),
+    "information": Uses(
+        ("econ_shock_known", "online"), params=("activation_threshold", "perception_lag_days")
+    ),
     "legitimacy": Uses(("online", "repression_seen")),
     "exit_voice": Uses(("emig_reg", "legit_shock")),
     "grievance": Uses(("econ_shock",)),
-    "bandwagon": Uses(("exit_signal", "risk"), params=("activation_threshold",)),
+    "bandwagon": Uses(
+        ("exit_signal", "risk"), params=("activation_threshold", "perception_lag_days")
+    ),
     "protest": Uses(
         (
             "emergency",
@@ -156,9 +160,13 @@ USES: dict[str, Uses] = {
         ),
         params=("bandwagon_on", "information_on"),
     ),
-    "demobilisation": Uses(("deaths_civ_reg", "deaths_sec_reg", "emergency", "risk")),
+    "demobilisation": Uses(
+        ("deaths_civ_reg", "deaths_sec_reg", "emergency", "risk"),
+        params=("perception_lag_days",),
+    ),
     "repertoire": Uses(
-        ("lethal_risk", "online", "p_arrest", "site_active"), params=("information_on",)
+        ("lethal_risk", "online", "p_arrest", "site_active"),
+        params=("information_on", "perception_lag_days"),
     ),
     "security": Uses(
         ("police", "respond_active", "shoot_order", "site_violent", "groups_reg", "troops_target"),
