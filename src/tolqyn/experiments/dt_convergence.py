@@ -78,16 +78,18 @@ def summary(run_result, start_date: str, min_active: float | None = None) -> dic
     return out
 
 
-def median_summary(summaries: list[dict]) -> dict:
-    """Median over seeds of every statistic (day by day for the series)."""
+def median_summary(summaries: list[dict], how: str = "median") -> dict:
+    """Median (or mean, `how="mean"`) over seeds of every statistic (day by day for the
+    series)."""
+    center = {"median": np.median, "mean": np.mean}[how]
     out = {}
     for key in summaries[0]:
         if key == "active_daily_by_unit":
             out[key] = {
-                c: np.median([s[key][c] for s in summaries], axis=0) for c in summaries[0][key]
+                c: center([s[key][c] for s in summaries], axis=0) for c in summaries[0][key]
             }
         else:
-            out[key] = np.median(np.array([s[key] for s in summaries], dtype=float), axis=0)
+            out[key] = center(np.array([s[key] for s in summaries], dtype=float), axis=0)
     return out
 
 
@@ -124,7 +126,9 @@ def study(scenario, dts, seeds, params=None, min_active=None, progress=None) -> 
     return out
 
 
-def false_failure_rate(pool: dict, ref_dt: float, n_seeds: int, draws: int = 400, seed=0):
+def false_failure_rate(
+    pool: dict, ref_dt: float, n_seeds: int, draws: int = 400, seed=0, how: str = "median"
+):
     """Share of resampled sets of `n_seeds` seeds per dt (drawn with replacement from the
     pool's runs) on which `compare` reports a difference for some dt: the chance that a test
     run on n_seeds seeds fails when the pool as a whole agrees."""
@@ -132,7 +136,7 @@ def false_failure_rate(pool: dict, ref_dt: float, n_seeds: int, draws: int = 400
     fails = 0
     for _ in range(draws):
         meds = {
-            dt: median_summary([runs[i] for i in rng.integers(0, len(runs), n_seeds)])
+            dt: median_summary([runs[i] for i in rng.integers(0, len(runs), n_seeds)], how)
             for dt, runs in pool.items()
         }
         if any(compare(meds[dt], meds[ref_dt]) for dt in meds if dt != ref_dt):

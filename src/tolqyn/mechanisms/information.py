@@ -405,6 +405,20 @@ class Information(Module):
                 "share of protesters at the focal sites (largest locality) of their regions",
                 "value",
             ),
+            Result(
+                "largest_site_crowd",
+                "protesters at the largest single site (one gathering; of the region, or of "
+                "the country for ALL)",
+                "count",
+                True,
+                agg="max",
+            ),
+            Result(
+                "focal_site_crowd",
+                "protesters at the region's focal site (its central square)",
+                "count",
+                True,
+            ),
         ]
 
     def init(self, sim):
@@ -531,3 +545,9 @@ class Information(Module):
             sim.t,
             float(self._site_persons[cs.focal].sum() / tot) if tot > 0 else 0.0,
         )
+        # one gathering, comparable with a reported crowd (agents: exported times the scale)
+        largest = np.zeros(cs.n_reg)
+        np.maximum.at(largest, cs.loc_region, self._site_persons)
+        sim.results.record("largest_site_crowd", sim.t, float(largest.max()), largest)
+        focal = self._site_persons[cs.focal]
+        sim.results.record("focal_site_crowd", sim.t, float(focal.sum()), focal.copy())
