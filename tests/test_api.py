@@ -59,7 +59,7 @@ def test_plots_draw_bands_and_the_event_timeline():
     assert labels == ["active (national)", "active, Almaty", "active, Mangystau Region"]
     assert len(ax.patches) >= 10  # one shaded band per day with events
     listing = [t.get_text() for t in ax.texts if "\n" in t.get_text()]
-    assert listing and "2022-01-01" in listing[0] and "LPG" in listing[0]
+    assert listing and "1 Jan 2022" in listing[0] and "LPG" in listing[0]
     assert "2022" in ax.get_xticklabels()[0].get_text()  # dates carry the year
     ens = tolqyn.ensemble("kazakhstan-2022", seeds=2, params={"scale": 20000}, executor="serial")
     ax = ens.plot("active")

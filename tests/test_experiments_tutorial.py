@@ -42,7 +42,10 @@ def test_tutorial_commands_run(tmp_path, monkeypatch):
     finally:
         numba.set_num_threads(old)
     cmds = [c for c, _ in outputs]
-    assert cmds == ["sweep", "sweep", "query", "query", "discover", "sensitivity", "calibrate"]
+    assert cmds == [
+        "sweep", "sweep", "query", "query", "discover", "sensitivity", "calibrate",
+        "report", "report", "report",
+    ]  # fmt: skip
     assert "24 run now" in outputs[0][1] and "24 already done, 0 run now" in outputs[1][1]
     assert "threshold_mean" in outputs[2][1]
     assert "tutorial-sweep" in outputs[3][1] and "ok" in outputs[3][1]
@@ -50,3 +53,6 @@ def test_tutorial_commands_run(tmp_path, monkeypatch):
     assert "mu*" in outputs[5][1]
     assert "posterior (90% interval)" in outputs[6][1] and "threshold_mean" in outputs[6][1]
     assert (tmp_path / "runs" / "tutorial-calibration" / "posterior.parquet").exists()
+    for name in ("tutorial-sweep", "tutorial-morris", "tutorial-calibration"):
+        assert (tmp_path / "runs" / name / "report.html").exists()
+    assert "Scenario discovery" in (tmp_path / "runs/tutorial-sweep/report.html").read_text()

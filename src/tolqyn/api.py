@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from tolqyn import figures
 from tolqyn.core.results import RunResult
 from tolqyn.core.sim import Sim
 
@@ -48,55 +49,20 @@ def run_one(
 # ---------------------------------------------------------------------------- plotting
 def _x(result: RunResult):
     """The x axis: dates for calendar scenarios, steps otherwise."""
-    dates = result.dates()
-    if dates and all(dates):
-        return np.array(dates, dtype="datetime64[D]"), "date"
-    return result.steps, "step"
+    return figures.x_of(result)
 
 
 def _timeline(ax, result: RunResult, x, listing: bool = True) -> None:
-    """Scheduled events as shaded bands, one per day with events, numbered above the axes;
-    with `listing`, the numbered list below the axes (one line per day, labels shortened), so
-    labels never overprint. Parameter changes (`set`) are not drawn."""
-    by_step: dict[int, list[str]] = {}
-    for e in result.manifest.get("events_applied", []):
-        s = int(e["step"])
-        if e.get("action") != "set" and 0 <= s < len(x):
-            label = e.get("label") or e.get("id") or e["action"]
-            if label not in by_step.setdefault(s, []):
-                by_step[s].append(label)
-    lines = []
-    for n, (s, labels) in enumerate(sorted(by_step.items()), 1):
-        lo = x[s - 1] if s >= 1 else x[s]  # the event acts during step s: (row s-1, row s]
-        ax.axvspan(lo, x[s], color="tab:orange", alpha=0.13, lw=0)
-        if listing:
-            ax.annotate(
-                str(n), (x[s], 1.0), xycoords=("data", "axes fraction"), fontsize=7,
-                ha="right", va="bottom", color="tab:orange",
-            )  # fmt: skip
-        when = str(x[s]) if len(labels) else ""
-        text = "; ".join(lab.split(" (")[0] for lab in labels)
-        lines.append(f"{n:>2} {when}  {text[:90] + ('…' if len(text) > 90 else '')}")
-    if listing and lines:
-        ax.text(
-            0.0, -0.3, "\n".join(lines), transform=ax.transAxes, fontsize=7,
-            va="top", ha="left", family="monospace",
-        )  # fmt: skip
+    """The event timeline (tolqyn.figures): shaded steps, numbers above, the key below."""
+    figures.timeline([ax], result, x, key=listing)
 
 
-def _format_axes(ax, kind: str) -> None:
-    from matplotlib.ticker import ScalarFormatter
-
-    fmt = ScalarFormatter(useOffset=False)
-    fmt.set_scientific(False)
-    ax.yaxis.set_major_formatter(fmt)
+def _format_axes(ax, kind: str, x=None) -> None:
+    figures.plain_numbers(ax)
     if kind == "date":
-        import matplotlib.dates as mdates
-
-        ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b %Y"))
-        for lab in ax.get_xticklabels():
-            lab.set_rotation(30)
-            lab.set_ha("right")
+        figures.date_axis(ax, x)
+    else:
+        ax.set_xlabel("step")
     ax.grid(alpha=0.3)
 
 
@@ -119,30 +85,33 @@ def plot_run(
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4), layout="constrained")
     x, kind = _x(result)
-    names = region_names()
+    names = figures.region_names(result)
     for m in metrics:
         ax.plot(x, result.series(m), label=f"{m} (national)", lw=1.6)
         for r in regions or ():
             code = region_code(r)
-            ax.plot(x, result.series(m, code), lw=1, ls="--", label=f"{m}, {names[code]}")
+            ax.plot(
+                x,
+                result.series(m, code),
+                lw=1,
+                ls="--",
+                label=f"{m}, {figures.region_label(code, names)}",
+            )
+    _format_axes(ax, kind, x)
     _timeline(ax, result, x, listing=events)
-    _format_axes(ax, kind)
     scale = result.manifest.get("scale")
     ax.set_ylabel("persons" if scale else "agents")
     title = result.manifest.get("scenario", "")
     if scale:
         title += f" (one agent per {scale:g} citizens, seed {result.manifest.get('seed')})"
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+    figures.legend_outside(ax)
     return ax
 
 
 def region_names() -> dict[str, str]:
-    """ISO 3166-2 code -> English name, from the packaged regions table."""
-    from tolqyn.data.loaders import regions
-
-    t = regions()
-    return {str(c): str(n) for c, n in zip(t["iso_3166_2"], t["name_en"])}
+    """ISO 3166-2 code -> English name, from the packaged Kazakhstan pack."""
+    return figures.region_names()
 
 
 def region_code(region: str) -> str:
@@ -241,10 +210,10 @@ class Ensemble:
         ax.fill_between(x, qs[0.05], qs[0.95], alpha=0.18, color="tab:blue", lw=0, label="90 %")
         ax.fill_between(x, qs[0.25], qs[0.75], alpha=0.35, color="tab:blue", lw=0, label="50 %")
         ax.plot(x, qs[0.5], color="tab:blue", lw=1.8, label="median")
+        _format_axes(ax, kind, x)
         _timeline(ax, first, x, listing=events)
-        _format_axes(ax, kind)
         ax.set_title(f"{what} ({len(self)} seeds)", fontsize=10)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
+        figures.legend_outside(ax)
         return ax
 
 

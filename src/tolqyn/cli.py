@@ -252,10 +252,12 @@ def plan(scenario: str = typer.Argument(...)):
 
 @app.command("report")
 def report_cmd(
-    run_dir: Path = typer.Argument(..., help="a directory written by `tolqyn run`"),
+    run_dir: Path = typer.Argument(
+        ..., help="a directory written by `tolqyn run`, `sweep`, `sensitivity` or `calibrate`"
+    ),
     out: Optional[Path] = typer.Option(None, help="HTML file (default RUN_DIR/report.html)"),
 ):
-    """Write an HTML report with plots for a run directory."""
+    """Write an HTML report with plots for a run, experiment or calibration directory."""
     from tolqyn.core.errors import TolqynError
     from tolqyn.report import write_report
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from tolqyn import figures
 from tolqyn.core.results import RunResult
+from tolqyn.observe import emigration as observe_emigration
 from tolqyn.observe import evaluate, targets_of
 from tolqyn.observe import stats as observe_stats
 
@@ -67,82 +69,37 @@ def _png(fig) -> str:
     )
 
 
-def _xaxis(ax, run: RunResult):
-    dates = run.dates()
-    if dates is None:
-        ax.set_xlabel("step")
-        return
-    n = len(dates)
-    ticks = list(range(0, n, max(1, n // 10)))
-    ax.set_xticks(ticks)
-    ax.set_xticklabels([dates[t][5:] if dates[t] else "" for t in ticks], rotation=45, ha="right")
-    ax.set_xlabel("date (state at the end of the day)")
-
-
-def _events(ax, run: RunResult, labels: bool = True):
-    """Scheduled events as dashed vertical lines; labels (one per step, shortened) only where
-    asked, so that stacked panels are not cluttered."""
-    by_step: dict[int, list[str]] = {}
-    for ev in run.manifest.get("events_applied", []):
-        if ev.get("action") == "set" and not ev.get("label"):
-            continue
-        label = ev.get("id") or ev.get("label") or ev.get("action")
-        names = by_step.setdefault(int(ev["step"]), [])
-        if label not in names:
-            names.append(label)
-    for s, names in by_step.items():
-        ax.axvline(s, color="#aaa", lw=0.7, ls="--", zorder=0)
-        if labels:
-            text = ", ".join(names)
-            ax.annotate(
-                text if len(text) <= 40 else text[:37] + "...",
-                (s, 1.0),
-                xycoords=("data", "axes fraction"),
-                rotation=90,
-                va="bottom",
-                ha="center",
-                fontsize=6.5,
-                color="#555",
-                annotation_clip=False,
-            )
-
-
-def _title_y(run: RunResult, n_panels: int) -> float:
-    """Leave room above the first panel for event labels when there are any."""
-    labelled = any(
-        not (e.get("action") == "set" and not e.get("label"))
-        for e in run.manifest.get("events_applied", [])
-    )
-    return 1.0 + (0.5 / n_panels if labelled else 0.0)
+def _status_shown(run: RunResult) -> list[str]:
+    """Status stocks to plot. In country runs 'dead' is left out: it counts the agents removed
+    by civilian deaths, so it moves in steps of the scale, while the death counters (persons,
+    civilian and security) are what the record is compared with; both are said in the note."""
+    shown = [m for m in STATUS if run.has(m) and np.nanmax(run.series(m)) > 0]
+    if run.regions and run.has("deaths_civilian_cumulative"):
+        shown = [m for m in shown if m != "dead"]
+    return shown
 
 
 def fig_status(run: RunResult, runs_b: RunResult | None = None, labels=("A", "B")) -> str:
-    plt = _mpl()
-    shown = [m for m in STATUS if run.has(m) and np.nanmax(run.series(m)) > 0]
+    shown = _status_shown(run)
     if not shown:
         return ""
-    fig, axes = plt.subplots(len(shown), 1, figsize=(10, 1.9 * len(shown) + 0.6), sharex=True)
-    axes = np.atleast_1d(axes)
-    for ax, m in zip(axes, shown):
-        ax.plot(
-            run.steps, run.series(m), color=COLORS.get(m), lw=1.3, label=labels[0] if runs_b else m
+    series = []
+    for i, m in enumerate(shown):
+        series.append(
+            (i, run.series(m), {"color": COLORS.get(m), "label": labels[0] if runs_b else None})
         )
         if runs_b is not None and runs_b.has(m):
-            ax.plot(
-                runs_b.steps,
-                runs_b.series(m),
-                color=COLORS.get(m),
-                lw=1.3,
-                ls="--",
-                label=labels[1],
+            series.append(
+                (i, runs_b.series(m), {"color": COLORS.get(m), "ls": "--", "label": labels[1]})
             )
-            ax.legend(fontsize=8, loc="upper right")
-        ax.set_ylabel(m)
-        ax.grid(alpha=0.3)
-        _events(ax, run, labels=ax is axes[0])
-    _xaxis(axes[-1], run)
-    fig.suptitle(
-        "National status counts" if run.regions else "Status counts", y=_title_y(run, len(shown))
+    unit = " (persons)" if run.manifest.get("scale") and run.regions else ""
+    fig = figures.panels(
+        run,
+        series,
+        [m + unit for m in shown],
+        ("National status counts" if run.regions else "Status counts")
+        + (" (solid A, dashed B)" if runs_b else ""),
+        height=1.7,
     )
     return _png(fig)
 
@@ -154,22 +111,19 @@ def fig_metrics(
     runs_b: RunResult | None = None,
     labels=("A", "B"),
 ) -> str:
-    plt = _mpl()
     metrics = [m for m in metrics if run.has(m)]
     if not metrics:
         return ""
-    fig, axes = plt.subplots(len(metrics), 1, figsize=(10, 1.8 * len(metrics) + 0.6), sharex=True)
-    axes = np.atleast_1d(axes)
-    for ax, m in zip(axes, metrics):
-        ax.plot(run.steps, run.series(m), lw=1.3, label=labels[0])
+    series = []
+    for i, m in enumerate(metrics):
+        series.append(
+            (i, run.series(m), {"color": "tab:blue", "label": labels[0] if runs_b else None})
+        )
         if runs_b is not None and runs_b.has(m):
-            ax.plot(runs_b.steps, runs_b.series(m), lw=1.3, ls="--", label=labels[1])
-            ax.legend(fontsize=8, loc="upper right")
-        ax.set_ylabel(m, fontsize=8)
-        ax.grid(alpha=0.3)
-        _events(ax, run, labels=ax is axes[0])
-    _xaxis(axes[-1], run)
-    fig.suptitle(title, y=_title_y(run, len(metrics)))
+            series.append(
+                (i, runs_b.series(m), {"color": "tab:blue", "ls": "--", "label": labels[1]})
+            )
+    fig = figures.panels(run, series, [m.replace("_", " ") for m in metrics], title, height=1.6)
     return _png(fig)
 
 
@@ -182,7 +136,8 @@ def fig_outbursts(run: RunResult, threshold: float) -> str:
         ax.plot(run.steps, run.series("jailed"), color=COLORS["jailed"], lw=0.9, label="jailed")
     ax.axhline(threshold, color="#999", ls=":", label=f"outburst threshold ({threshold:g})")
     ax.set_xlabel("step")
-    ax.legend(fontsize=8, loc="upper right")
+    figures.legend_outside(ax)
+    figures.plain_numbers(ax)
     ax.grid(alpha=0.3)
     ax.set_title(
         "Actives over time: long quiet stretches broken by outbursts = punctuated equilibrium"
@@ -195,6 +150,8 @@ def fig_region_heatmap(run: RunResult, metric: str, per_capita_of: str | None = 
     if data is None:
         return ""
     plt = _mpl()
+    import matplotlib.dates as mdates
+
     vals = data.copy()
     label = metric
     if per_capita_of:
@@ -202,13 +159,24 @@ def fig_region_heatmap(run: RunResult, metric: str, per_capita_of: str | None = 
         with np.errstate(invalid="ignore", divide="ignore"):
             vals = 100.0 * vals / np.where(denom > 0, denom, np.nan)
         label = f"{metric} (% of population)"
-    names = _region_names(run)
+    names = figures.region_names(run)
+    x, kind = figures.x_of(run)
     fig, ax = plt.subplots(figsize=(10, 0.32 * len(run.regions) + 1.5))
-    im = ax.imshow(vals.T, aspect="auto", cmap="magma_r", interpolation="nearest")
+    if kind == "date":
+        lo, hi = mdates.date2num(x[0]) - 0.5, mdates.date2num(x[-1]) + 0.5
+        extent = (lo, hi, len(run.regions) - 0.5, -0.5)
+    else:
+        extent = (x[0] - 0.5, x[-1] + 0.5, len(run.regions) - 0.5, -0.5)
+    im = ax.imshow(vals.T, aspect="auto", cmap="magma_r", interpolation="nearest", extent=extent)
     ax.set_yticks(range(len(run.regions)))
-    ax.set_yticklabels([f"{c} {names.get(c, '')}" for c in run.regions], fontsize=7)
-    _xaxis(ax, run)
-    fig.colorbar(im, ax=ax, label=label)
+    ax.set_yticklabels([figures.region_label(c, names) for c in run.regions], fontsize=7)
+    if kind == "date":
+        ax.xaxis_date()
+        figures.date_axis(ax, x, "date (state at the end of the day)")
+    else:
+        ax.set_xlabel("step")
+    cb = fig.colorbar(im, ax=ax, label=label)
+    figures.plain_numbers(cb.ax)
     ax.set_title(f"{label} by region and day")
     return _png(fig)
 
@@ -279,36 +247,22 @@ def fig_spread_observed(run: RunResult) -> str:
 
 
 def _region_names(run: RunResult) -> dict:
-    from tolqyn.data.loaders import regions
-
-    return {str(c): str(n) for c, n in zip(regions()["iso_3166_2"], regions()["name_en"])}
+    return figures.region_names(run)
 
 
-def _boundaries():
-    path = Path(__file__).parent / "data" / "kazakhstan" / "regions.geojson"
-    if not path.exists():
-        return None
-    with open(path) as f:
-        return json.load(f)
+def _share_by_region(run: RunResult, data: np.ndarray) -> np.ndarray:
+    """A regional count as % of the region's persons (all statuses) on each day."""
+    denom = sum(np.nan_to_num(run.by_region(s)) for s in STATUS if run.by_region(s) is not None)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 100.0 * data / np.where(denom > 0, denom, np.nan)
 
 
-def _iso_of(feature) -> str | None:
-    props = feature.get("properties", {})
-    for k in ("iso_3166_2", "ISO_3166_2", "iso", "shapeISO", "ADM1_ISO", "code"):
-        if k in props:
-            return props[k]
-    for v in props.values():
-        if isinstance(v, str) and v.startswith("KZ-"):
-            return v
-    return None
-
-
-def _map_days(run: RunResult, n: int, k: int = 8) -> list[int]:
+def _map_days(active: np.ndarray, n: int, k: int = 8) -> list[int]:
     """Up to k days for the small-multiple maps: the days around the national peak of
-    actives, then the first and last day, then evenly spaced days."""
+    `active`, then the first and last day, then evenly spaced days."""
     if n - 1 <= k:
         return list(range(1, n))
-    act = np.nan_to_num(run.series("active")) if run.has("active") else np.zeros(n)
+    act = np.nan_to_num(active[:n])
     p = int(np.argmax(act)) if act.max() > 0 else n // 2
     days = {d for d in range(p - 3, p + 3) if 1 <= d < n} | {1, n - 1}
     for d in np.linspace(1, n - 1, k):
@@ -325,8 +279,11 @@ def fig_map_days(
     title: str | None = None,
     share: bool = True,
     diff_with: RunResult | None = None,
+    vmax: float | None = None,
 ) -> str:
-    gj = _boundaries()
+    """Small-multiple maps of a metric on chosen days (by default around the national peak);
+    comparisons pass the same `days` and `vmax` to both runs so the maps read side by side."""
+    gj = figures.boundaries(run)
     data = run.by_region(metric)
     if gj is None or data is None:
         return ""
@@ -341,17 +298,16 @@ def fig_map_days(
     from matplotlib.collections import PolyCollection
 
     if share and diff_with is None:
-        denom = sum(np.nan_to_num(run.by_region(s)) for s in STATUS if run.by_region(s) is not None)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            data = 100.0 * data / np.where(denom > 0, denom, np.nan)
+        data = _share_by_region(run, data)
     dates = run.dates()
     n = data.shape[0]
     if days is None:
-        days = _map_days(run, n)
+        days = _map_days(run.series("active") if run.has("active") else np.zeros(n), n)
+    days = [d for d in days if 0 <= d < n]
     idx = {c: i for i, c in enumerate(run.regions)}
     polys, owners = [], []
     for f in gj["features"]:
-        code = _iso_of(f)
+        code = figures.feature_code(f)
         geom = f.get("geometry") or {}
         rings = []
         if geom.get("type") == "Polygon":
@@ -367,8 +323,9 @@ def fig_map_days(
         lim = max(1e-9, np.nanmax(np.abs(finite)) if finite.size else 1)
         norm, cmap = colors.TwoSlopeNorm(0, -lim, lim), cm.RdBu_r
     else:
+        top = vmax if vmax is not None else (np.nanmax(finite) if finite.size else 1)
         norm, cmap = (
-            colors.Normalize(0, max(1e-9, np.nanmax(finite) if finite.size else 1)),
+            colors.Normalize(0, max(1e-9, top)),
             cm.magma_r,
         )
     cols = 4
@@ -382,17 +339,18 @@ def fig_map_days(
         ax.autoscale_view()
         ax.set_aspect(1.5)
         ax.set_axis_off()
-        ax.set_title(dates[d] if dates else f"step {d}", fontsize=9)
+        ax.set_title(figures._day(figures.x_of(run)[0][d]) if dates else f"step {d}", fontsize=9)
     for ax in axes[len(days) :]:
         ax.set_axis_off()
     sm = cm.ScalarMappable(norm=norm, cmap=cmap)
-    unit = "% of population" if share and diff_with is None else "citizens"
-    fig.colorbar(
+    unit = "% of population" if share and diff_with is None else "persons"
+    cb = fig.colorbar(
         sm,
         ax=list(axes),
         shrink=0.6,
         label=f"{metric} ({unit})" + (" — A minus B" if diff_with else ""),
     )
+    figures.plain_numbers(cb.ax)
     fig.suptitle(title or f"{metric} by region and day", y=1.0)
     return _png(fig)
 
@@ -426,9 +384,11 @@ def _fmt(v) -> str:
 
 
 def observed_verdicts(run: RunResult) -> list:
-    """The verdict of every target the scenario declares (tolqyn.observe)."""
+    """The verdict of every target the scenario declares and, for an exit run on the
+    Kazakhstan pack, of every emigration figure of 2004-2019 inside the run (tolqyn.observe)."""
     meta = run.manifest.get("scenario_meta") or {}
-    return evaluate(run, targets_of(meta, run.manifest.get("scenario")))
+    declared = targets_of(meta, run.manifest.get("scenario"))
+    return evaluate(run, declared + observe_emigration.targets_for(run))
 
 
 def observed_rows(run: RunResult, role: str | None = None) -> list[list]:
@@ -443,7 +403,7 @@ def observed_rows(run: RunResult, role: str | None = None) -> list[list]:
             verdict = "not simulated"
         else:
             tol = (
-                f"×{t.tolerance_factor:g}"
+                ("at most, " if t.at_most else "") + f"×{t.tolerance_factor:g}"
                 if t.kind == "count"
                 else (f"±{t.tolerance_days:g} d" if t.kind != "spread" else "")
             )
@@ -505,18 +465,23 @@ def _events_section(run: RunResult) -> str:
     evs = run.manifest.get("events_applied", [])
     if not evs:
         return ""
+    names = figures.region_names(run)
+    number = figures.event_number(run)
     rows = [
         [
+            number.get(int(e["step"]), ""),
             e.get("date") or e["step"],
             e.get("id", ""),
             e.get("action"),
             e.get("label", ""),
-            json.dumps(e.get("params", {})),
+            figures.name_codes(json.dumps(e.get("params", {}), ensure_ascii=False), names),
         ]
         for e in evs
     ]
-    return "<h2>Timeline of events applied</h2>" + _table(
-        rows, ["when", "id", "action", "label", "parameters"]
+    return (
+        "<h2>Timeline of events applied</h2><p>The numbers are those above the figures "
+        "(one per day with events, shaded there).</p>"
+        + _table(rows, ["#", "when", "id", "action", "label", "parameters"])
     )
 
 
@@ -547,7 +512,9 @@ def build_report_html(run: RunResult) -> str:
         f"{html.escape(str(run.manifest.get('scenario')))}</title><style>{CSS}</style></head><body>"
     ]
     parts.append(_header(run, f"tolqyn report: {run.manifest.get('scenario')}"))
-    if run.regions:
+    if run.manifest.get("model") == "country_exit":
+        parts.append(_exit_sections(run))
+    elif run.regions:
         parts.append(_country_sections(run))
     else:
         parts.append(_lattice_sections(run))
@@ -636,9 +603,16 @@ def _outburst_section(run: RunResult, threshold: float = 50.0) -> str:
     )
 
 
-def _country_sections(run: RunResult) -> str:
+def _observed_sections(run: RunResult, unit_text: str | None = None) -> list[str]:
+    """The fitted and the checked-only tables (each row judged by tolqyn.observe)."""
     out = []
     header = ["target", "region", "date", "simulated", "observed", "verdict", "distance", "source"]
+    unit_text = unit_text or (
+        "Simulated figures are in citizens (agents × scale); a region has protest once the "
+        "record's min_active persons are active; the distance is the calibration's (0 = exact, "
+        "1 = at the tolerance). The observed figure's source is given on each row."
+    )
+    names = figures.region_names(run)
     for role, title, text in (
         (
             "fitted",
@@ -653,16 +627,20 @@ def _country_sections(run: RunResult) -> str:
         ),
     ):
         obs = observed_rows(run, role)
+        for r in obs:  # region names where the rows carry codes
+            r[1] = figures.region_label(r[1], names)
+            r[3] = figures.name_codes(r[3], names)
         if obs:
             n_ok = sum(1 for r in obs if "matches" in str(r[5]))
-            out.append(
-                f"<h2>{title}</h2><p>{text} {n_ok} of {len(obs)} match. Simulated figures are "
-                "in citizens (agents × scale); a region has protest once the record's "
-                "min_active persons are active; the distance is the calibration's (0 = exact, "
-                "1 = at the tolerance). The observed figure's source is given on each row.</p>"
-            )
+            out.append(f"<h2>{title}</h2><p>{text} {n_ok} of {len(obs)} match. {unit_text}</p>")
             out.append(_table(obs, header, num_cols=(6,)))
+    return out
+
+
+def _country_sections(run: RunResult) -> str:
+    out = _observed_sections(run)
     out.append("<h2>National time series</h2>")
+    out.append(_counting_note(run))
     out.append(fig_status(run))
     out.append(
         fig_metrics(
@@ -697,6 +675,113 @@ def _country_sections(run: RunResult) -> str:
     return "\n".join(out)
 
 
+def _exit_sections(run: RunResult) -> str:
+    """The exit scenario: emigration against the figures of 2004-2019 (fitted and checked
+    only), by year, group and destination; then the drivers (media, identity, legitimacy,
+    the exchange rate) and where the emigrants came from."""
+    out = _observed_sections(
+        run,
+        "Each figure is the simulated year-to-date count of emigrants (agents × scale) in the "
+        "period's last month, from this one run (seed "
+        f"{run.manifest.get('seed')}); a figure matches within the factor shown. The ensemble "
+        "check of <code>tolqyn exit-report</code> asks instead whether the observed figure "
+        "lies in the 90 % band over posterior draws. The distance is the calibration's "
+        "(0 = exact, 1 = at the tolerance).",
+    )
+    out.append("<h2>Emigration by year</h2>")
+    out.append(fig_exit_years(run))
+    out.append("<h2>National time series</h2>")
+    out.append(_counting_note(run))
+    out.append(fig_status(run))
+    groups = [
+        m
+        for m in run.metrics
+        if m.startswith("emigrants_")
+        and m.count("_") == 1
+        and m not in ("emigrants_cumulative", "emigrants_ytd")
+    ]
+    groups.sort(key=lambda m: -float(np.nansum(run.series(m))))  # the largest groups first
+    dests = sorted(m for m in run.metrics if m.startswith("emigrants_to_"))
+    out.append(fig_metrics(run, ["emigrants", *groups[:4], *dests], "Emigrants per month"))
+    out.append(
+        fig_metrics(
+            run,
+            [
+                "media_share_state_tv",
+                "media_share_online",
+                "media_share_foreign_tv",
+                "identity_kin_mean",
+                "legitimacy_mean",
+                "grievance_mean",
+                "exchange_rate",
+            ],
+            "Media, identity, legitimacy, grievance and the exchange rate",
+        )
+    )
+    if run.by_region("emigrated") is not None:
+        out.append("<h2>Regions</h2>")
+        n = run.n_rows
+        days = sorted({int(round(d)) for d in np.linspace(12, n - 1, 8)})
+        out.append(
+            fig_map_days(
+                run,
+                "emigrated",
+                days=days,
+                title="Emigrated since the start, % of each region's persons",
+            )
+        )
+    return "\n".join(out)
+
+
+def fig_exit_years(run: RunResult) -> str:
+    """Simulated emigrants per calendar year (the year-to-date count in December) with the
+    observed figures: whole years as dots (filled fitted, open checked only)."""
+    from tolqyn.observe import stats as st
+
+    if not run.has("emigrants_ytd") or not run.dates():
+        return ""
+    plt = _mpl()
+    dates = run.dates()
+    years = sorted({int(d[:4]) for d in dates[1:] if d})
+    sim = []
+    for y in years:
+        day = f"{y}-12-15"
+        if st.clock_of(run).step_of(day) > run.n_rows - 1:
+            break
+        sim.append((y, st.value_at(run, "emigrants_ytd", day)))
+        if st.clock_of(run).step_of(day) >= run.n_rows - 1:
+            break
+    if not sim:
+        return ""
+    fig, ax = plt.subplots(figsize=(10, 3.6))
+    ax.bar([y for y, _ in sim], [v for _, v in sim], color="#f58518", alpha=0.6,
+           label="simulated (this run)")  # fmt: skip
+    for t in observe_emigration.targets_for(run):
+        if t.metric != "emigrants_ytd" or not t.date.endswith("-12-15"):
+            continue
+        ax.plot(
+            int(t.date[:4]),
+            t.value,
+            "o",
+            color="#222",
+            mfc="#222" if t.fitted else "white",
+            label="observed, fitted" if t.fitted else "observed, checked only",
+        )
+    handles, labels = ax.get_legend_handles_labels()
+    uniq = dict(zip(labels, handles))
+    ax.legend(
+        uniq.values(), uniq.keys(), loc="upper left", bbox_to_anchor=(1.01, 1.0),
+        fontsize=8, frameon=False,
+    )  # fmt: skip
+    ax.set_ylabel("emigrants per year (persons)")
+    ax.set_xlabel("year")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    figures.plain_numbers(ax)
+    ax.grid(alpha=0.3, axis="y")
+    ax.set_title("Emigrants per year: simulated vs the whole-year figures")
+    return _png(fig)
+
+
 def _region_table(run: RunResult) -> str:
     names = _region_names(run)
     dates = run.dates() or []
@@ -714,6 +799,7 @@ def _region_table(run: RunResult) -> str:
             d = run.by_region(metric)
             return None if d is None else d[-1, j]
 
+        civ, sec = last_of("deaths_civilian_cumulative"), last_of("deaths_security_cumulative")
         rows.append(
             [
                 code,
@@ -722,30 +808,61 @@ def _region_table(run: RunResult) -> str:
                 (dates[peak_step] if dates and peak_step is not None else peak_step) or "–",
                 _fmt(np.nanmax(col)),
                 _fmt(last_of("detained_cumulative")),
-                _fmt(
-                    (last_of("deaths_civilian_cumulative") or 0)
-                    + (last_of("deaths_security_cumulative") or 0)
-                )
-                if run.has("deaths_civilian_cumulative")
-                else "–",
+                _fmt(civ),
+                _fmt(sec),
             ]
         )
     return _table(
         rows,
         [
+            "code",
             "region",
-            "name",
             f"first protest (≥{observe_stats.DEFAULTS['min_active']:,.0f} persons)",
             "peak day",
-            "peak active",
-            "detained (end)",
-            "dead (end)",
+            "peak active (persons)",
+            "detained by the end (persons)",
+            "civilian deaths (persons)",
+            "security deaths (persons)",
         ],
-        num_cols=(4, 5, 6),
+        num_cols=(4, 5, 6, 7),
     )
 
 
+def _counting_note(run: RunResult) -> str:
+    """What the stocks and the counters count, and why 'dead' is not drawn as a status."""
+    scale = float(run.manifest.get("scale") or 1.0)
+    if not run.regions:
+        return ""
+    parts = [
+        f"<b>How the figures count.</b> One agent stands for {_fmt(scale)} citizen(s). The "
+        "status counts (quiet, active, jailed, emigrated) and the arrests and detentions are "
+        f"agents × {_fmt(scale)}, so they move in steps of {_fmt(scale)} persons."
+    ]
+    if run.has("deaths_civilian_cumulative"):
+        civ = _final(run, "deaths_civilian_cumulative") or 0.0
+        sec = _final(run, "deaths_security_cumulative") or 0.0
+        dead = _final(run, "dead") or 0.0
+        parts.append(
+            "Deaths and injuries are counts of persons drawn at each site (whole numbers, not "
+            "multiples of the scale); they are what the record is compared with and what the "
+            "figures below show. The status <i>dead</i> counts the agents "
+            "taken out of the population by the civilian deaths (each site's count divided by "
+            "the scale, the fraction drawn at random), so it moves in steps of "
+            f"{_fmt(scale)}: at the end of this run {_fmt(dead / scale)} agent(s) = "
+            f"{_fmt(dead)} persons, against {_fmt(civ)} civilian deaths counted; the "
+            f"{_fmt(sec)} security deaths are not agents of the population. It is therefore "
+            "not drawn with the status counts."
+        )
+    return '<p class="note">' + " ".join(parts) + "</p>"
+
+
 def write_report(run_dir, out=None) -> Path:
+    """The report of a run directory; of an experiment or calibration directory, the
+    experiment report (tolqyn.report_experiments)."""
+    from tolqyn import report_experiments
+
+    if report_experiments.kind_of(run_dir):
+        return report_experiments.write(run_dir, out)
     run = RunResult.from_dir(run_dir)
     out = Path(out) if out else Path(run_dir) / "report.html"
     text = build_report_html(run)
@@ -845,14 +962,43 @@ def build_compare_html(a: RunResult, b: RunResult, labels=("A", "B")) -> str:
         )
     )
     if a.regions and b.regions:
-        parts.append("<h2>Maps</h2>")
-        parts.append(fig_map_days(a, "active", title=f"{la}: active, % of population"))
-        parts.append(fig_map_days(b, "active", title=f"{lb}: active, % of population"))
-        parts.append(
-            fig_map_days(a, "active", diff_with=b, title=f"Active protesters: {la} minus {lb}")
-        )
+        parts.append(_compare_maps(a, b, la, lb))
     parts.append("</body></html>")
     return "\n".join(p for p in parts if p)
+
+
+def compare_days(a: RunResult, b: RunResult) -> list[int]:
+    """The days both runs' maps show: around the peak of the two runs' actives together."""
+    n = min(a.n_rows, b.n_rows)
+    both = np.nan_to_num(a.series("active")[:n]) + np.nan_to_num(b.series("active")[:n])
+    return _map_days(both, n)
+
+
+def _compare_maps(a: RunResult, b: RunResult, la: str, lb: str) -> str:
+    """Both runs' maps on the same days (around the peak of the two runs together) and on
+    one colour scale, then the difference on those days."""
+    days = compare_days(a, b)
+    tops = []
+    for r in (a, b):
+        d = r.by_region("active")
+        if d is not None:
+            v = _share_by_region(r, d)[days]
+            tops.append(np.nanmax(v) if np.isfinite(v).any() else 0.0)
+    vmax = max(tops) if tops else None
+    when = ", ".join(figures._day(figures.x_of(a)[0][d]) for d in days) if a.dates() else ""
+    return "\n".join(
+        [
+            "<h2>Maps</h2>",
+            f"<p>Both runs on the same days ({html.escape(when)}) and on one colour scale.</p>"
+            if when
+            else "",
+            fig_map_days(a, "active", days=days, vmax=vmax, title=f"{la}: active, % of population"),
+            fig_map_days(b, "active", days=days, vmax=vmax, title=f"{lb}: active, % of population"),
+            fig_map_days(
+                a, "active", days=days, diff_with=b, title=f"Active protesters: {la} minus {lb}"
+            ),
+        ]
+    )
 
 
 def write_compare(run_a, run_b, out=None, labels=None) -> Path:

@@ -19,6 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+# the figures' tolerances and metrics have one home, the observation layer
+from tolqyn.observe.emigration import DEFAULT_TOLERANCE, TOLERANCE, ytd_metric
+
 CALIBRATED_DIR = Path(__file__).resolve().parent / "calibrated"
 
 # parameter, prior low, prior high (uniform); the other parameters keep their scenario values
@@ -30,12 +33,6 @@ PRIORS = (
     ("adaptation_half_life", 180.0, 3000.0),
     ("dest_germany_factor", 1.0, 10.0),
 )
-TOLERANCE = {"total": 0.15, "russian": 0.15, "german": 0.30}
-
-
-def ytd_metric(fig_metric: str) -> str:
-    """`emigrants` -> `emigrants_ytd`; `emigrants_russian` -> `emigrants_ytd_russian`."""
-    return "emigrants_ytd" + fig_metric[len("emigrants") :]
 
 
 def fit_targets() -> list[dict]:
@@ -48,7 +45,7 @@ def fit_targets() -> list[dict]:
             continue
         year = f.start[:4]
         kind = "total" if f.metric == "emigrants" else f.metric.split("_", 1)[1]
-        tol = TOLERANCE.get(kind, 0.2)
+        tol = TOLERANCE.get(kind, DEFAULT_TOLERANCE)
         out.append(
             {
                 "name": f.name,

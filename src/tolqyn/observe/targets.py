@@ -68,16 +68,19 @@ class Term:
     observed: float
     tolerance: float  # |simulated - observed| <= tolerance is a match
     scale: float  # the calibration divides the difference by this
+    at_most: bool = False  # an upper bound: any simulated value up to observed + tolerance
 
     @property
     def match(self) -> bool:
-        return math.isfinite(self.simulated) and abs(self.simulated - self.observed) <= (
+        gap = self.simulated - self.observed
+        return math.isfinite(self.simulated) and (gap if self.at_most else abs(gap)) <= (
             self.tolerance + 1e-9
         )
 
     @property
     def distance(self) -> float:
-        return (self.simulated - self.observed) / self.scale
+        gap = self.simulated - self.observed
+        return (max(gap, 0.0) if self.at_most else gap) / self.scale
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,7 @@ class Target:
     tolerance_units: float | None = None
     dates: tuple = ()  # order: ((region, (date, ...)), ...), the chronology's first dates
     regions: tuple = ()  # never: the units that never joined
+    at_most: bool = False  # count: the observed figure bounds the simulated one from above
     record: dict = field(default_factory=dict, compare=False, repr=False)
 
     # ------------------------------------------------------------ reading the scenario
@@ -293,8 +297,9 @@ class Target:
         if not st.has(run, self.metric):
             return ()
         spec = self.expected(st.clock_of(run))
+        upper = self.at_most and self.kind == "count"
         return tuple(
-            Term(name, sim, obs, tol, scale)
+            Term(name, sim, obs, tol, scale, upper)
             for (name, obs, tol, scale), sim in zip(spec, self.simulated(run))
         )
 

@@ -55,7 +55,8 @@ def register(app: typer.Typer) -> None:
             "127.0.0.1", help="address to listen on (127.0.0.1: this machine only)"
         ),
         experiments: Optional[Path] = typer.Option(
-            None, help="directory of stored experiments to browse (default: ./experiments)"
+            None,
+            help="directory of stored experiments to browse (default: ./runs, where the tutorials write them)",
         ),
         scenarios: Optional[List[Path]] = typer.Option(
             None,
@@ -95,7 +96,7 @@ def register(app: typer.Typer) -> None:
             if value < (0 if name == "--port" else 1) or (name == "--port" and value > 65535):
                 typer.secho(f"error: {name} {value} is out of range", fg=typer.colors.RED, err=True)
                 raise typer.Exit(2)
-        exp_dir = experiments if experiments is not None else Path("experiments")
+        exp_dir = experiments if experiments is not None else Path("runs")
         limits = Limits(max_agents=max_agents, max_steps=max_steps, max_sessions=max_sessions)
         for d in scenarios or []:
             if not d.is_dir():

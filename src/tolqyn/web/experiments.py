@@ -35,7 +35,7 @@ _ID_COLS = {
 
 
 def _root(root) -> Path:
-    return Path(root if root is not None else "experiments")
+    return Path(root if root is not None else "runs")  # where the README and tutorials write
 
 
 def list_experiments(root) -> dict:

@@ -170,15 +170,19 @@ class RunPanel {
 
   async loadScenario(name) {
     this.clearError();
+    // a later choice wins: the answer to an earlier request that arrives late is dropped
+    const token = (this._loading = (this._loading || 0) + 1);
     try {
       const sc = await getJSON(`/api/scenario?name=${encodeURIComponent(name)}`);
+      if (token !== this._loading) return;
       this.scenario = sc;
       this.ui.desc.textContent = (sc.description || "").trim();
       this.ui.seed.value = sc.seed; this.ui.steps.value = sc.steps;
       this.overrides = {};
       this.buildWidgets(sc.params);
+      this.ui.params.dataset.scenario = name;  // the scenario the widgets belong to
       if (this.onScenario) this.onScenario(sc);
-    } catch (e) { this.showError(String(e.message || e)); }
+    } catch (e) { if (token === this._loading) this.showError(String(e.message || e)); }
   }
 
   buildWidgets(params) {
@@ -316,7 +320,14 @@ class RunPanel {
 
   xfmt() {
     const b = this.slots.base;
-    if (b && b.info.dates) return x => (b.info.dates[Math.round(x)] || "").slice(5);
+    // tick labels carry the year ("5 Jan 2022"); hover and CSV keep the ISO date
+    const months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    if (b && b.info.dates) return x => {
+      const d = b.info.dates[Math.round(x)];
+      if (!d) return "";
+      const [y, m, day] = d.split("-");
+      return `${+day} ${months[+m - 1]} ${y}`;
+    };
     return x => (Number.isInteger(x) ? String(x) : Charts.fmt(x));
   }
 

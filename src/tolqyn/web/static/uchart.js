@@ -137,7 +137,7 @@
           } },
         },
         axes: [
-          { values: (u, vals) => vals.map(v => Number.isInteger(v) ? xfmt(v) : "") },
+          { values: (u, vals) => vals.map(v => Number.isInteger(v) ? xfmt(v) : ""), space: opts.dates ? 90 : 50 },
           { values: (u, vals) => vals.map(v => Charts.fmt(v)), size: 62 },
         ],
         series: [
