@@ -5,6 +5,7 @@ listing scenarios stays fast and a model's dependencies load only when it runs."
 
 from __future__ import annotations
 
+import functools
 import importlib
 from importlib import metadata
 
@@ -13,8 +14,10 @@ from tolqyn.core.errors import UnknownParamError
 MODELS: dict[str, str] = {}
 
 
+@functools.cache
 def package_version() -> str:
-    """The installed distribution's version: one place (pyproject.toml), read from metadata."""
+    """The installed distribution's version: one place (pyproject.toml), read from metadata
+    (once per process: reading it costs milliseconds, paid by every run's manifest)."""
     try:
         return metadata.version("tolqyn")
     except metadata.PackageNotFoundError:  # running from a source tree that was never installed

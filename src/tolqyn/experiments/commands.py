@@ -434,6 +434,69 @@ def register(app: typer.Typer) -> None:
         except TolqynError as e:
             _fail(e)
 
+    @app.command("calibrate-structures")
+    def calibrate_structures(
+        scenario: str = typer.Argument(..., help="scenario, e.g. kazakhstan-2022"),
+        out: Path = typer.Option(..., "--out", help="output directory"),
+        set_: Optional[List[str]] = typer.Option(None, "--set"),
+        structure: Optional[List[str]] = typer.Option(
+            None,
+            "--structure",
+            help="switch=value1,value2 to compare (default: the scenario's [meta.structures])",
+        ),
+        population: int = typer.Option(200, help="ABC-SMC particles per generation"),
+        generations: int = typer.Option(8, help="maximum ABC-SMC generations"),
+        max_simulations: int = typer.Option(10000, help="stop after this many simulations"),
+        max_minutes: Optional[float] = typer.Option(None, help="stop after this wall time"),
+        predictive: int = typer.Option(
+            40, help="posterior predictive runs scoring the fitted and the checked records"
+        ),
+        seed: int = typer.Option(0, help="seed of the calibration"),
+        population_seed: Optional[int] = typer.Option(
+            None, help="seed of the one synthesised population (default: the scenario's seed)"
+        ),
+        workers: Optional[int] = typer.Option(None),
+        dask: Optional[str] = typer.Option(None, "--dask"),
+        dask_local: Optional[int] = typer.Option(None, "--dask-local"),
+        serial: bool = typer.Option(False, "--serial"),
+    ):
+        """Multi-model ABC-SMC over named alternative structures (pyABC, stochastic acceptor
+        with the records' measurement-error model): posterior probabilities of the
+        structures and posteriors of their parameters (posterior.csv, structures.csv,
+        calibration.json)."""
+        from tolqyn.core.errors import TolqynError
+        from tolqyn.experiments import structures as st
+        from tolqyn.experiments.sweep import load_for_sweep
+
+        ex = _executor_opts(workers, dask, dask_local, serial)
+        try:
+            sc = load_for_sweep(scenario, set_)
+            axes = None
+            if structure:
+                axes = {}
+                for item in structure:
+                    if "=" not in item:
+                        raise TolqynError(f"--structure {item!r}: expected switch=value1,value2")
+                    k, v = item.split("=", 1)
+                    axes[k.strip()] = [x.strip() for x in v.split(",") if x.strip()]
+            res = st.calibrate_structures(
+                sc,
+                out,
+                structures=st.read_structures(sc, axes=axes),
+                population=population,
+                generations=generations,
+                max_simulations=max_simulations,
+                max_walltime_s=max_minutes * 60 if max_minutes else None,
+                n_predictive=predictive,
+                seed=seed,
+                population_seed=population_seed,
+                log=typer.echo,
+                **ex,
+            )
+        except TolqynError as e:
+            _fail(e)
+        typer.echo(st.summary_text(res))
+
 
 def _fmt(v) -> str:
     if isinstance(v, float):

@@ -36,6 +36,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.results import Result
+from tolqyn.mechanisms.structures import CITE_ENDING, ENDING, ending_acts
 
 
 @njit(parallel=True, cache=True)
@@ -79,6 +80,11 @@ def fatigue_kernel(
             out[k, j] = a
 
 
+def _acts(p, mechanism: str) -> bool:
+    """An ending mechanism acts when its own switch is on and the structure includes it."""
+    return bool(p[f"{mechanism}_on"]) and ending_acts(p, mechanism)
+
+
 class Demobilisation(Module):
     name = "demobilisation"
     phases = ("perceive", "record")
@@ -86,6 +92,17 @@ class Demobilisation(Module):
     @classmethod
     def define_params(cls):
         return [
+            Param(
+                "ending_structure",
+                "all",
+                "which ending mechanisms act: exhaustion (fatigue, organisers), repression "
+                "(fear of killing, curfew) or all; each also needs its own switch "
+                "(mechanisms/structures.py)",
+                kind="choice",
+                choices=tuple(ENDING),
+                sweepable=False,
+                citation=CITE_ENDING,
+            ),
             Param(
                 "fatigue_on",
                 True,
@@ -231,7 +248,7 @@ class Demobilisation(Module):
             )
             org = (
                 float(p["organisers_weight"]) * self.detained_share
-                if p["organisers_on"]
+                if _acts(p, "organisers")
                 else 0 * fat
             )
             r.record("ending_organisers", sim.t, float(org.max(initial=0.0)), org)
@@ -249,8 +266,8 @@ class Demobilisation(Module):
             self._deaths_lag = DelayLine(np.zeros(cs.n_reg), k)
         known = self._deaths_lag.shift(cs.deaths_civ_reg + cs.deaths_sec_reg)
         self.killings = self.killings * math.exp(-dt / float(p["lethal_fear_memory"])) + known
-        phi_f = float(p["fatigue_weight"]) if p["fatigue_on"] else 0.0
-        phi_o = float(p["organisers_weight"]) if p["organisers_on"] else 0.0
+        phi_f = float(p["fatigue_weight"]) if _acts(p, "fatigue") else 0.0
+        phi_o = float(p["organisers_weight"]) if _acts(p, "organisers") else 0.0
         fatigue_kernel(
             pop.status,
             pop.ever_active,
@@ -272,12 +289,12 @@ class Demobilisation(Module):
         self.fear = (
             float(p["lethal_fear_weight"])
             * (1.0 - np.exp(-self.killings / float(p["lethal_fear_half"])))
-            if p["lethal_fear_on"]
+            if _acts(p, "lethal_fear")
             else np.zeros(cs.n_reg)
         )
         self.curfew = (
             float(p["curfew_risk"]) * cs.emergency.astype(float)
-            if p["curfew_on"]
+            if _acts(p, "curfew")
             else np.zeros(cs.n_reg)
         )
         cs.risk += (self.fear + self.curfew)[cs.loc_region]

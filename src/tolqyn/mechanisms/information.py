@@ -53,6 +53,7 @@ from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.random import draw_u01
 from tolqyn.core.results import Result
+from tolqyn.mechanisms.structures import BLACKOUT, CITE_BLACKOUT, blackout_online
 
 CITE_H = "Hassanpour 2014, Political Communication 31(1) (SSRN 1903351)"
 
@@ -217,6 +218,17 @@ class Information(Module):
                 "and the focal-site coordination; word of mouth and the street remain",
                 kind="bool",
                 sweepable=False,
+            ),
+            Param(
+                "blackout_structure",
+                "both",
+                "how a blackout acts: coordination (removes the distant signal and crowd "
+                "coordination), dispersion (disperses protest, in-person seeking, violent "
+                "tactics; the news still travels) or both (mechanisms/structures.py)",
+                kind="choice",
+                choices=tuple(BLACKOUT),
+                sweepable=False,
+                citation=CITE_BLACKOUT,
             ),
             Param(
                 "w_contacts",
@@ -449,6 +461,9 @@ class Information(Module):
         p, pop, cs = sim.params, sim.pop, sim.country
         on = bool(p["information_on"])
         online = cs.online if on else 0.0
+        # the internet state each channel sees under the blackout structure
+        focal_on = blackout_online(p, cs.online, "focal") if on else 0.0
+        signal_on = blackout_online(p, cs.online, "signal") if on else 0.0
         if phase == "record":
             self._record(sim, online)
             return
@@ -456,7 +471,7 @@ class Information(Module):
         # the draw behind a site choice is fixed per citizen (step 0), so sites change only
         # when the chances do: recompute on a change of the internet or the parameters
         q_on = float(p["focal_share_online"]) if on else 0.0
-        site_args = (float(p["focal_share_offline"]), q_on, tuple(access.tolist()), float(online))
+        site_args = (float(p["focal_share_offline"]), q_on, tuple(access.tolist()), focal_on)
         if site_args != self._site_args:
             site_kernel(
                 self.key,
@@ -467,7 +482,7 @@ class Information(Module):
                 site_args[0],
                 q_on,
                 access,
-                online,
+                focal_on,
                 pop.site,
             )
             self._site_args = site_args
@@ -491,10 +506,11 @@ class Information(Module):
         half = float(p["online_half"])
         self._reg_active[:] = np.bincount(cs.loc_region, weights=cs.loc_active, minlength=cs.n_reg)
         cs.exposure = self._links(sim) @ self._reg_active  # N_r, persons
-        online_term = online * float(p["w_online"]) * (1.0 - np.exp(-cs.exposure / half))
+        online_term = signal_on * float(p["w_online"]) * (1.0 - np.exp(-cs.exposure / half))
         n_nat = float(self._reg_active.sum())
         ftv_term = float(p["w_foreign_tv"]) * (1.0 - math.exp(-n_nat / half)) if on else 0.0
-        boost = 1.0 + float(p["inperson_boost"]) * (1.0 - cs.online) if on else 1.0
+        boost = 1.0 + float(p["inperson_boost"]) * (1.0 - blackout_online(p, cs.online, "inperson"))
+        boost = boost if on else 1.0
         loc_share = np.divide(
             cs.loc_active, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0
         )

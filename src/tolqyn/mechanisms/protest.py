@@ -35,6 +35,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.random import draw_u01
+from tolqyn.mechanisms.structures import blackout_online, troops_act
 
 
 @njit(parallel=True, cache=True)
@@ -206,7 +207,8 @@ class Protest(Module):
 
     def perceive(self, sim):
         p, cs = sim.params, sim.country
-        forces = cs.police + float(p["troops_street_factor"]) * cs.troops
+        street = float(p["troops_street_factor"]) if troops_act(p, "street") else 0.0
+        forces = cs.police + street * cs.troops
         # curfew and checkpoints need the mobilised reserve: the multiplier grows with it
         mult = np.where(
             cs.emergency[cs.loc_region],
@@ -214,7 +216,7 @@ class Protest(Module):
             1.0,
         )
         cs.forces_eff[:] = forces * mult
-        online = cs.online if p["information_on"] else 0.0
+        online = blackout_online(p, cs.online, "coordination") if p["information_on"] else 0.0
         kappa = float(p["coordination_offline"]) + online * float(p["coordination_online"])
         crowd = cs.site_active + kappa * cs.site_willing
         cs.p_arrest[:] = arrest_probability(

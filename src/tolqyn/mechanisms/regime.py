@@ -31,6 +31,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
 from tolqyn.core.timeline import Arg
+from tolqyn.mechanisms.structures import CITE_TROOPS, TROOPS
 
 ACTIONS = (
     "concession",
@@ -84,6 +85,17 @@ class Regime(Module):
             "Moore 2000; Lichbach 1987; Klein & Regan 2018 (our synthesis, docs/literature.md §8.3)"
         )
         return [
+            Param(
+                "troops_structure",
+                "all",
+                "how foreign troops act: street (street forces), signal (to the national "
+                "security forces), legitimacy (a legitimacy cost) or all "
+                "(mechanisms/structures.py)",
+                kind="choice",
+                choices=tuple(TROOPS),
+                sweepable=False,
+                citation=CITE_TROOPS,
+            ),
             Param(
                 "regime_on",
                 True,

@@ -45,6 +45,7 @@ from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.results import Result
 from tolqyn.core.timeline import Arg
+from tolqyn.mechanisms.structures import blackout_online
 
 CITE_R = "Lichbach 1987; Davenport 2007; Rydzak 2019; Chenoweth & Stephan 2011"
 
@@ -259,7 +260,6 @@ class Repertoire(Module):
             pop.violent[:] = 0
             cs.site_violent[:] = 0.0
             return
-        online = cs.online if p["information_on"] else 0.0
         # the repression a crowd met and its violent share are seen δ days later (mechanism
         # 2's perception lag; the last step's at dt = δ)
         k = sim.clock.lag_steps(float(p["perception_lag_days"]), "perception_lag_days")
@@ -272,6 +272,7 @@ class Repertoire(Module):
         armed_share = np.divide(
             armed_site, np.maximum(vshare * (cs.site_active + 1.0), 1.0), out=np.zeros(cs.n_loc)
         )
+        online = blackout_online(p, cs.online, "violence") if p["information_on"] else 0.0
         theta = violence_threshold(
             p, online, backlash, vshare, armed_share, cs.p_arrest, cs.lethal_risk
         )

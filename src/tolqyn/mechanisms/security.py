@@ -41,6 +41,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.results import Result
 from tolqyn.core.timeline import Arg
+from tolqyn.mechanisms.structures import troops_act
 
 CITE_D = "Nepstad 2011; Chenoweth & Stephan 2011; McLauchlin 2010; Koehler, Ohl & Albrecht 2016"
 
@@ -256,7 +257,8 @@ class SecurityForces(Module):
         placed = np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg)
         v = np.minimum(1.0, np.divide(reg_V, reg_A, out=np.zeros(cs.n_reg), where=reg_A > 0))
         pressure = reg_A / np.maximum(placed, 1.0)
-        foreign = 1.0 if (p["foreign_backing_on"] and float(cs.troops_target.sum()) > 0.0) else 0.0
+        backing = p["foreign_backing_on"] and troops_act(p, "signal")
+        foreign = 1.0 if (backing and float(cs.troops_target.sum()) > 0.0) else 0.0
         # a shoot-without-warning order is an explicit order everywhere
         orders = np.maximum(cs.orders, 1.0) if cs.shoot_order else cs.orders
         target = obedience_target(p, orders, cs.elite_split, foreign, v, pressure)

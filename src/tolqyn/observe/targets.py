@@ -56,6 +56,9 @@ KEYS = (
     "end_share",
     "dates",
     "regions",
+    "error",  # measurement-error model of the calibration (experiments/structures.py)
+    "error_sd",
+    "error_sd_above",
 )
 
 

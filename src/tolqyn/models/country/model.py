@@ -255,6 +255,21 @@ class CountryModel(Model):
         from tolqyn.data.synthesis import SYNTHESIS_PARAMS
 
         params = list(SYNTHESIS_PARAMS)
+        params.append(
+            Param(
+                "population_seed",
+                -1,
+                "seed of the synthesised population (-1: the run's seed). A fixed seed gives "
+                "every run the same population, synthesised once per process and reused "
+                "(a calibration's draws then differ in their parameters and dynamics only)",
+                -1,
+                2**62,
+                kind="int",
+                sweepable=False,
+                role="setting",
+                citation="docs/adr/0012-calibration-over-structures.md",
+            )
+        )
         if not any(p.name == "scale" for p in params):
             params.append(
                 Param(
@@ -287,9 +302,13 @@ class CountryModel(Model):
 
         pack = load_pack(sim.params["country"], _scenario_dir(sim))
         apply_pack_parameters(sim, pack)
-        space = synthesize_country(
-            sim.params, sim.streams("synthesis"), float(sim.params["scale"]), pack=pack
-        )
+        seed = int(sim.params["population_seed"])
+        if seed < 0:
+            space = synthesize_country(
+                sim.params, sim.streams("synthesis"), float(sim.params["scale"]), pack=pack
+            )
+        else:
+            space = _shared_population(sim.params, seed, pack)
         return self._adopt(sim, space)
 
     def _adopt(self, sim, space):
@@ -308,6 +327,36 @@ class CountryModel(Model):
         if sp is not None and getattr(sp, "scale", None):
             return float(sp.scale)
         return float(sim.params["scale"])
+
+
+# populations synthesised with a fixed `population_seed`, reused within one process
+_POPULATIONS: dict = {}
+
+
+def _shared_population(params, seed: int, pack):
+    """The population of (pack, synthesis parameters, seed), synthesised on first use; each
+    run gets its own copy of the agent columns (the mechanisms may write to them), the rest
+    of the space (network, localities, links) is read only."""
+    import copy
+
+    from tolqyn.core.random import Streams
+    from tolqyn.data.synthesis import SYNTHESIS_PARAMS, synthesize_country
+
+    key = (
+        str(getattr(pack, "path", pack.name)),
+        seed,
+        tuple((p.name, repr(params[p.name])) for p in SYNTHESIS_PARAMS),
+    )
+    if key not in _POPULATIONS:
+        if len(_POPULATIONS) >= 2:
+            _POPULATIONS.pop(next(iter(_POPULATIONS)))
+        _POPULATIONS[key] = synthesize_country(
+            params, Streams(seed)("synthesis"), float(params["scale"]), pack=pack
+        )
+    space = copy.copy(_POPULATIONS[key])
+    space.agents = {k: v.copy() for k, v in _POPULATIONS[key].agents.items()}
+    space.meta = dict(space.meta)
+    return space
 
 
 def _scenario_dir(sim):
