@@ -120,7 +120,7 @@ def test_model_selection_recovers_the_true_structure(tmp_path):
     sc = _toy(tmp_path, obs)
     out = tmp_path / "cal"
     res = calibrate_structures(
-        sc, out, population=100, generations=5, max_simulations=1500, n_predictive=10,
+        sc, out, population=100, generations=4, max_simulations=1500, n_predictive=10,
         seed=3, executor_kind="serial", log=lambda *a: None,
     )  # fmt: skip
     post = load_posterior(out)

@@ -44,6 +44,7 @@ import itertools
 import json
 import math
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,6 +217,8 @@ class StructureSimulation:
         self.base_seed = base_seed
         self.refs = refs
         self.kinds = {n: k for n, _, _, k in structure.free}
+        self.deadline = None  # epoch seconds: after it, draws are rejected without a run
+        self.tally = None  # a folder where each process counts the simulations it ran
 
     def values(self, particle) -> dict:
         out = {}
@@ -232,11 +235,18 @@ class StructureSimulation:
 
             for name, ref in self.refs:
                 models.MODELS.setdefault(name, ref)
+        if self.deadline is not None and time.time() > self.deadline:
+            # the budget is spent: reject at once, so that pyABC abandons the unfinished
+            # generation (min_acceptance_rate) and keeps the last complete one
+            return {t.name: float("nan") for t in self.targets}
         vals = self.values(particle)
         sc = self.scenario.with_params(
             {**self.structure.values, **vals}, source="calibration particle"
         )
         seed = particle_seed(self.structure.name, vals, self.base_seed)
+        if self.tally is not None:
+            with open(Path(self.tally) / str(os.getpid()), "ab") as f:
+                f.write(b".")  # one byte per simulation run (all generations, kept or not)
         try:
             res = Sim(sc, seed=seed, steps=self.steps).run()
         except TolqynError:
@@ -310,6 +320,7 @@ def calibrate_structures(
     generations: int = 8,
     max_simulations: int = 10000,
     max_walltime_s: float | None = None,
+    min_acceptance: float = 0.02,
     n_predictive: int = 40,
     seed: int = 0,
     population_seed: int | None = None,
@@ -343,12 +354,18 @@ def calibrate_structures(
     steps = _horizon(scenario, targets) if steps is None else int(steps)
     refs = ((base.model, MODELS[base.model]),) if base.model in MODELS else ()
     models = [StructureSimulation(base, s, targets, steps, seed, refs) for s in structures]
+    out = Path(out)
+    tally = out / "simulations-run"
+    shutil.rmtree(tally, ignore_errors=True)
+    tally.mkdir(parents=True)  # creates out too
+    for m in models:
+        m.tally = str(tally)
+        if max_walltime_s:
+            m.deadline = t_start + float(max_walltime_s)
     priors = [
         pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo) for n, lo, hi, _ in s.free})
         for s in structures
     ]
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     for name in ("ABC", "ABC.History", "ABC.Sampler", "ABC.Epsilon", "ABC.Acceptor"):
         logging.getLogger(name).setLevel(logging.WARNING)
     observed = {e.name: e.observed for e in errors}
@@ -378,9 +395,14 @@ def calibrate_structures(
         history = abc.run(
             max_nr_populations=generations,
             max_total_nr_simulations=max_simulations,
+            # a generation that accepts fewer is abandoned (and, past the deadline, every
+            # draw is rejected): the last complete generation is the result
+            min_acceptance_rate=min_acceptance,
             max_walltime=_dt.timedelta(seconds=max_walltime_s) if max_walltime_s else None,
         )
         wall_abc = time.time() - t_start
+        n_run = sum(f.stat().st_size for f in tally.iterdir())
+        shutil.rmtree(tally, ignore_errors=True)
         result = write_posterior(
             history, structures, base, targets, errors, out, seed, population, generations,
             max_simulations, max_walltime_s, steps, executor, refs, n_predictive, sampler,
@@ -393,8 +415,9 @@ def calibrate_structures(
     result["load_after"] = load_average()
     result["workers"] = getattr(executor, "workers", 1)
     result["executor"] = executor_kind
-    n = result["budget"]["simulations"] or 0
-    result["simulations_per_second"] = round(n / wall_abc, 3) if wall_abc > 0 else None
+    # every simulation run counts, also those of a generation abandoned at the deadline
+    result["budget"]["simulations_run"] = n_run
+    result["simulations_per_second"] = round(n_run / wall_abc, 3) if wall_abc > 0 else None
     from tolqyn.experiments.store import atomic_write_json
 
     atomic_write_json(out / "calibration.json", result)
@@ -522,11 +545,15 @@ def _checked_scores(post, switches, base, executor, refs, n, seed) -> list[dict]
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xC4EC]))
     idx = rng.choice(len(post), size=n, replace=True, p=post["weight"] / post["weight"].sum())
     frees = [c for c in post.columns if c not in ("structure", "weight", *switches)]
+    specs = _specs(base)
     tasks = []
     for j, i in enumerate(idx):
         row = post.iloc[int(i)]
         vals = {s: row[s] for s in switches}
-        vals.update({p: float(row[p]) for p in frees if math.isfinite(row[p])})
+        for p in frees:
+            v = float(row[p])
+            if math.isfinite(v):
+                vals[p] = int(round(v)) if specs[p].kind == "int" else v
         sc = base.with_params(vals, source="posterior draw")
         tasks.append(Task(f"{j:05d}", sc, particle_seed("check", vals, seed + 7), None, refs))
     recs = targets_of(base.meta, base.source)
@@ -571,8 +598,9 @@ def summary_text(res: dict) -> str:
     b = res["budget"]
     lines = [
         f"Calibration over structures of {res['scenario']} (commit {res['commit'] or '?'}, "
-        f"tolqyn {res['version']}): {b['simulations']} simulations in {b['generations']} "
-        f"generations of {b['population']}, wall {res.get('wall_time_s', 0):.0f} s on "
+        f"tolqyn {res['version']}): {b.get('simulations_run')} simulations run, "
+        f"{b['simulations']} of them in the {b['generations']} generations kept "
+        f"(population {b['population']}), wall {res.get('wall_time_s', 0):.0f} s on "
         f"{res.get('workers')} workers ({res.get('simulations_per_second')} simulations/s), "
         f"load {res.get('load_before')} -> {res.get('load_after')}; final temperature "
         f"{res['final_temperature']}",
