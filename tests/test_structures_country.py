@@ -24,9 +24,8 @@ def _run(overrides=None, remove=(), seed=2022):
 
 def test_each_channel_sees_the_blackout_only_in_its_structures():
     for structure, chans in SWITCHES["blackout_structure"].items():
-        p = {"blackout_structure": structure}
         for ch in ("signal", "coordination", "focal", "inperson", "violence"):
-            assert blackout_online(p, 0.0, ch) == (0.0 if ch in chans else 1.0)
+            assert blackout_online(structure, 0.0, ch) == (0.0 if ch in chans else 1.0)
     own = structure_params({"blackout_structure": "coordination", "ending_structure": "all"})
     assert "inperson_boost" not in own and "coordination_online" in own
     assert "lethal_fear_weight" in own and "fatigue_weight" in own

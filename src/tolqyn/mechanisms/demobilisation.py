@@ -82,7 +82,7 @@ def fatigue_kernel(
 
 def _acts(p, mechanism: str) -> bool:
     """An ending mechanism acts when its own switch is on and the structure includes it."""
-    return bool(p[f"{mechanism}_on"]) and ending_acts(p, mechanism)
+    return bool(p[f"{mechanism}_on"]) and ending_acts(p["ending_structure"], mechanism)
 
 
 class Demobilisation(Module):

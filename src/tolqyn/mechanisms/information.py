@@ -462,8 +462,8 @@ class Information(Module):
         on = bool(p["information_on"])
         online = cs.online if on else 0.0
         # the internet state each channel sees under the blackout structure
-        focal_on = blackout_online(p, cs.online, "focal") if on else 0.0
-        signal_on = blackout_online(p, cs.online, "signal") if on else 0.0
+        focal_on = blackout_online(p["blackout_structure"], cs.online, "focal") if on else 0.0
+        signal_on = blackout_online(p["blackout_structure"], cs.online, "signal") if on else 0.0
         if phase == "record":
             self._record(sim, online)
             return
@@ -509,7 +509,9 @@ class Information(Module):
         online_term = signal_on * float(p["w_online"]) * (1.0 - np.exp(-cs.exposure / half))
         n_nat = float(self._reg_active.sum())
         ftv_term = float(p["w_foreign_tv"]) * (1.0 - math.exp(-n_nat / half)) if on else 0.0
-        boost = 1.0 + float(p["inperson_boost"]) * (1.0 - blackout_online(p, cs.online, "inperson"))
+        boost = 1.0 + float(p["inperson_boost"]) * (
+            1.0 - blackout_online(p["blackout_structure"], cs.online, "inperson")
+        )
         boost = boost if on else 1.0
         loc_share = np.divide(
             cs.loc_active, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0

@@ -263,7 +263,7 @@ class Legitimacy(Module):
         slant = np.array([p["slant_state_tv"], p["slant_foreign_tv"], p["slant_online"]])
         channel_on = np.array([True, True, cs.online > 0.5])
         mu = 1.0 - (1.0 - float(p["media_pull"])) ** sim.clock.dt
-        apply_troops = cs.troops_legit_shock > 0 and troops_act(p, "legitimacy")
+        apply_troops = cs.troops_legit_shock > 0 and troops_act(p["troops_structure"], "legitimacy")
         legit_step_kernel(
             pop.status,
             pop.media_diet,

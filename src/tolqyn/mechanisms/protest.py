@@ -207,7 +207,9 @@ class Protest(Module):
 
     def perceive(self, sim):
         p, cs = sim.params, sim.country
-        street = float(p["troops_street_factor"]) if troops_act(p, "street") else 0.0
+        street = (
+            float(p["troops_street_factor"]) if troops_act(p["troops_structure"], "street") else 0.0
+        )
         forces = cs.police + street * cs.troops
         # curfew and checkpoints need the mobilised reserve: the multiplier grows with it
         mult = np.where(
@@ -216,7 +218,11 @@ class Protest(Module):
             1.0,
         )
         cs.forces_eff[:] = forces * mult
-        online = blackout_online(p, cs.online, "coordination") if p["information_on"] else 0.0
+        online = (
+            blackout_online(p["blackout_structure"], cs.online, "coordination")
+            if p["information_on"]
+            else 0.0
+        )
         kappa = float(p["coordination_offline"]) + online * float(p["coordination_online"])
         crowd = cs.site_active + kappa * cs.site_willing
         cs.p_arrest[:] = arrest_probability(

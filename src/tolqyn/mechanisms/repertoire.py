@@ -272,7 +272,11 @@ class Repertoire(Module):
         armed_share = np.divide(
             armed_site, np.maximum(vshare * (cs.site_active + 1.0), 1.0), out=np.zeros(cs.n_loc)
         )
-        online = blackout_online(p, cs.online, "violence") if p["information_on"] else 0.0
+        online = (
+            blackout_online(p["blackout_structure"], cs.online, "violence")
+            if p["information_on"]
+            else 0.0
+        )
         theta = violence_threshold(
             p, online, backlash, vshare, armed_share, cs.p_arrest, cs.lethal_risk
         )

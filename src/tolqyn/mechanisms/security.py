@@ -257,7 +257,7 @@ class SecurityForces(Module):
         placed = np.bincount(cs.loc_region, weights=cs.police, minlength=cs.n_reg)
         v = np.minimum(1.0, np.divide(reg_V, reg_A, out=np.zeros(cs.n_reg), where=reg_A > 0))
         pressure = reg_A / np.maximum(placed, 1.0)
-        backing = p["foreign_backing_on"] and troops_act(p, "signal")
+        backing = p["foreign_backing_on"] and troops_act(p["troops_structure"], "signal")
         foreign = 1.0 if (backing and float(cs.troops_target.sum()) > 0.0) else 0.0
         # a shoot-without-warning order is an explicit order everywhere
         orders = np.maximum(cs.orders, 1.0) if cs.shoot_order else cs.orders

@@ -80,22 +80,20 @@ CITE_TROOPS = "Barany 2016; docs/literature.md §8.3; security_forces.csv"
 CITE_ENDING = "Tarrow 1998; Koopmans 1993; Siegel 2011; Davenport 2007"
 
 
-def channels(p, switch: str) -> tuple:
-    return SWITCHES[switch][p[switch]]
-
-
-def blackout_online(p, online: float, channel: str) -> float:
+# The callers pass the switch's value (p["blackout_structure"]), so that each module's
+# source names the parameters it reads (models/country/contract.py checks them).
+def blackout_online(structure: str, online: float, channel: str) -> float:
     """The internet state ω that one channel sees: the real one where the blackout structure
     reaches the channel, 1 (as if up) where it does not."""
-    return float(online) if channel in BLACKOUT[p["blackout_structure"]] else 1.0
+    return float(online) if channel in BLACKOUT[structure] else 1.0
 
 
-def troops_act(p, channel: str) -> bool:
-    return channel in TROOPS[p["troops_structure"]]
+def troops_act(structure: str, channel: str) -> bool:
+    return channel in TROOPS[structure]
 
 
-def ending_acts(p, mechanism: str) -> bool:
-    return mechanism in ENDING[p["ending_structure"]]
+def ending_acts(structure: str, mechanism: str) -> bool:
+    return mechanism in ENDING[structure]
 
 
 def structure_params(values: dict) -> tuple:

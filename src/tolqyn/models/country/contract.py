@@ -141,7 +141,7 @@ USES: dict[str, Uses] = {
     "information": Uses(
         ("econ_shock_known", "online"), params=("activation_threshold", "perception_lag_days")
     ),
-    "legitimacy": Uses(("online", "repression_seen")),
+    "legitimacy": Uses(("online", "repression_seen"), params=("troops_structure",)),
     "exit_voice": Uses(("emig_reg", "legit_shock")),
     "grievance": Uses(("econ_shock",)),
     "bandwagon": Uses(
@@ -158,7 +158,7 @@ USES: dict[str, Uses] = {
             "site_willing",
             "troops",
         ),
-        params=("bandwagon_on", "information_on"),
+        params=("bandwagon_on", "information_on", "blackout_structure", "troops_structure"),
     ),
     "demobilisation": Uses(
         ("deaths_civ_reg", "deaths_sec_reg", "emergency", "risk"),
@@ -166,11 +166,11 @@ USES: dict[str, Uses] = {
     ),
     "repertoire": Uses(
         ("lethal_risk", "online", "p_arrest", "site_active"),
-        params=("information_on", "perception_lag_days"),
+        params=("information_on", "perception_lag_days", "blackout_structure"),
     ),
     "security": Uses(
         ("police", "respond_active", "shoot_order", "site_violent", "groups_reg", "troops_target"),
-        params=("regime_on",),
+        params=("regime_on", "troops_structure"),
     ),
     "repression": Uses(
         (
