@@ -74,3 +74,23 @@ def test_policy_mode_acts_on_observed_unrest():
         }
     )
     assert calm.series("online").min() == 1.0 and total(calm, "troops") == 0
+
+
+def test_emergency_without_curfew_deploys_the_reserve_but_adds_no_curfew_risk():
+    """An emergency declared with curfew = false (forces deployed, no curfew) mobilises the
+    same reserve as one with a curfew, and only the latter adds the curfew's risk."""
+
+    def run(curfew):
+        e = {"id": "e", "at": 3, "action": "emergency", "params": {"regions": "ALL"}}
+        if curfew is not None:
+            e["params"]["curfew"] = curfew
+        return run_hand(
+            events=[PRICE_HIKE, e],
+            params={"reserve_forces": 500.0, "reserve_ramp_days": 1.0, "curfew_risk": 0.2},
+        )
+
+    with_c, without, default = run(True), run(False), run(None)
+    assert np.array_equal(default.series("ending_curfew"), with_c.series("ending_curfew"))
+    assert with_c.series("ending_curfew")[4:].max() > 0
+    assert without.series("ending_curfew").max() == 0
+    assert without.series("forces_deployed")[4] > without.series("forces_deployed")[2] + 400

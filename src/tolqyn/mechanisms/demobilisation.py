@@ -8,7 +8,7 @@ comparison of the calibration), not an assumption of the model:
                                                               participants now in detention
     fear of killing    risk_l += λ_D·(1 − e^{−K_r/K½})       K_r: killings in the region,
                        K_r ← K_r·e^{−dt/τ_K} + deaths of the step δ ago remembered over τ_K days
-    curfew             risk_l += c_E·[region under emergency]
+    curfew             risk_l += c_E·[region under a curfew]  (an emergency has one unless declared without)
     concession         mechanism 5 (`concession_credibility`: the share of a promised cut believed)
     blackout           mechanism 6 (the `internet` events: the distant signal and coordination)
     shoot order        mechanism 2 (`lethal_weight`: the announced risk of being shot)
@@ -293,7 +293,7 @@ class Demobilisation(Module):
             else np.zeros(cs.n_reg)
         )
         self.curfew = (
-            float(p["curfew_risk"]) * cs.emergency.astype(float)
+            float(p["curfew_risk"]) * cs.curfew.astype(float)
             if _acts(p, "curfew")
             else np.zeros(cs.n_reg)
         )

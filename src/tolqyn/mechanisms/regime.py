@@ -67,7 +67,16 @@ class Regime(Module):
             Arg("legitimacy", low=-1.0, high=1.0, doc="legitimacy shock where it applies"),
         ),
         "resignation": (Arg("legitimacy", low=-1.0, high=1.0),),
-        "emergency": (Arg("regions", "regions"), Arg("on", "bool")),
+        "emergency": (
+            Arg("regions", "regions"),
+            Arg("on", "bool"),
+            Arg(
+                "curfew",
+                "bool",
+                doc="with a curfew (default true); false: the reserve deploys and emergency "
+                "powers apply without one",
+            ),
+        ),
         "internet": (Arg("level", low=0.0, high=1.0, doc="1 = up, 0 = national blackout"),),
         "deploy_troops": (
             Arg("persons", low=0.0, required=True),
@@ -354,11 +363,15 @@ class Regime(Module):
         sim.country.log.append((sim.t, "government resigns"))
 
     @staticmethod
-    def _emergency(sim, regions="ALL", on=True):
-        """State of emergency on (or off) in `regions`: the national reserve joins the police there."""
+    def _emergency(sim, regions="ALL", on=True, curfew=True):
+        """State of emergency on (or off) in `regions`: the national reserve joins the police
+        there, with a curfew unless `curfew` is false."""
         cs = sim.country
-        cs.emergency[cs.region_mask(regions, sim.scenario.source)] = bool(on)
-        cs.log.append((sim.t, f"emergency {'on' if on else 'off'} in {regions}"))
+        mask = cs.region_mask(regions, sim.scenario.source)
+        cs.emergency[mask] = bool(on)
+        cs.curfew[mask] = bool(on) and bool(curfew)
+        what = "on" if on else "off"
+        cs.log.append((sim.t, f"emergency {what}{'' if curfew else ' (no curfew)'} in {regions}"))
 
     @staticmethod
     def _internet(sim, level=0.0):
@@ -502,6 +515,7 @@ class Regime(Module):
         if not st["repressed"] and n >= float(p["policy_repress_at"]):
             reg_A = np.bincount(cs.loc_region, weights=A, minlength=cs.n_reg)
             cs.emergency |= reg_A > 0
+            cs.curfew |= reg_A > 0
             self._internet(sim, level=0.0)
             st["restore_at"] = sim.t + int(np.ceil(float(p["policy_shutdown_days"]) / sim.clock.dt))
             st["repressed"] = True

@@ -57,6 +57,7 @@ FIELDS: tuple[Field, ...] = (
     _f("troops_speed", "regime", "region", "troops arriving per day"),
     _f("respond_active", "regime", "site", "protesters by site as the regime sees them (δ ago)"),
     _f("emergency", "regime", "region", "state of emergency in force", bool, False),
+    _f("curfew", "regime", "region", "curfew in force (under an emergency)", bool, False),
     _f("reserve_level", "regime", "scalar", "mobilised share of the national reserve, 0-1"),
     _f("concessions", "regime", "scalar", "concessions so far (voice seen to work)"),
     _f("online", "regime", "scalar", "internet level: 1 up, 0 national blackout", initial=1.0),
@@ -161,7 +162,7 @@ USES: dict[str, Uses] = {
         params=("bandwagon_on", "information_on", "blackout_structure", "troops_structure"),
     ),
     "demobilisation": Uses(
-        ("deaths_civ_reg", "deaths_sec_reg", "emergency", "risk"),
+        ("curfew", "deaths_civ_reg", "deaths_sec_reg", "risk"),
         params=("perception_lag_days",),
     ),
     "repertoire": Uses(
