@@ -9,7 +9,11 @@ replacement, so structures appear in proportion to their posterior probability),
 counterfactuals (the scenarios under library/<episode>/) once per draw (seed = scenario seed +
 draw), and writes docs/results/out-of-sample/<episode>/predictions.csv with columns episode,
 metric, region, date, median, q05, q95, n_draws, plus summaries per run (units with protest,
-first dates, peak day, end of the wave). Nothing is fitted to the episode.
+first dates, peak day, end of the wave), which predictions.csv also holds as rows (metric
+units_with_protest, first_protest_day by unit, peak_day, end_day: days from the start, date =
+the median's; n_draws = runs with a value); runs.csv (the totals of every run) and
+counterfactuals.csv (each counterfactual minus the episode, draw by draw: the same parameters
+and seed, so the interval is that of the paired difference). Nothing is fitted to the episode.
 """
 
 from __future__ import annotations
@@ -51,6 +55,13 @@ def main(argv=None) -> int:
         help="a calibration directory (posterior.csv, structures.csv, calibration.json)",
     )
     ap.add_argument("--out", default=None, help="default docs/results/out-of-sample/EPISODE")
+    ap.add_argument(
+        "--scale",
+        type=float,
+        default=None,
+        help="citizens per agent for every run (default: the scenario's own); a setting, not a "
+        "behavioural parameter",
+    )
     a = ap.parse_args(argv)
     from tolqyn.experiments.posterior import load_posterior
     from tolqyn.models import all_param_specs, get_model
@@ -73,14 +84,15 @@ def main(argv=None) -> int:
     commit = subprocess.run(
         ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=ROOT
     ).stdout.strip()
-    pred, summ = [], []
+    pred, summ, runs = [], [], []
     for name in variants:
         sc = load_scenario(name)
         series: dict = {}
         per_run = []
         dates = None
         for k, (_structure, d) in enumerate(draws):
-            run = run_one(sc, seed=sc.seed + k, overrides=d)
+            over = {**d, **({"scale": a.scale} if a.scale else {})}
+            run = run_one(sc, seed=sc.seed + k, overrides=over)
             regions = [r for r in run.manifest["regions"]]
             cols = run.columns
             dts = np.asarray(cols["date"]).astype(str)
@@ -107,6 +119,10 @@ def main(argv=None) -> int:
                     **{f"first_{r}": int(np.flatnonzero(act[r] >= PROTEST_MIN)[0]) for r in units},
                 }
             )
+            # totals of the draw, for the paired differences of the counterfactuals
+            finals = {f"final_{m}": float(series[(m, "ALL")][-1][-1]) for m in METRICS}
+            finals["final_peak_active"] = float(tot.max())
+            runs.append({"variant": name, "draw": k, "structure": _structure, **finals})
         for (m, r), vals in series.items():
             V = np.vstack(vals)
             for t in range(V.shape[1]):
@@ -123,6 +139,15 @@ def main(argv=None) -> int:
             else:
                 label = "count"
             summ.append([name, key, label, q[0], q[1], q[2], n, len(draws)])
+            # the same quantities in predictions.csv: days from the start (date = the median's)
+            if key.startswith("first_"):
+                metric, region = "first_protest_day", key[len("first_") :]
+            else:
+                metric, region = key, "ALL"
+            when = ""
+            if n and metric != "units_with_protest" and 0 <= int(round(q[0])) < len(dates):
+                when = str(dates[int(round(q[0]))])
+            pred.append([name, metric, region, when, q[0], q[1], q[2], n])
         print(f"{name}: {len(draws)} draws", flush=True)
     with open(out_dir / "predictions.csv", "w", newline="") as fh:
         wr = csv.writer(fh)
@@ -134,6 +159,24 @@ def main(argv=None) -> int:
             ["episode", "quantity", "unit", "median", "q05", "q95", "n_runs_with_value", "n_draws"]
         )
         wr.writerows(summ)
+    # every counterfactual against the episode, draw by draw (same parameters, same seed)
+    base = {r["draw"]: r for r in runs if r["variant"] == a.episode}
+    qty = [k for k in runs[0] if k.startswith("final_")]
+    with open(out_dir / "runs.csv", "w", newline="") as fh:
+        wr = csv.writer(fh)
+        wr.writerow(["variant", "draw", "structure", *qty])
+        wr.writerows(
+            [[r["variant"], r["draw"], r["structure"], *[r[k] for k in qty]] for r in runs]
+        )
+    with open(out_dir / "counterfactuals.csv", "w", newline="") as fh:
+        wr = csv.writer(fh)
+        wr.writerow(["variant", "quantity", "median_diff", "q05_diff", "q95_diff", "n_draws"])
+        for v in variants[1:]:
+            mine = [r for r in runs if r["variant"] == v]
+            for k in qty:
+                d = np.array([r[k] - base[r["draw"]][k] for r in mine])
+                q = np.quantile(d, [0.5, 0.05, 0.95])
+                wr.writerow([v, k[len("final_") :], q[0], q[1], q[2], len(d)])
     with open(out_dir / "structures.csv", "w", newline="") as fh:
         wr = csv.writer(fh)
         wr.writerow(["structure", "posterior_probability", "n_draws"])

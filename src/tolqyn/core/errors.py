@@ -39,7 +39,7 @@ class UnknownParamError(ScenarioError):
         valid = sorted(set(valid))
         close = difflib.get_close_matches(name, valid, n=1, cutoff=0.5)
         hint = f" — did you mean '{close[0]}'?" if close else ""
-        if 1 < len(valid) <= 24:  # a short list is more help than one guess
+        if 1 < len(valid) <= 40:  # a short list is more help than one guess
             hint += f" (allowed: {', '.join(valid)})"
         self.suggestion = close[0] if close else None
         super().__init__(f"unknown {what} '{name}'{hint}", source=source, field=name)

@@ -91,7 +91,7 @@ def link_weights(space, national, d0, border_w, language) -> np.ndarray:
 @njit(parallel=True, cache=True)
 def site_kernel(key, locality, region, media, focal, q0, q_on, access, online, out):
     for i in prange(locality.shape[0]):
-        q = q0 + online * access[media[i]] * q_on
+        q = q0 + online[region[i]] * access[media[i]] * q_on
         if draw_u01(key, 0, i, 0) < q:
             out[i] = focal[region[i]]
         else:
@@ -467,11 +467,20 @@ class Information(Module):
         if phase == "record":
             self._record(sim, online)
             return
+
+        # by unit: a regional block (mechanism 17) where it is more severe than the national
+        # level, for the channels the blackout structure lets see a cut
+        def by_unit(level, channel):
+            reached = on and blackout_online(p["blackout_structure"], 0.0, channel) == 0.0
+            return np.minimum(level, cs.online_region) if reached else np.full(cs.n_reg, level)
+
+        focal_r = by_unit(focal_on, "focal")
+        signal_r = by_unit(signal_on, "signal")
         access = self._access(p)
         # the draw behind a site choice is fixed per citizen (step 0), so sites change only
         # when the chances do: recompute on a change of the internet or the parameters
         q_on = float(p["focal_share_online"]) if on else 0.0
-        site_args = (float(p["focal_share_offline"]), q_on, tuple(access.tolist()), focal_on)
+        site_args = (float(p["focal_share_offline"]), q_on, tuple(access.tolist()), tuple(focal_r))
         if site_args != self._site_args:
             site_kernel(
                 self.key,
@@ -482,7 +491,7 @@ class Information(Module):
                 site_args[0],
                 q_on,
                 access,
-                focal_on,
+                focal_r,
                 pop.site,
             )
             self._site_args = site_args
@@ -506,7 +515,7 @@ class Information(Module):
         half = float(p["online_half"])
         self._reg_active[:] = np.bincount(cs.loc_region, weights=cs.loc_active, minlength=cs.n_reg)
         cs.exposure = self._links(sim) @ self._reg_active  # N_r, persons
-        online_term = signal_on * float(p["w_online"]) * (1.0 - np.exp(-cs.exposure / half))
+        online_term = signal_r * float(p["w_online"]) * (1.0 - np.exp(-cs.exposure / half))
         n_nat = float(self._reg_active.sum())
         ftv_term = float(p["w_foreign_tv"]) * (1.0 - math.exp(-n_nat / half)) if on else 0.0
         boost = 1.0 + float(p["inperson_boost"]) * (

@@ -223,7 +223,18 @@ class Protest(Module):
             if p["information_on"]
             else 0.0
         )
-        kappa = float(p["coordination_offline"]) + online * float(p["coordination_online"])
+        # by unit where a regional block is more severe (mechanism 17), if the structure lets
+        # coordination see a cut
+        if (
+            p["information_on"]
+            and blackout_online(p["blackout_structure"], 0.0, "coordination") == 0.0
+        ):
+            online = np.minimum(online, cs.online_region)
+        else:
+            online = np.full(cs.n_reg, online)
+        kappa = float(p["coordination_offline"]) + online[cs.loc_region] * float(
+            p["coordination_online"]
+        )
         crowd = cs.site_active + kappa * cs.site_willing
         cs.p_arrest[:] = arrest_probability(
             cs.forces_eff, crowd, float(p["arrest_k"]), bool(p["arrest_floor"])

@@ -44,6 +44,7 @@ TOP_KEYS = (
     "ramps",
     "remove_events",
     "meta",
+    "timeline",
 )
 
 
@@ -240,7 +241,7 @@ def _check_shape(data: dict, src: str) -> None:
 
     for key in ("name", "description", "model", "country", "extends"):
         need(key, lambda v: isinstance(v, str), "a string")
-    for key in ("params", "meta"):
+    for key in ("params", "meta", "timeline"):
         need(key, lambda v: isinstance(v, dict), "a table of name = value")
     for key in ("events", "ramps"):
         need(
@@ -317,7 +318,28 @@ def _raw(name_or_path, seen: tuple = ()) -> tuple[dict, str, str]:
                 raise
             raise ScenarioError(f"{e}", source=src, field="extends") from None
         data = _merge(parent, data, src)
+    if "timeline" in data:
+        data = _with_timeline(data, path, src)
     return data, name, src
+
+
+def _with_timeline(data: dict, path: Path, src: str) -> dict:
+    """The rows of a CSV timeline (`[timeline]`, tolqyn.scenarios.timeline_csv) become events
+    placed before the file's own [[events]], so a variant can remove them by id."""
+    from tolqyn.models import get_model
+    from tolqyn.scenarios.timeline_csv import expand_timeline
+
+    args = {}
+    if isinstance(data.get("model"), str):
+        for m in get_model(data["model"], source=src).module_classes():
+            for a in m.actions:
+                args[a] = tuple(m.action_args.get(a, ()))
+    events, left = expand_timeline(data, path, src, args)
+    out = {k: v for k, v in data.items() if k != "timeline"}
+    out["events"] = events + list(data.get("events", []))
+    out["meta"] = {**data.get("meta", {}), "timeline_left_out": left}
+    out["meta"]["timeline_file"] = str(data["timeline"].get("file"))
+    return out
 
 
 def _merge(parent: dict, child: dict, src: str) -> dict:

@@ -109,6 +109,14 @@ FIELDS: tuple[Field, ...] = (
     # exit-voice coupling (mechanism 9) and emigration (mechanism 8)
     _f("exit_signal", "exit_voice", "region", "emigration seen per mille (voice signal)"),
     _f("emig_reg", "emigration", "region", "emigrants this step (agents)"),
+    # announced rallies and pre-emptive repression (mechanism 17, docs/odd/episodes.md §4)
+    _f(
+        "online_region",
+        "announced",
+        "region",
+        "internet level by unit under regional blocks",
+        initial=1.0,
+    ),
 )
 
 BY_NAME = {f.name: f for f in FIELDS}
@@ -125,7 +133,23 @@ class Uses:
 
 
 USES: dict[str, Uses] = {
-    "accountability": Uses(("concessions", "legit_shock")),
+    "elections": Uses(("concessions", "legit_shock")),
+    "policy": Uses(("econ_shock",), params=("grievance_on",)),
+    "labour": Uses(("legit_shock",)),
+    "cordons": Uses(("police", "police_base")),
+    "announced": Uses(
+        ("online", "risk", "police_base", "arrests_reg", "cum_detained_reg"),
+        params=(
+            "information_on",
+            "online_access_state_tv",
+            "online_access_foreign_tv",
+            "jail_min_days",
+            "jail_max_days",
+            "activation_threshold",
+            "arrest_rate",
+            "repression_on",
+        ),
+    ),
     "fx_history": Uses(params=("exchange_rate",)),
     "economy": Uses(("reg_persons",)),
     "regime": Uses(
@@ -140,7 +164,8 @@ USES: dict[str, Uses] = {
         params=("fuel_price_base", "perception_lag_days"),
     ),
     "information": Uses(
-        ("econ_shock_known", "online"), params=("activation_threshold", "perception_lag_days")
+        ("econ_shock_known", "online", "online_region"),
+        params=("activation_threshold", "perception_lag_days"),
     ),
     "legitimacy": Uses(("online", "repression_seen"), params=("troops_structure",)),
     "exit_voice": Uses(("emig_reg", "legit_shock")),
@@ -152,6 +177,7 @@ USES: dict[str, Uses] = {
         (
             "emergency",
             "online",
+            "online_region",
             "police",
             "reserve_level",
             "shoot_order",

@@ -205,14 +205,19 @@ class CountryPopulation(Module):
 
 def _mechanism_classes():
     from tolqyn.mechanisms.bandwagon import Bandwagon
+    from tolqyn.mechanisms.cordons import Cordons
     from tolqyn.mechanisms.demobilisation import Demobilisation
     from tolqyn.mechanisms.economy import Economy
+    from tolqyn.mechanisms.elections import Elections
     from tolqyn.mechanisms.emigration import Emigration
     from tolqyn.mechanisms.exit_voice import ExitVoice
     from tolqyn.mechanisms.grievance import Grievance
     from tolqyn.mechanisms.identity import Identity
     from tolqyn.mechanisms.information import Information
+    from tolqyn.mechanisms.labour import LabourDispute
     from tolqyn.mechanisms.legitimacy import Legitimacy
+    from tolqyn.mechanisms.policy import PolicyGrievance
+    from tolqyn.mechanisms.preemptive import AnnouncedRallies
     from tolqyn.mechanisms.protest import Protest
     from tolqyn.mechanisms.regime import Regime
     from tolqyn.mechanisms.repertoire import Repertoire
@@ -223,18 +228,23 @@ def _mechanism_classes():
     return (
         CountryPopulation,
         Economy,
+        PolicyGrievance,  # after Economy: adds to the regional hardship it has just set
         Regime,
+        Cordons,  # after the regime places the police, before the forces' loyalty splits them
         Information,
         Legitimacy,
         Identity,
         ExitVoice,
         Grievance,
+        LabourDispute,  # after Grievance (adds a workforce's own hardship to G)
         Bandwagon,
         Protest,
         Demobilisation,
         Repertoire,
         SecurityForces,
         Repression,
+        AnnouncedRallies,  # after Protest/Demobilisation (risk) and Repression (detentions)
+        Elections,
         Emigration,
     )
 

@@ -1,4 +1,8 @@
-"""Mechanism 12 — accountability: elections that can replace a government.
+"""Mechanism 12 — accountability: elections that can replace a government. The election itself
+(the turnover draw, the fresh mandate, its parameters) is the shared mechanism of
+`tolqyn.mechanisms.elections`, which the country model also runs for the elections of a
+scenario's timeline; this module schedules elections every N years and adds the decade
+model's corruption offsets.
 
 An institutional setting of the scenario. With `elections_every = 0` (the default, and the
 replay of Kazakhstan 2004-2019, where no national election could change who governs) the module
@@ -36,15 +40,10 @@ their ranges are assumptions, and a counterfactual draws them over those ranges
 from __future__ import annotations
 
 import datetime as _dt
-import math
 
-import numpy as np
-
-from tolqyn.core import status as S
-from tolqyn.core.module import Module
 from tolqyn.core.params import Param
-from tolqyn.core.random import draw_u01
 from tolqyn.core.results import Result
+from tolqyn.mechanisms.elections import Elections, election_params, lose_probability
 
 CITE = "Clark, Golder & Golder 2017; Besley 2006; Ferraz & Finan 2011; seeds 000, 004"
 
@@ -58,7 +57,10 @@ PRIOR_RANGES = {
 }
 
 
-class Accountability(Module):
+class Accountability(Elections):
+    """The shared election mechanism (turnover draw, official results of a timeline) with
+    elections scheduled every N years and the decade model's corruption offsets."""
+
     name = "accountability"
     phases = ("exogenous", "record")
 
@@ -85,33 +87,6 @@ class Accountability(Module):
                 sweepable=False,
             ),
             Param(
-                "election_competitiveness",
-                0.0,
-                "c: how competitive the elections are (0 a formality, 1 free and fair)",
-                0.0,
-                1.0,
-                unit="1",
-                citation=CITE,
-            ),
-            Param(
-                "election_survival_legitimacy",
-                0.45,
-                "L*: mean legitimacy at which a free election is a coin toss for the incumbent",
-                0.0,
-                1.0,
-                unit="1",
-                citation="assumption (docs/odd/exit.md §7.7)",
-            ),
-            Param(
-                "election_survival_width",
-                0.05,
-                "w: width of the logistic of losing against mean legitimacy",
-                0.001,
-                1.0,
-                unit="1",
-                citation="assumption (docs/odd/exit.md §7.7)",
-            ),
-            Param(
                 "turnover_cpi_gain",
                 6.0,
                 "Δ: rise of the corruption perceptions score when a government is replaced",
@@ -130,44 +105,19 @@ class Accountability(Module):
                 unit="CPI points/year",
                 citation="assumption; Ferraz & Finan 2011 (reelection incentives and corruption)",
             ),
-            Param(
-                "turnover_concessions",
-                1.0,
-                "k: concessions credited to voice when a government is replaced (efficacy of "
-                "voice, mechanism 10)",
-                0.0,
-                10.0,
-                unit="concessions",
-                citation="assumption; Hirschman 1970 (voice that is heard)",
-            ),
-            Param(
-                "turnover_legitimacy",
-                0.05,
-                "λ: legitimacy shock of a fresh mandate (mechanism 7), share of the gap to 1",
-                0.0,
-                1.0,
-                unit="1",
-                citation="assumption; Lemos, Lopes & Coelho 2016 (consent as a source of L)",
-            ),
+            *election_params(),
         ]
 
     def define_results(self):
-        return [
-            Result("elections", "elections held in the step", "value", measure="flow"),
-            Result(
-                "government_changes", "governments replaced in the step", "value", measure="flow"
-            ),
+        return super().define_results() + [
             Result("accountability_cpi_offset", "CPI points added by accountability", "value"),
         ]
 
     def init(self, sim):
         p = sim.params
-        self._key = sim.streams("accountability").key
+        super().init(sim)
         self.cpi_offset = 0.0
-        self.n_elections = 0
         self.n_changes = 0
-        self._held = 0
-        self._changed = 0
         self._steps: list[int] = []  # steps whose interval holds an election (the clock's)
         every = float(p["elections_every"])
         if every <= 0.0 or sim.clock.start is None:
@@ -193,18 +143,12 @@ class Accountability(Module):
             k += 1
 
     def lose_probability(self, mean_legitimacy: float, p) -> float:
-        c = float(p["election_competitiveness"])
-        z = (mean_legitimacy - float(p["election_survival_legitimacy"])) / float(
-            p["election_survival_width"]
-        )
-        return c / (1.0 + math.exp(min(50.0, z)))
+        return lose_probability(mean_legitimacy, p)
 
     def step(self, sim, phase):
         if phase == "record":
-            sim.results.record("elections", sim.t, self._held)
-            sim.results.record("government_changes", sim.t, self._changed)
             sim.results.record("accountability_cpi_offset", sim.t, self.cpi_offset)
-            self._held = self._changed = 0
+            super().step(sim, phase)
             return
         if not self._steps and float(sim.params["elections_every"]) <= 0.0:
             return
@@ -216,16 +160,9 @@ class Accountability(Module):
             self._election(sim)
 
     def _election(self, sim):
-        p, pop, cs = sim.params, sim.pop, sim.country
-        alive = pop.status < S.EMIGRATED
-        mean_l = float(np.mean(pop.legitimacy[alive])) if alive.any() else 0.0
-        u = draw_u01(self._key, 0, self.n_elections, 0)
-        self.n_elections += 1
-        self._held += 1
-        if u >= self.lose_probability(mean_l, p):
-            return
+        self._on_election(sim)
+
+    def _after_turnover(self, sim):
+        # a new government cleans up: the decade model's corruption index
         self.n_changes += 1
-        self._changed += 1
-        self.cpi_offset += float(p["turnover_cpi_gain"])
-        cs.concessions += float(p["turnover_concessions"])
-        cs.legit_shock[:] += float(p["turnover_legitimacy"])
+        self.cpi_offset += float(sim.params["turnover_cpi_gain"])

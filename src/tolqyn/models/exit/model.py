@@ -14,6 +14,7 @@ from tolqyn.models.country.model import CountryModel, _mechanism_classes
 
 
 def exit_module_classes():
+    from tolqyn.mechanisms.elections import Elections
     from tolqyn.mechanisms.emigration import Emigration
     from tolqyn.models.exit.accountability import Accountability
     from tolqyn.models.exit.corruption import CorruptionDrift
@@ -31,6 +32,8 @@ def exit_module_classes():
     # court cases shift the slants after the drift has set them
     out = [base[0], MediaHistory, FxHistory, Accountability, CorruptionDrift, Press, Courts]
     for cls in base[1:]:
+        if cls is Elections:
+            continue  # Accountability is the election mechanism here (a subclass of it)
         out.append(ExitEmigration if cls is Emigration else cls)
     out.append(Destinations)
     return tuple(out)
