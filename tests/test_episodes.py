@@ -98,6 +98,15 @@ def test_a_pay_gap_brings_the_workforce_out_and_a_settlement_sends_it_home():
     assert settled.series("strikers")[10:].sum() < gap.series("strikers")[10:].sum()
 
 
+def test_the_walkout_holds_with_solidarity_and_unravels_without():
+    # the strike starts (an input); whether members stay out depends on how many others do
+    held = run([strike()], params={"solidarity_weight": 1.0}, steps=10)
+    alone = run([strike()], params={"solidarity_weight": 0.0}, steps=10)
+    assert held.series("strikers")[1] > alone.series("strikers")[1]
+    assert held.series("strikers")[5:].sum() > alone.series("strikers")[5:].sum()
+    assert held.series("participants_cumulative")[1] >= 200  # every member walked out
+
+
 def test_dismissals_count_and_deepen_the_grievance_and_a_court_ruling_deters():
     ev = [
         strike(demand=1.3),

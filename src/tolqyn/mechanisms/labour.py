@@ -8,8 +8,14 @@ mechanism 1 and add their own:
     h_i  = w_W · g_d + w_D · [i dismissed]            extra hardship of member i
     g_d  = max(0, 1 − paid_d / demand_d)              the pay withheld, as a share of the pay
                                                       the workers hold they are owed
-    G_i ← min(1, G_i + h_i·(1 − L_i)) − R_i·ρ_d       (G = H(1 − L) of mechanism 1 with h added)
+    G_i ← min(1, G_i + h_i·(1 − L_i)) + w_S·a_d − R_i·ρ_d    (G = H(1 − L) of mechanism 1, h added)
     s_i ← min(1, s_i + w_U · a_d)                     a_d: share of the workforce now on strike
+
+The walkout is an input: when a strike starts its members stop work (become active); from
+then on each decides every day by the rule of mechanism 2, and the solidarity payoff w_S·a_d
+(Olson 1965's selective incentives, Chong 1991's social incentives: standing with colleagues,
+the cost of breaking ranks) makes staying out depend on how many others do, so a strike holds
+or unravels as a threshold cascade (Granovetter 1978).
 
 The pay gap is relative deprivation against the pay the workers expect (Gurr 1970: value
 expectations against capabilities), weighed as the relative deprivation of mechanism 1 is
@@ -46,9 +52,12 @@ CITE = "Gurr 1970 (relative deprivation); McAdam 1986; Olson 1965; Tilly 1978"
 
 
 @njit(parallel=True, cache=True)
-def worker_grievance_kernel(status, member, dismissed, legit, risk_aversion, h_gap, w_d, rho, g):
-    """Adds a member's own hardship to G = H(1 − L) and the court's risk (kept in G, since the
-    decision rule compares G − R·risk with T: the same comparison, for members only)."""
+def worker_grievance_kernel(
+    status, member, dismissed, legit, risk_aversion, h_gap, w_d, rho, solidarity, g
+):
+    """Adds a member's own hardship to G = H(1 − L), the solidarity payoff of a strike that is
+    on (w_S·a_d) and the court's risk (kept in G, since the decision rule compares G − R·risk
+    with T: the same comparison, for members only)."""
     for i in prange(status.shape[0]):
         d = member[i]
         if d < 0 or status[i] >= 3:
@@ -57,7 +66,7 @@ def worker_grievance_kernel(status, member, dismissed, legit, risk_aversion, h_g
         v = g[i] + h * (1.0 - legit[i])
         if v > 1.0:
             v = 1.0
-        v -= risk_aversion[i] * rho[d]
+        v += solidarity[d] - risk_aversion[i] * rho[d]
         g[i] = v
 
 
@@ -154,6 +163,18 @@ class LabourDispute(Module):
                 2.0,
                 unit="1",
                 citation="assumption, equal to w_contacts; McAdam 1986; Tilly 1978",
+            ),
+            Param(
+                "solidarity_weight",
+                0.35,
+                "w_S: net grievance added to a member by the share of the workforce on strike "
+                "(the social payoff of standing with one's colleagues, the cost of breaking "
+                "ranks); the default is the union's weight in what a member sees, w_U",
+                0.0,
+                2.0,
+                unit="1",
+                citation="assumption, equal to union_weight; Olson 1965 (selective incentives); "
+                "Chong 1991 (social incentives in collective action)",
             ),
             Param(
                 "illegal_strike_risk",
@@ -261,6 +282,10 @@ class LabourDispute(Module):
         u = self.stream.uniform_for(0, idx, slot=d)
         pick = idx[np.argsort(u, kind="stable")[:n]]
         pop.workforce[pick] = d
+        # the walkout is the input (the strike started); whether it lasts is the model's
+        out = pick[pop.status[pick] == S.QUIET]
+        pop.status[out] = S.ACTIVE
+        pop.ever_active[out] = 1
         cs.log.append((sim.t, f"strike {dispute}: {n} agents in {locality}"))
 
     def _on_wage_dispute(self, sim, dispute, demand=None, paid=None, label=""):
@@ -350,5 +375,6 @@ class LabourDispute(Module):
             float(p["wage_gap_weight"]) * self.gap,
             float(p["dismissal_hardship"]),
             self.rho,
+            float(p["solidarity_weight"]) * self._share,
             pop.grievance,
         )
