@@ -193,6 +193,32 @@ def test_structure_factor_picks_structures_by_probability():
     assert [picks.count(n) / len(u) for n in "abc"] == pytest.approx([0.6, 0.3, 0.1], abs=1e-3)
 
 
+def test_sign_robustness_and_structures_the_data_cannot_tell_apart():
+    from tolqyn.experiments.counterfactuals import indistinguishable, sign_robustness
+
+    rows = [
+        ("a", 0.7, 5.0, 1.0, 9.0),
+        ("b", 0.1, 2.0, -1.0, 4.0),
+        ("c", 0.2, -3.0, -6.0, -1.0),
+        ("averaged", 1.0, 4.0, -4.0, 8.0),
+    ]
+    df = pd.DataFrame(
+        [
+            {"scenario": "x", "structure": st, "metric": "deaths_total_minus_replay",
+             "median": m, "q05": lo, "q95": hi, "n_draws": 10, "posterior_probability": p}
+            for st, p, m, lo, hi in rows
+        ]
+    )  # fmt: skip
+    sr = sign_robustness(df, "x", "deaths_total")
+    assert sr["sign"] == 1
+    assert sr["p_agree"] == pytest.approx(0.8)  # a and b: their medians are positive
+    assert sr["p_sure"] == pytest.approx(0.7)  # only a's interval excludes zero
+    assert sr["structures_against"] == ["c"]
+    # posterior odds below 3 against the most probable: not ruled out
+    assert indistinguishable([("a", 0.6), ("b", 0.1), ("c", 0.3)]) == ["a", "c"]
+    assert indistinguishable([("a", 0.9), ("b", 0.1)]) == ["a"]
+
+
 # ------------------------------------------------------------------ the model
 def test_counterfactual_identical_to_the_replay_differs_by_exactly_zero(tmp_path):
     """Same draw, same seed, same scenario under another name: every paired difference is 0,
@@ -279,6 +305,7 @@ def test_cli_end_to_end_with_drivers(tmp_path):
     text = (out / "report.md").read_text()
     assert "the sign holds in structures carrying P = " in text
     assert "The data cannot tell these structures apart" in text  # odds 0.6 : 0.4
+    assert "range over the structures not ruled out" in text
     assert "### What drives it" in text
     for name in ("higher-legitimacy_intervals.png", "higher-legitimacy_drivers.png"):
         assert (out / "figures" / name).stat().st_size > 1000

@@ -7,7 +7,7 @@ structures, what drives each answer, and a report that says it in words a user c
     OUT/draws.csv             every run's draw, seed and outcomes (what the table is made of)
     OUT/drivers.csv           Morris mu* and Sobol' S1/ST with intervals, per counterfactual
                               difference (tolqyn.experiments.drivers)
-    OUT/report.md             the answers averaged and per structure, the sign's robustness,
+    OUT/report (markdown)     the answers averaged and per structure, the sign's robustness,
                               the drivers, and what the data cannot tell apart
     OUT/figures/*.png         intervals per structure and driver bars, one pair per
                               counterfactual
@@ -17,6 +17,7 @@ structures, what drives each answer, and a report that says it in words a user c
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
@@ -113,8 +114,10 @@ def study(
     with make_executor(executor_kind, workers, dask_address) as ex:
         info["executor"] = ex.describe()
         t1 = time.perf_counter()
-        outcomes = cfx.run_plan(plan, out, executor=ex, progress=progress)
+        tally: dict = {}
+        outcomes = cfx.run_plan(plan, out, executor=ex, progress=progress, tally=tally)
         info["posterior_runs"] = n_runs
+        info["posterior_runs_now"] = tally.get("ran", 0)
         info["posterior_wall_s"] = round(time.perf_counter() - t1, 1)
         table = cfx.summarise(plan, outcomes)
         _write_csv(out / "counterfactuals.csv", table)
@@ -140,14 +143,18 @@ def study(
             est = budget.runs(len(axes), len(dplan.scenarios))
             log(f"drivers: {len(axes)} factors, about {est} runs (Morris, Sobol', seed noise)")
             t2 = time.perf_counter()
-            ev = drv.model_evaluator(dplan, out, ex, budget, seed, progress=progress)
+            dtally: dict = {}
+            ev = drv.model_evaluator(dplan, out, ex, budget, seed, progress=progress, tally=dtally)
             headline = [
                 f"{s}|{m}" for s in dplan.scenarios if s != cfx.REPLAY for m in cfx.HEADLINE
             ]
             att = drv.screen_then_attribute(
                 axes, ev, drv.centre(dplan, axes), budget, seed=seed, screen_on=headline
             )
-            noise = drv.seed_noise(dplan, out, ex, budget, axes, seed, progress=progress)
+            noise = drv.seed_noise(
+                dplan, out, ex, budget, axes, seed, progress=progress, tally=dtally
+            )
+            info["driver_runs_now"] = dtally.get("ran", 0)
             info["driver_runs"] = (
                 (att.morris_points + att.sobol_points) * budget.replicates + budget.noise_seeds
             ) * len(dplan.scenarios)
@@ -162,8 +169,27 @@ def study(
             dtable = None
     info["wall_s"] = round(time.perf_counter() - t0, 1)
     info["load_after"] = _load()
+    # a resumed study keeps the record of the invocations before it (wall time adds up)
+    previous = []
+    if (out / "study.json").exists():
+        try:
+            old = json.loads((out / "study.json").read_text())
+            previous = list(old.get("sessions", []))
+        except (OSError, ValueError):
+            previous = []
+    info["sessions"] = previous + [
+        {
+            "command": command,
+            "wall_s": info["wall_s"],
+            "load_before": load_before,
+            "load_after": info["load_after"],
+            "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+    ]
+    info["wall_s_all_sessions"] = round(sum(x["wall_s"] for x in info["sessions"]), 1)
     figs = _figures(out, plan, table, dtable)
-    text = report_text(plan, table, dtable, att, noise, axes, info, figs)
+    shares = draw_shares(plan, outcomes)
+    text = report_text(plan, table, dtable, att, noise, axes, info, figs, shares)
     atomic_write_bytes(out / "report.md", text.encode())
     atomic_write_json(out / "study.json", _clean(info))
     log(summary_lines(plan, table))
@@ -220,7 +246,33 @@ def _pshare(p) -> str:
     return "n/a" if p is None or not math.isfinite(p) else f"{p:.2f}"
 
 
-def sign_sentence(table, scenario, metric, plan) -> str:
+def envelope(table, scenario, metric, structures) -> tuple[float, float]:
+    """From the lowest q05 to the highest q95 of a change over the given structures."""
+    rows = [_get(table, scenario, st, f"{metric}_minus_replay") for st in structures]
+    rows = [r for r in rows if r is not None]
+    return min(float(r.q05) for r in rows), max(float(r.q95) for r in rows)
+
+
+def draw_shares(plan, outcomes) -> dict:
+    """{(scenario slug, metric): share of the posterior (draws weighted P_s / n_s) whose paired
+    change has the sign of the averaged median change}."""
+    table = cfx.summarise(plan, outcomes)
+    probs = dict(plan.structures)
+    labels = [d.structure for d in plan.draws]
+    w = np.array([probs[st] / labels.count(st) for st in labels])
+    w = w / w.sum()
+    out = {}
+    for s, per in outcomes.items():
+        if s == cfx.REPLAY:
+            continue
+        for m in cfx.METRICS:
+            d = np.array([a[m] - b[m] for a, b in zip(per, outcomes[cfx.REPLAY])], dtype=float)
+            med = _get(table, plan.names[s], cfx.AVERAGED, f"{m}_minus_replay")["median"]
+            out[(s, m)] = float(w[np.sign(d) == np.sign(med)].sum())
+    return out
+
+
+def sign_sentence(table, scenario, metric, plan, share=None) -> str:
     sr = cfx.sign_robustness(table, scenario, metric)
     label = LABELS.get(metric, metric)
     med = sr["averaged"][0]
@@ -232,15 +284,20 @@ def sign_sentence(table, scenario, metric, plan) -> str:
             word = f"the wave ends {'later' if sr['sign'] > 0 else 'earlier'}"
         if metric == "regions_reached":
             word = f"{'more' if sr['sign'] > 0 else 'fewer'} units with protest"
+    draws = (
+        f" The sign holds in draws carrying P = {_pshare(share)} of the posterior."
+        if share is not None and sr["sign"] != 0
+        else ""
+    )
     if len(plan.structures) == 1:
         return (
-            f"{word[0].upper() + word[1:]}: {num(med, True)} in the median draw. One structure "
-            f"only ({plan.structures[0][0]}): the answer is conditional on it."
+            f"{word[0].upper() + word[1:]}: {num(med, True)} in the median draw.{draws} One "
+            f"structure only ({plan.structures[0][0]}): the answer is conditional on it."
         )
     return (
         f"{word[0].upper() + word[1:]}: the sign holds in structures carrying "
         f"P = {_pshare(sr['p_agree'])} of the posterior (by their medians); their 90 % "
-        f"intervals exclude zero in structures carrying P = {_pshare(sr['p_sure'])}."
+        f"intervals exclude zero in structures carrying P = {_pshare(sr['p_sure'])}.{draws}"
     )
 
 
@@ -334,7 +391,7 @@ def _figures(out: Path, plan, table, dtable) -> dict:
 
 
 # ---------------------------------------------------------------- the report
-def report_text(plan, table, dtable, att, noise, axes, info, figs) -> str:
+def report_text(plan, table, dtable, att, noise, axes, info, figs, shares=None) -> str:
     L = []
     L.append(f"# Counterfactuals of {plan.base.name} over the posterior and its structures\n")
     n_st = len(plan.structures)
@@ -386,13 +443,15 @@ def report_text(plan, table, dtable, att, noise, axes, info, figs) -> str:
     L.append(
         "\n## Answers (change against the replay, median and 90 % interval, averaged over structures)\n"
     )
+    multi = n_st > 1
     head = (
         "| counterfactual | "
         + " | ".join(LABELS[m] for m in cfx.HEADLINE)
+        + (" | dead: range over the structures not ruled out" if multi else "")
         + " | sign of the change in dead holds in |"
     )
     L.append(head)
-    L.append("|---" * (len(cfx.HEADLINE) + 2) + "|")
+    L.append("|---" * (len(cfx.HEADLINE) + 2 + multi) + "|")
     for s, name in plan.names.items():
         if s == cfx.REPLAY:
             continue
@@ -400,9 +459,24 @@ def report_text(plan, table, dtable, att, noise, axes, info, figs) -> str:
         for m in cfx.HEADLINE:
             r = _get(table, name, cfx.AVERAGED, f"{m}_minus_replay")
             cells.append(interval(r["median"], r.q05, r.q95, True))
+        if multi:
+            lo, hi = envelope(table, name, "deaths_total", tied)
+            cells.append(f"{num(lo, True)} to {num(hi, True)}")
         sr = cfx.sign_robustness(table, name, "deaths_total")
-        hold = "one structure" if n_st == 1 else f"P = {_pshare(sr['p_agree'])}"
+        dshare = _pshare((shares or {}).get((s, "deaths_total")))
+        hold = (
+            f"draws with P = {dshare}"
+            if n_st == 1
+            else f"structures with P = {_pshare(sr['p_agree'])} (draws: P = {dshare})"
+        )
         L.append(f"| {s} | " + " | ".join(cells) + f" | {hold} |")
+    if multi:
+        L.append(
+            "\nThe range over the structures not ruled out runs from the lowest 5 % to the "
+            "highest 95 % bound of the change among the structures the data cannot tell apart "
+            f"from the most probable ({', '.join(tied)}): the interval to quote when the "
+            "structure is in doubt."
+        )
     rep = {m: _get(table, plan.base.name, cfx.AVERAGED, m) for m in cfx.METRICS}
     L.append(
         "\nReplay over the same draws: "
@@ -425,7 +499,8 @@ def report_text(plan, table, dtable, att, noise, axes, info, figs) -> str:
                 + " (clipped to the declared bounds).\n"
             )
         for m in cfx.HEADLINE:
-            L.append("* " + sign_sentence(table, name, m, plan))
+            share = (shares or {}).get((s, m))
+            L.append("* " + sign_sentence(table, name, m, plan, share))
         L.append("")
         L.append(
             "| metric | replay | counterfactual | change (averaged) |"
@@ -568,8 +643,9 @@ def _method_text(info, att) -> str:
     L = ["\n## How this was computed\n"]
     L.append(f"Command: `{info.get('command') or 'see study.json'}`\n")
     L.append(
-        f"Posterior runs: {info.get('posterior_runs')} on {info.get('executor')}, "
-        f"{info.get('posterior_wall_s')} s wall."
+        f"Posterior runs: {info.get('posterior_runs')} on {info.get('executor')} "
+        f"({info.get('posterior_runs_now')} run in this invocation, the others read from the "
+        f"stores), {info.get('posterior_wall_s')} s wall."
     )
     if att is not None:
         b = info["driver_budget"]
@@ -580,7 +656,8 @@ def _method_text(info, att) -> str:
             f"{len(att.screened)} screened factors ({', '.join(att.screened)}; {att.sobol_points} "
             f"points; the others at their posterior medians), {b['replicates']} seed(s) per point "
             f"(the same at every point), seed noise from {b['noise_seeds']} seeds at the centre; "
-            f"{info.get('driver_runs')} runs, {info.get('driver_wall_s')} s wall. Factors range "
+            f"{info.get('driver_runs')} runs ({info.get('driver_runs_now')} in this invocation), "
+            f"{info.get('driver_wall_s')} s wall. Factors range "
             "over the weighted 5–95 % posterior intervals:"
         )
         for f in info["driver_factors"]:
@@ -592,10 +669,21 @@ def _method_text(info, att) -> str:
                     else f"{num(f['low'])} to {num(f['high'])}"
                 )
             )
-    L.append(
-        f"\nWall time {info.get('wall_s')} s in all; load average (1, 5, 15 min) "
-        f"{info.get('load_before')} before and {info.get('load_after')} after."
-    )
+    sessions = info.get("sessions", [])
+    if len(sessions) > 1:
+        L.append(
+            f"\nRun in {len(sessions)} invocations of the same command (the stores resume): "
+            + "; ".join(
+                f"{x['wall_s']} s wall, load {x['load_before']} before and {x['load_after']} after"
+                for x in sessions
+            )
+            + f"; {info.get('wall_s_all_sessions')} s wall in all."
+        )
+    else:
+        L.append(
+            f"\nWall time {info.get('wall_s')} s in all; load average (1, 5, 15 min) "
+            f"{info.get('load_before')} before and {info.get('load_after')} after."
+        )
     L.append(
         "\nReading the intervals: each is the 5–95 % range over posterior draws of one "
         "quantity; *averaged* pools the structures, each with its posterior probability. A "

@@ -273,10 +273,20 @@ def design_of(points: list[dict], specs):
 
 # ---------------------------------------------------------------- running
 def run_scenario_points(
-    scenario, out, points: list[dict], *, seeds=None, replicates=1, seed=0, executor, progress=False
+    scenario,
+    out,
+    points: list[dict],
+    *,
+    seeds=None,
+    replicates=1,
+    seed=0,
+    executor,
+    progress=False,
+    tally: dict | None = None,
 ):
     """Run a scenario at the given parameter sets into a resumable store; returns, per point
-    and replicate, the outcome metrics (list of lists of dicts; None where a run failed)."""
+    and replicate, the outcome metrics (list of lists of dicts). `tally` counts the runs that
+    ran now (`ran`) and those the store already held (`stored`)."""
     from tolqyn.experiments.store import ExperimentStore, run_id
     from tolqyn.experiments.sweep import sweep
     from tolqyn.models import all_param_specs, get_model
@@ -298,6 +308,9 @@ def run_scenario_points(
         executor=executor,
         progress=progress,
     )
+    if tally is not None:
+        tally["ran"] = tally.get("ran", 0) + rep.ran
+        tally["stored"] = tally.get("stored", 0) + rep.done_before
     if rep.failed:
         key, err = rep.errors[0]
         raise TolqynError(f"{rep.failed} run(s) of {scenario.name} failed, e.g. {key}: {err}")
@@ -342,7 +355,7 @@ def stored_run(path: Path, scenario, spec: dict):
     return RunResult(cols, manifest)
 
 
-def run_plan(plan: Plan, out, *, executor, progress=False) -> dict:
+def run_plan(plan: Plan, out, *, executor, progress=False, tally: dict | None = None) -> dict:
     """Every scenario at every draw: {slug: [metrics per draw]} (draw order of plan.draws)."""
     from tolqyn.models import all_param_specs, get_model
 
@@ -358,6 +371,7 @@ def run_plan(plan: Plan, out, *, executor, progress=False) -> dict:
             seeds=seeds,
             executor=executor,
             progress=progress,
+            tally=tally,
         )
         res[s] = [r[0] for r in rows]
     return res

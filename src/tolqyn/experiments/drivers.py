@@ -240,7 +240,9 @@ def driver_axes(plan, q: float = 0.05):
     return axes
 
 
-def model_evaluator(plan, out, executor, budget: DriverBudget, seed: int, progress=False):
+def model_evaluator(
+    plan, out, executor, budget: DriverBudget, seed: int, progress=False, tally=None
+):
     """evaluate(stage, points) for screen_then_attribute: runs the replay and every
     counterfactual at the points (stores under OUT/runs/<stage>/<scenario>/) and returns the
     paired difference of every metric, keyed 'scenario|metric'."""
@@ -267,6 +269,7 @@ def model_evaluator(plan, out, executor, budget: DriverBudget, seed: int, progre
                 seed=seed,
                 executor=executor,
                 progress=progress,
+                tally=tally,
             )
             res[s] = rows
         outs = {}
@@ -296,7 +299,9 @@ def centre(plan, axes) -> dict:
     return c
 
 
-def seed_noise(plan, out, executor, budget: DriverBudget, axes, seed: int, progress=False) -> dict:
+def seed_noise(
+    plan, out, executor, budget: DriverBudget, axes, seed: int, progress=False, tally=None
+) -> dict:
     """Variance over seeds of each paired difference at the centre of the box."""
     from pathlib import Path
 
@@ -322,6 +327,7 @@ def seed_noise(plan, out, executor, budget: DriverBudget, axes, seed: int, progr
             seeds=seeds,
             executor=executor,
             progress=progress,
+            tally=tally,
         )
     outs = {}
     for s in plan.scenarios:
