@@ -219,6 +219,15 @@ def test_sign_robustness_and_structures_the_data_cannot_tell_apart():
     assert indistinguishable([("a", 0.9), ("b", 0.1)]) == ["a"]
 
 
+def test_proportional_allocation_by_largest_remainders():
+    from tolqyn.experiments.counterfactuals import proportional_counts
+
+    st = [("a", 0.6), ("b", 0.3), ("c", 0.1)]
+    assert proportional_counts(st, 10) == {"a": 6, "b": 3, "c": 1}
+    assert proportional_counts(st, 7) == {"a": 4, "b": 2, "c": 1}  # quotas 4.2, 2.1, 0.7
+    assert proportional_counts([("a", 0.97), ("b", 0.03)], 10) == {"a": 10, "b": 0}
+
+
 # ------------------------------------------------------------------ the model
 def test_counterfactual_identical_to_the_replay_differs_by_exactly_zero(tmp_path):
     """Same draw, same seed, same scenario under another name: every paired difference is 0,

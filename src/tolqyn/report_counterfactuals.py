@@ -65,6 +65,7 @@ def study(
     dask_address: str | None = None,
     min_probability: float = 0.0,
     ignore: list[str] | None = None,
+    allocate: str = "equal",
     drivers: bool = True,
     budget: drv.DriverBudget | None = None,
     driver_scale: float | None = None,
@@ -89,11 +90,12 @@ def study(
         seed=seed,
         min_probability=min_probability,
         ignore=ignore,
+        allocate=allocate,
     )
     n_runs = len(plan.draws) * len(plan.scenarios)
     log(
         f"{len(plan.scenarios) - 1} counterfactuals and the replay × {len(plan.draws)} draws "
-        f"({len(plan.structures)} structure(s) × {draws}) = {n_runs} runs"
+        f"({len(plan.structures)} structure(s), {allocate} allocation) = {n_runs} runs"
     )
     info: dict = {
         "scenario": plan.base.name,
@@ -103,7 +105,11 @@ def study(
         "structures": [{"structure": n, "probability": p} for n, p in plan.structures],
         "skipped_structures": [{"structure": n, "probability": p} for n, p in plan.skipped],
         "counterfactuals": [plan.names[s] for s in plan.scenarios if s != cfx.REPLAY],
-        "draws_per_structure": draws,
+        "draws": draws,
+        "allocate": allocate,
+        "draws_by_structure": {
+            n: sum(d.structure == n for d in plan.draws) for n, _ in plan.structures
+        },
         "scale": plan.base.params.get("scale"),
         "seed": seed,
         "shifts": plan.shifts,
@@ -131,12 +137,13 @@ def study(
                     scenario,
                     posterior,
                     counterfactuals=counterfactuals,
-                    draws=1,
+                    draws=draws,
                     scale=driver_scale,
                     sets=sets,
                     seed=seed,
                     min_probability=min_probability,
                     ignore=ignore,
+                    allocate=allocate,
                 )
             )
             axes = drv.driver_axes(dplan)
@@ -189,7 +196,7 @@ def study(
     info["wall_s_all_sessions"] = round(sum(x["wall_s"] for x in info["sessions"]), 1)
     figs = _figures(out, plan, table, dtable)
     shares = draw_shares(plan, outcomes)
-    text = report_text(plan, table, dtable, att, noise, axes, info, figs, shares)
+    text = report_text(plan, table, dtable, att, noise, axes, info, figs, shares, outcomes)
     atomic_write_bytes(out / "report.md", text.encode())
     atomic_write_json(out / "study.json", _clean(info))
     log(summary_lines(plan, table))
@@ -391,7 +398,9 @@ def _figures(out: Path, plan, table, dtable) -> dict:
 
 
 # ---------------------------------------------------------------- the report
-def report_text(plan, table, dtable, att, noise, axes, info, figs, shares=None) -> str:
+def report_text(
+    plan, table, dtable, att, noise, axes, info, figs, shares=None, outcomes=None
+) -> str:
     L = []
     L.append(f"# Counterfactuals of {plan.base.name} over the posterior and its structures\n")
     n_st = len(plan.structures)
@@ -399,18 +408,38 @@ def report_text(plan, table, dtable, att, noise, axes, info, figs, shares=None) 
         f"Posterior: `{info['posterior']}` ({len(plan.posterior.parameters)} calibrated "
         "parameters: "
         + ", ".join(f"`{p}`" for p in plan.posterior.parameters)
-        + f"). {info['draws_per_structure']} draws per structure, resampled by weight; each draw "
+        + "). "
+        + (
+            f"{info['draws']} draws per structure"
+            if info["allocate"] == "equal"
+            else f"{len(plan.draws)} draws split over the structures by posterior probability"
+        )
+        + ", resampled by weight; each draw "
         "has its own seed, and the replay and every counterfactual run with the same draw and "
         f"seed, so each change is a paired difference. One agent per {num(info['scale'])} citizens."
     )
     for n in plan.notes:
         L.append(f"\nNote: {n}.")
     L.append("\n## Structures\n")
-    L.append("| structure | posterior probability |\n|---|---|")
+    L.append("| structure | posterior probability | draws |\n|---|---|---|")
     for n, p in plan.structures:
-        L.append(f"| {n} | {p:.3f} |")
-    for n, p in plan.skipped:
-        L.append(f"| {n} (not run: below --min-probability) | {p:.3f} |")
+        L.append(f"| {n} | {p:.3f} | {sum(d.structure == n for d in plan.draws)} |")
+    if plan.skipped:
+        zero = [n for n, p in plan.skipped if p == 0]
+        rest = [(n, p) for n, p in plan.skipped if p > 0]
+        L.append(
+            f"\nNot run: {len(plan.skipped)} structures carrying P = "
+            f"{sum(p for _, p in plan.skipped):.3f} of the posterior in all"
+            + (f" ({len(zero)} of them with probability 0: no particle left)" if zero else "")
+            + (
+                "; with P > 0: "
+                + ", ".join(f"{n} ({p:.3f})" for n, p in rest[:8])
+                + (f" and {len(rest) - 8} more" if len(rest) > 8 else "")
+                if rest
+                else ""
+            )
+            + ". The averaged answers are over the structures run, renormalised."
+        )
     src = plan.posterior.probability_source
     L.append(
         "\nProbabilities "
@@ -503,40 +532,54 @@ def report_text(plan, table, dtable, att, noise, axes, info, figs, shares=None) 
             L.append("* " + sign_sentence(table, name, m, plan, share))
         L.append("")
         L.append(
-            "| metric | replay | counterfactual | change (averaged) |"
-            + "".join(f" change, {st} |" for st, _ in plan.structures)
-            if n_st > 1
-            else "| metric | replay | counterfactual | change |"
+            "| metric | replay | counterfactual | change |"
+            if n_st == 1
+            else "| metric | replay | counterfactual | change (averaged over structures) |"
         )
-        L.append("|---" * (4 + (n_st if n_st > 1 else 0)) + "|")
+        L.append("|---|---|---|---|")
         for m in cfx.METRICS:
             a = _get(table, plan.base.name, cfx.AVERAGED, m)
             b = _get(table, name, cfx.AVERAGED, m)
             d = _get(table, name, cfx.AVERAGED, f"{m}_minus_replay")
-            row = f"| {LABELS[m]} | {interval(a['median'], a.q05, a.q95)} | {interval(b['median'], b.q05, b.q95)} | {interval(d['median'], d.q05, d.q95, True)} |"
-            if n_st > 1:
-                for st, _ in plan.structures:
-                    e = _get(table, name, st, f"{m}_minus_replay")
-                    row += f" {interval(e['median'], e.q05, e.q95, True)} |"
-            L.append(row)
-        if n_st > 1:
-            meds = (
-                [(_get(table, name, st, "deaths_total_minus_replay")["median"], st) for st in tied]
-                if len(tied) > 1
-                else []
+            L.append(
+                f"| {LABELS[m]} | {interval(a['median'], a.q05, a.q95)} | "
+                f"{interval(b['median'], b.q05, b.q95)} | {interval(d['median'], d.q05, d.q95, True)} |"
             )
-            if meds and len({int(np.sign(v)) for v, _ in meds}) > 1:
+        if n_st > 1:
+            L.append("\nPer structure (change against the replay, median and 90 % interval):\n")
+            L.append(
+                "| structure | P | draws | "
+                + " | ".join(LABELS[m] for m in cfx.HEADLINE)
+                + " |\n|---|---|---|"
+                + "---|" * len(cfx.HEADLINE)
+            )
+            for st, p in plan.structures:
+                cells = []
+                for m in cfx.HEADLINE:
+                    e = _get(table, name, st, f"{m}_minus_replay")
+                    cells.append(interval(e["median"], e.q05, e.q95, True))
+                n = int(_get(table, name, st, "deaths_total")["n_draws"])
+                L.append(f"| {st} | {p:.3f} | {n} | " + " | ".join(cells) + " |")
+            L.extend(_by_switch(plan, outcomes, s))
+            meds = [
+                (_get(table, name, st, "deaths_total_minus_replay")["median"], st) for st in tied
+            ]
+            probs = dict(plan.structures)
+            if len(meds) > 1 and len({int(np.sign(v)) for v, _ in meds}) > 1:
+                up = [st for v, st in meds if v > 0]
+                down = [st for v, st in meds if v < 0]
                 L.append(
-                    "\n**The data do not settle the sign of the change in dead**: "
-                    + "; ".join(f"{st} says {num(v, True)}" for v, st in meds)
-                    + " (median changes of structures the data cannot tell apart)."
+                    "\n**The data do not settle the sign of the change in dead.** Among the "
+                    "structures they cannot tell apart, those carrying P = "
+                    f"{sum(probs[x] for x in up):.2f} say more dead ({_names(up)}) and those "
+                    f"carrying P = {sum(probs[x] for x in down):.2f} say fewer ({_names(down)})."
                 )
-            elif meds:
+            elif len(meds) > 1:
                 lo = min(v for v, _ in meds)
                 hi = max(v for v, _ in meds)
                 L.append(
                     f"\nAcross the structures the data cannot tell apart, the median change in "
-                    f"dead ranges from {num(lo, True)} to {num(hi, True)}."
+                    f"dead ranges from {num(lo, True)} to {num(hi, True)}; they agree on its sign."
                 )
         if (s, "intervals") in figs:
             L.append(f"\n![{s}: intervals per structure](figures/{figs[(s, 'intervals')].name})")
@@ -544,6 +587,46 @@ def report_text(plan, table, dtable, att, noise, axes, info, figs, shares=None) 
             L.append(_drivers_text(plan, s, name, dtable, att, noise, axes, figs))
     L.append(_method_text(info, att))
     return "\n".join(L) + "\n"
+
+
+def _names(xs, limit: int = 4) -> str:
+    return ", ".join(xs[:limit]) + (f" and {len(xs) - limit} more" if len(xs) > limit else "")
+
+
+def _by_switch(plan, outcomes, s) -> list[str]:
+    """The change in each headline metric by the value of each structure switch (pooling the
+    other switches with their probabilities): which mechanism an answer hinges on."""
+    from tolqyn.experiments.posterior import weighted_quantile
+
+    switches = list(getattr(plan.posterior, "switches", []))
+    if not switches or outcomes is None:
+        return []
+    probs = dict(plan.structures)
+    labels = [d.structure for d in plan.draws]
+    w = np.array([probs[st] / labels.count(st) for st in labels])
+    L = ["\nBy mechanism (each switch's value, the other switches pooled by probability):\n"]
+    L.append(
+        "| switch | value | P | "
+        + " | ".join(LABELS[m] for m in cfx.HEADLINE)
+        + " |\n|---|---|---|"
+        + "---|" * len(cfx.HEADLINE)
+    )
+    for sw in switches:
+        values = sorted({str(d.params.get(sw)) for d in plan.draws})
+        if len(values) < 2:
+            continue
+        for v in values:
+            mask = np.array([str(d.params.get(sw)) == v for d in plan.draws])
+            p = float(sum(probs[st] for st in {lab for lab, k in zip(labels, mask) if k}))
+            cells = []
+            for m in cfx.HEADLINE:
+                diff = np.array(
+                    [a[m] - b[m] for a, b in zip(outcomes[s], outcomes[cfx.REPLAY])], dtype=float
+                )
+                q05, q50, q95 = weighted_quantile(diff[mask], w[mask], cfx.QUANTILES)
+                cells.append(interval(q50, q05, q95, True))
+            L.append(f"| `{sw}` | {v} | {p:.2f} | " + " | ".join(cells) + " |")
+    return L if len(L) > 2 else []
 
 
 def _factor_name(n: str) -> str:

@@ -367,6 +367,10 @@ def register(app: typer.Typer) -> None:
         ignore: Optional[List[str]] = typer.Option(
             None, "--ignore", help="posterior column to leave out (a parameter the model lost)"
         ),
+        allocate: str = typer.Option(
+            "equal",
+            help="equal: --draws per structure; proportional: --draws in all, split by probability",
+        ),
         drivers: bool = typer.Option(
             True, "--drivers/--no-drivers", help="Morris + Sobol' drivers"
         ),
@@ -415,6 +419,7 @@ def register(app: typer.Typer) -> None:
                 seed=seed,
                 min_probability=min_probability,
                 ignore=ignore,
+                allocate=allocate,
                 drivers=drivers,
                 budget=budget,
                 driver_scale=driver_scale,

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tolqyn.core.errors import TolqynError
+from tolqyn.core.errors import TolqynError, UnknownParamError
 
 REPLAY = "replay"
 AVERAGED = "averaged"
@@ -159,7 +159,12 @@ def plan_counterfactuals(
     seed: int = 0,
     min_probability: float = 0.0,
     ignore: list[str] | None = None,
+    allocate: str = "equal",
 ) -> Plan:
+    """`draws` per structure (`allocate="equal"`: every structure's answer equally precise), or
+    in all, split by posterior probability (`"proportional"`, largest remainders: a posterior
+    over many structures at the cost of one; structures that get no draw are reported as not
+    run)."""
     from tolqyn.experiments.designs import replicate_seeds
     from tolqyn.experiments.posterior import load_posterior
     from tolqyn.models import all_param_specs, get_model
@@ -200,23 +205,33 @@ def plan_counterfactuals(
     probs = post.probabilities
     drawn = [(n, p) for n, p in probs.items() if p > min_probability and n in with_rows]
     skipped = [(n, p) for n, p in probs.items() if (n, p) not in drawn]
+    if allocate == "proportional" and draws < 1:
+        raise TolqynError("--draws must be >= 1")
     if not drawn:
         raise TolqynError(
             f"no structure with particles has a probability above --min-probability "
             f"{min_probability:g}"
         )
-    run_seeds = replicate_seeds(seed, draws * len(drawn))
+    if allocate == "equal":
+        counts = {name: draws for name, _ in drawn}
+    elif allocate == "proportional":
+        counts = proportional_counts(drawn, draws)
+        skipped += [(n, p) for n, p in drawn if counts[n] == 0]
+        drawn = [(n, p) for n, p in drawn if counts[n] > 0]
+    else:
+        raise UnknownParamError(allocate, ALLOCATIONS, source="--allocate", what="allocation")
+    run_seeds = replicate_seeds(seed, sum(counts.values()))
     out = []
     for k, (name, _) in enumerate(drawn):
         # each structure its own resampling stream, so adding one changes no other's draws
-        for i, d in enumerate(post.draws(draws, seed=seed * 1_000_003 + k, structure=name)):
+        for i, d in enumerate(post.draws(counts[name], seed=seed * 1_000_003 + k, structure=name)):
             vals = {
                 p: (int(round(v)) if specs[p].kind == "int" else float(v))
                 if p in post.parameters
                 else v
                 for p, v in d.params.items()
             }
-            out.append(Draw(name, i, d.row, vals, run_seeds[k * draws + i]))
+            out.append(Draw(name, i, d.row, vals, run_seeds[len(out)]))
     notes = []
     if post.dropped:
         notes.append(
@@ -236,6 +251,20 @@ def plan_counterfactuals(
         scale,
         notes,
     )
+
+
+ALLOCATIONS = ("equal", "proportional")
+
+
+def proportional_counts(structures: list[tuple[str, float]], total: int) -> dict:
+    """Draws per structure in proportion to probability (Hamilton's largest remainders)."""
+    tot = sum(p for _, p in structures)
+    quota = {n: total * p / tot for n, p in structures}
+    counts = {n: int(math.floor(q)) for n, q in quota.items()}
+    rest = total - sum(counts.values())
+    for n in sorted(quota, key=lambda n: -(quota[n] - counts[n]))[:rest]:
+        counts[n] += 1
+    return counts
 
 
 def draw_params(params: dict, shift: dict | None, specs) -> dict:
