@@ -617,7 +617,9 @@ def _by_switch(plan, outcomes, s) -> list[str]:
             continue
         for v in values:
             mask = np.array([str(d.params.get(sw)) == v for d in plan.draws])
+            # as a share of the structures run (the averaged answers' denominator)
             p = float(sum(probs[st] for st in {lab for lab, k in zip(labels, mask) if k}))
+            p /= sum(probs.values())
             cells = []
             for m in cfx.HEADLINE:
                 diff = np.array(
