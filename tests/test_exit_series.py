@@ -5,7 +5,6 @@ split into fitted and checked ones as documented."""
 import datetime as dt
 import math
 
-import numpy as np
 import pytest
 
 from tolqyn.data import series as S
@@ -96,8 +95,3 @@ def test_figures_fit_and_check_roles():
     assert figs["total_2015_Jan-Oct"].end == "2015-11-01"
     # no figure after 2019 is used
     assert all(int(f.start[:4]) <= 2019 for f in figs.values())
-
-
-def test_window_sum():
-    dates = ["2018-12-01", "2019-01-01", "2019-06-01", "2020-01-01"]
-    assert S.window_sum(dates, np.array([1.0, 2.0, 3.0, 4.0]), "2019-01-01", "2020-01-01") == 5.0

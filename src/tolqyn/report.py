@@ -718,6 +718,7 @@ def _exit_sections(run: RunResult) -> str:
             "Media, identity, legitimacy, grievance and the exchange rate",
         )
     )
+    out.append(_institutions_section(run))
     if run.by_region("emigrated") is not None:
         out.append("<h2>Regions</h2>")
         n = run.n_rows
@@ -780,6 +781,69 @@ def fig_exit_years(run: RunResult) -> str:
     ax.grid(alpha=0.3, axis="y")
     ax.set_title("Emigrants per year: simulated vs the whole-year figures")
     return _png(fig)
+
+
+def _institutions_section(run: RunResult) -> str:
+    """The exit model's institutions (elections, the press, the courts): how the run set them and
+    what they did; the what-if answers with intervals come from ensembles (exit-whatif,
+    exit-report), not from one run."""
+    if not any(run.has(m) for m in ("elections", "journalists_home", "court_cases")):
+        return ""
+    par = run.manifest.get("parameters", {})
+    rows = [
+        [name, par.get(name, "–")]
+        for name in (
+            "elections_every",
+            "elections_from",
+            "election_competitiveness",
+            "press_on",
+            "press_repression_override",
+            "courts_on",
+            "courts_fair",
+        )
+        if name in par
+    ]
+
+    def total(m):
+        return float(np.nansum(run.series(m))) if run.has(m) else None
+
+    if float(par.get("elections_every", 0) or 0) > 0:
+        rows += [
+            ["elections held", _fmt(total("elections"))],
+            ["governments replaced", _fmt(total("government_changes"))],
+            [
+                "CPI points added by accountability (end)",
+                _fmt(_final(run, "accountability_cpi_offset")),
+            ],
+        ]
+    if par.get("press_on"):
+        rows += [
+            [f"critical journalists {where} (end)", _fmt(_final(run, f"journalists_{m}"))]
+            for where, m in (("at home", "home"), ("in jail", "jailed"), ("in exile", "exiled"))
+        ]
+    if par.get("courts_on"):
+        rows.append(["court cases that reached the public", _fmt(total("court_cases"))])
+    rows = [r for r in rows if r[1] != "–"]
+    return (
+        "<h2>Institutions: elections, the press, the courts</h2><p>How this run set the "
+        "institutional levers and what they did (docs/odd/exit.md §7.7-7.9). What a change of "
+        "lever does, with an interval over the posterior and the assumed ranges: "
+        "<code>tolqyn exit-whatif --elections 5 | --free-press | --courts</code> and the "
+        "institutions section of <code>tolqyn exit-report</code>.</p>"
+        + _table(rows, ["lever or measure", "value"])
+        + fig_metrics(
+            run,
+            [
+                "corruption_index",
+                "government_changes",
+                "critical_content",
+                "journalists_jailed",
+                "journalists_exiled",
+                "court_cases",
+            ],
+            "Institutions over the run",
+        )
+    )
 
 
 def _region_table(run: RunResult) -> str:

@@ -31,10 +31,6 @@ def register_model(name: str, target: str) -> None:
     MODELS[name] = target
 
 
-def model_names() -> list[str]:
-    return sorted(MODELS)
-
-
 def get_model(name: str, source: str | None = None):
     if name not in MODELS:
         raise UnknownParamError(name, MODELS, source=source, what="model")

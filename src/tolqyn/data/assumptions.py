@@ -242,10 +242,6 @@ def assumption(aid: str) -> dict:
     return dict(_BY_ID[aid])
 
 
-def param_names() -> list[str]:
-    return [a["param"] for a in ASSUMPTIONS]
-
-
 def _get(params: Mapping | None, name: str):
     if params is not None:
         try:

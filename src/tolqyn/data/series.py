@@ -144,9 +144,6 @@ class Series:
             return float(math.exp(math.log(a.value) + f * (math.log(b.value) - math.log(a.value))))
         return float(a.value + f * (b.value - a.value))
 
-    def on_dates(self, dates) -> np.ndarray:
-        return np.array([self.value_at(d) for d in dates], dtype=np.float64)
-
 
 def _as_date(when) -> _dt.date:
     if isinstance(when, _dt.datetime):
@@ -391,10 +388,3 @@ def emigration_figures() -> list[Figure]:
     if not any(f.role == "fit" for f in out):
         raise DataError("no emigration figure to fit in 2004-2019", source="emigration.csv")
     return out
-
-
-def window_sum(dates: list[str], values: np.ndarray, start: str, end: str) -> float:
-    """Sum of a step series over the steps whose start date lies in [start, end)."""
-    d = np.array([str(x)[:10] for x in dates])
-    m = (d >= start) & (d < end)
-    return float(np.nansum(np.asarray(values)[m]))

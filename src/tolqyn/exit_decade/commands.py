@@ -102,12 +102,18 @@ def register(app: typer.Typer) -> None:
         no_exit_voice: bool = typer.Option(
             False, "--no-exit-voice", help="skip the exit-voice experiment"
         ),
+        no_institutions: bool = typer.Option(
+            False,
+            "--no-institutions",
+            help="skip the institutional questions (elections, a free press, fair courts)",
+        ),
         workers: int = typer.Option(2, help="worker processes"),
     ):
         """Fit vs observed 2004-2019, projection to 2024 with intervals, identity by media diet,
-        counterfactuals (tenge -1/3 in 2020; foreign TV as in 2014) and the exit-voice experiment."""
+        counterfactuals (tenge -1/3 in 2020; foreign TV as in 2014), the institutional questions
+        (elections every 5 years, a free press, fair courts) and the exit-voice experiment."""
         from tolqyn.core.errors import TolqynError
-        from tolqyn.exit_decade import calibration, ensemble, exit_voice, report
+        from tolqyn.exit_decade import calibration, ensemble, exit_voice, institutions, report
 
         try:
             d = calibration.posterior_draws(draws)
@@ -127,6 +133,11 @@ def register(app: typer.Typer) -> None:
                 }
             )
             ens = ensemble.run_variants(variants, d, scale=scale, workers=workers)
+            levers = {}
+            if not no_institutions:
+                for lever in institutions.LEVERS:
+                    v_l, d_l = institutions.lever_variants(lever, d)
+                    levers[lever] = ensemble.run_variants(v_l, d_l, scale=scale, workers=workers)
             ev_rows = ev = None
             if not no_exit_voice:
                 ev_rows = exit_voice.run(
@@ -137,7 +148,12 @@ def register(app: typer.Typer) -> None:
                 )
                 ev = exit_voice.analyse(ev_rows)
             path = report.write(
-                out, ens, ev_rows, ev, {"draws": draws, "scale": scale, "ev_replicates": replicates}
+                out,
+                ens,
+                ev_rows,
+                ev,
+                {"draws": draws, "scale": scale, "ev_replicates": replicates},
+                levers,
             )
         except TolqynError as e:
             _fail(e)

@@ -120,3 +120,81 @@ def add_to_variants(
         ((k0, (p0, e0)),) = other.items()
         return {"baseline": ({}, []), " + ".join([k0, *labels]): ({**p0, **params}, e0)}, posterior
     return {"baseline": ({}, []), " + ".join(labels): (params, [])}, posterior
+
+
+# the three institutional questions of the exit report, each against its own baseline (the
+# replay with the mechanism as it was): the year the change could first act, and the measures
+# of the mechanism itself reported beside emigrants, protest and legitimacy
+LEVERS = {
+    "elections": (2006, ("government_changes",)),
+    "free_press": (2004, ("journalists_exiled", "journalists_jailed", "critical_content")),
+    "courts": (2004, ()),
+}
+
+
+def lever_variants(lever: str, posterior: list[dict], every: float = 5.0, c: float = 0.8):
+    """(variants, draws) of one institutional question for `ensemble.run_variants`."""
+    base = {"baseline": ({}, [])}
+    if lever == "elections":
+        return add_to_variants(base, posterior, every, c, False)
+    if lever == "free_press":
+        return add_to_variants(base, posterior, None, c, True)
+    if lever == "courts":
+        return add_to_variants(base, posterior, None, c, False, courts=True)
+    from tolqyn.core.errors import UnknownParamError
+
+    raise UnknownParamError(lever, list(LEVERS), what="institutional lever")
+
+
+# what each answer sums: flows over the period, stocks and means at its last year
+ANSWERS = {
+    "emigrants": ("sum", "emigrants"),
+    "active": ("sum", "protest (person-steps)"),
+    "legitimacy_mean": ("last", "mean legitimacy at the end"),
+    "government_changes": ("sum", "governments replaced"),
+    "journalists_exiled": ("last", "critical journalists in exile at the end"),
+    "journalists_jailed": ("last", "critical journalists in jail at the end"),
+    "critical_content": ("last", "critical content online at the end (share)"),
+}
+
+
+def answers(lever: str, ens: dict, periods=(2019, 2024)) -> list[dict]:
+    """Paired answers of one question (`ens` = {"baseline": Ensemble, label: Ensemble}): for
+    each period from the lever's first year to 2019 and to 2024, emigrants, protest,
+    legitimacy and the lever's own measures, with the medians with and without the change and
+    the paired difference's median and 90 % interval (same draws and seeds on both sides)."""
+    import numpy as np
+
+    from tolqyn.exit_decade.ensemble import diff_band
+
+    first, own = LEVERS[lever]
+    label = next(k for k in ens if k != "baseline")
+    base, cf = ens["baseline"], ens[label]
+    rows = []
+    for last in periods:
+        years = [y for y in base.years() if first <= y <= last]
+        if not years or years[-1] != last:
+            continue
+        for metric in ("emigrants", "active", "legitimacy_mean", *own):
+            how, what = ANSWERS[metric]
+            span = years if how == "sum" else [last]
+            b = sum(base.values(metric, y) for y in span)
+            v = sum(cf.values(metric, y) for y in span)
+            if not (np.isfinite(b).any() and np.isfinite(v).any()):
+                continue
+            lo, med, hi = diff_band(base, cf, metric, span)
+            rows.append(
+                {
+                    "lever": lever,
+                    "question": label,
+                    "years": f"{years[0]}-{last}" if how == "sum" else str(last),
+                    "metric": metric,
+                    "what": what,
+                    "baseline": float(np.nanmedian(b)),
+                    "variant": float(np.nanmedian(v)),
+                    "diff_median": med,
+                    "diff_q05": lo,
+                    "diff_q95": hi,
+                }
+            )
+    return rows

@@ -167,7 +167,60 @@ def _plot(out: Path, ens: dict, ev: dict | None) -> list[str]:
     return files
 
 
-def write(out: Path, ens: dict, ev_rows: list | None, ev: dict | None, meta: dict) -> Path:
+def _fmt_answer(r: dict) -> tuple[str, str, str]:
+    """Cells of one institutional answer: shares and means to 3 digits, counts as integers."""
+    small = r["metric"] in ("legitimacy_mean", "critical_content")
+
+    def f(v, sign=False):
+        if v is None or not math.isfinite(v):
+            return "–"
+        if small:
+            return f"{v:+.3f}" if sign else f"{v:.3f}"
+        return f"{v:+,.0f}" if sign else f"{v:,.0f}"
+
+    diff = f"{f(r['diff_median'], True)} [{f(r['diff_q05'], True)} – {f(r['diff_q95'], True)}]"
+    return f(r["baseline"]), f(r["variant"]), diff
+
+
+def institutions_section(levers: dict) -> tuple[list[str], list[dict]]:
+    """Markdown lines and rows of the institutional questions: `levers` maps a lever of
+    `institutions.LEVERS` to its pair of ensembles {"baseline": ..., label: ...}."""
+    from tolqyn.exit_decade.institutions import answers
+
+    rows = [r for lever, ens in levers.items() for r in answers(lever, ens)]
+    if not rows:
+        return [], []
+    L = [
+        "## Institutions: elections, a free press, fair courts",
+        "",
+        "What if governments could be voted out, the press were free or the courts fair? Each "
+        "question runs the same posterior draws and seeds with and without the change; its "
+        "baseline is the replay with the mechanism as it was (no competitive election; the "
+        "press under Reporters Without Borders' index; the packaged court cases). Kazakhstan's "
+        "record cannot tell how strong these mechanisms are, so each draw also draws their "
+        "assumed sizes over the ranges of docs/odd/exit.md §7.7-7.9: the interval spans both. "
+        "`tolqyn exit-whatif --elections 5 | --free-press | --courts` answers one question "
+        "with yearly detail and what drives it.",
+        "",
+        "| question | measure | years | baseline (median) | with the change (median) | "
+        "paired difference (median [90 %]) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        b, v, d = _fmt_answer(r)
+        L.append(f"| {r['question']} | {r['what']} | {r['years']} | {b} | {v} | {d} |")
+    L.append("")
+    return L, rows
+
+
+def write(
+    out: Path,
+    ens: dict,
+    ev_rows: list | None,
+    ev: dict | None,
+    meta: dict,
+    levers: dict | None = None,
+) -> Path:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     base = ens["baseline"]
@@ -303,6 +356,8 @@ def write(out: Path, ens: dict, ev_rows: list | None, ev: dict | None, meta: dic
                     f"{med:+,.0f} [{lo:+,.0f} – {hi:+,.0f}] |"
                 )
         L.append("")
+    lever_lines, lever_rows = institutions_section(levers or {})
+    L += lever_lines
     if ev:
         L += [
             "## Exit and voice",
@@ -333,6 +388,7 @@ def write(out: Path, ens: dict, ev_rows: list | None, ev: dict | None, meta: dic
         "checks": checks,
         "exit_voice": ev,
         "exit_voice_runs": ev_rows,
+        "institutions": lever_rows,
         "yearly": {
             k: {
                 m: {str(y): e.band(m, y) for y in HISTORY + FORECAST}

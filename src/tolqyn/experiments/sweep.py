@@ -334,10 +334,3 @@ def load_for_sweep(scenario: str, sets: list[str] | None = None):
 
     overrides = parse_set_options(sets)
     return load_scenario(scenario, overrides=overrides or None)
-
-
-def check_design_args(design: str, samples: int, replicates: int) -> None:
-    if samples < 1:
-        raise TolqynError("--samples must be >= 1")
-    if replicates < 1:
-        raise TolqynError("--replicates must be >= 1")

@@ -3,7 +3,8 @@ parameters, so which one ends a wave is a question for the data (and the structu
 comparison of the calibration), not an assumption of the model:
 
     fatigue            G_i −= φ_F·(1 − e^{−d_i/D_F})        d_i: days protested, recovering
-                       d_i ← d_i + dt if active, else d_i·e^{−dt/D_R}     at rate 1/D_R when quiet
+                       d_i ← d_i + τ if active, else d_i·e^{−dt/D_R}      at rate 1/D_R when quiet
+                       τ: the step's days in the street (mechanism 4, `street_days_per_month`)
     organisers         G_i −= φ_O·j_r                        j_r: share of the region's past
                                                               participants now in detention
     fear of killing    risk_l += λ_D·(1 − e^{−K_r/K½})       K_r: killings in the region,
@@ -36,6 +37,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.results import Result
+from tolqyn.mechanisms.repression import street_days
 from tolqyn.mechanisms.structures import CITE_ENDING, ENDING, ending_acts
 
 
@@ -274,7 +276,8 @@ class Demobilisation(Module):
             pop.region,
             pop.days_active,
             pop.grievance,
-            dt,
+            # days protested: a month counted active is a few days in the street
+            street_days(dt, float(p["street_days_per_month"])),
             math.exp(-dt / float(p["fatigue_recovery_days"])),
             phi_f,
             float(p["fatigue_days"]),

@@ -18,10 +18,13 @@ organised group members, mechanism 13; P_l = A_l − V_l peaceful protesters):
     civilian injuries_l ~ Poisson(τ·(ι_v·X_l + ι_p·Y_l)),     security injuries_l ~ Poisson(τ·ι_f·X_l)
     building attacks_l ~ Poisson(τ·s_b·V_l·V_l/(V_l + C_l)/1000)    (violent not held by forces)
 
-τ = min(dt, D) is the time in the street of a citizen counted active in the step: the step at a
-daily or finer step, and D days (`protest_spell_days`) at a monthly step, where an active citizen
-protests on a few days of the month, not on thirty (without it a month's protest became thirty
-days of confrontation: docs/odd/exit.md §7.6).
+τ = dt·D/M is the time in the street of a citizen counted active in the step: D days
+(`street_days_per_month`) in every M = 30.4375 days counted active. The day-scale default D = M
+makes it the step itself (an active citizen is in the street that day); the decade replay's D = 3
+says that a citizen counted active for a month protests on a few days of it, not on thirty
+(docs/odd/exit.md §7.6). Being linear in dt, it gives the same street-days per month of activity
+at any step: with min(dt, D) (before) a weekly step counted D days each week, four times a
+month's, and the decade's toll moved with the step.
     W_r += w_b·attacks_r              weapons taken from seized buildings
 
 Lethal force comes from armed confrontation and from the shoot order, not from a rate times
@@ -49,6 +52,15 @@ from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.random import draw_u01
 from tolqyn.core.results import Result
+
+DAYS_PER_MONTH = 30.4375  # the mean Gregorian month, the decade replay's step
+
+
+def street_days(dt: float, per_month: float) -> float:
+    """Days in the street, in a step of dt days, of a citizen counted active in it:
+    dt·D/30.4375 (D = `street_days_per_month`), linear in dt so that a month of activity is
+    the same exposure in one step or in four; dt itself at the day-scale default D = 30.4375."""
+    return dt * per_month / DAYS_PER_MONTH
 
 
 @njit(parallel=True, cache=True)
@@ -170,15 +182,16 @@ class Repression(Module):
                 sweepable=False,
             ),
             Param(
-                "protest_spell_days",
-                3.0,
-                "D: days in the street of a citizen counted active in one step, when a step is "
-                "longer than D (at a daily or finer step it is the step itself): confrontations, "
-                "casualties, injuries, attacks and arrests scale with min(dt, D), not with dt",
+                "street_days_per_month",
+                DAYS_PER_MONTH,
+                "D: days in the street in every month (30.4375 days) a citizen is counted "
+                "active; confrontations, casualties, injuries, attacks and arrests of a step "
+                "scale with its street-days dt·D/30.4375 (the default: every day counted active "
+                "is a day in the street)",
                 0.1,
-                31.0,
-                unit="days",
-                citation="assumption (docs/odd/country.md: a month counted active is a few days "
+                DAYS_PER_MONTH,
+                unit="days/month",
+                citation="assumption (docs/odd/exit.md §7.6: a month counted active is a few days "
                 "of protest, not thirty)",
             ),
             Param(
@@ -440,9 +453,9 @@ class Repression(Module):
         shoot = float(p["death_rate_shoot"]) if cs.shoot_order else 0.0
         civ_rate = float(p["death_rate_violent"]) + float(p["death_rate_armed"]) * alpha + shoot
         sec_rate = float(p["death_rate_forces"]) + float(p["death_rate_forces_armed"]) * alpha
-        # person-days in the street: a citizen active in a month-long step protests on a few
-        # days of it, so exposure is min(dt, D) days, not dt (the same as dt at a daily step)
-        street = min(dt, float(p["protest_spell_days"]))
+        # person-days in the street: D of every month counted active, linear in dt so that a
+        # month of activity is the same exposure in one step or in four
+        street = street_days(dt, float(p["street_days_per_month"]))
         k_civ = np.minimum(self._poisson(t, street * civ_rate * X, 0), V)
         k_sec = self._poisson(t, street * sec_rate * X, 2)
         i_civ = self._poisson(

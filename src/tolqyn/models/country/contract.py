@@ -189,7 +189,7 @@ USES: dict[str, Uses] = {
     ),
     "demobilisation": Uses(
         ("curfew", "deaths_civ_reg", "deaths_sec_reg", "risk"),
-        params=("perception_lag_days",),
+        params=("perception_lag_days", "street_days_per_month"),
     ),
     "repertoire": Uses(
         ("lethal_risk", "online", "p_arrest", "site_active"),
