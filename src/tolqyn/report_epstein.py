@@ -60,7 +60,9 @@ def lattice_at(run, step: int):
     return sim.space.cell.reshape(H, W).copy(), W, H
 
 
-def _snapshot(run, step) -> str:
+def _snapshot(run, step, groups: bool = False) -> str:
+    """The lattice at `step` as the paper draws it: quiet citizens blue (Model II: blue or
+    green by group), actives red, cops black."""
     from tolqyn.models.epstein import kernels as K
     from tolqyn.report import _mpl, _png
 
@@ -78,13 +80,16 @@ def _snapshot(run, step) -> str:
     }
     for code, rgb in colours.items():
         img[kind == code] = rgb
+    if groups:
+        img[(kind == K.C_QUIET) & ((cell >> K.GROUP_SHIFT) == 1)] = (0.45, 0.8, 0.45)
     plt = _mpl()
     fig, ax = plt.subplots(figsize=(4.2, 4.2))
     ax.imshow(img, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     n_act = int(np.count_nonzero(kind == K.C_ACTIVE))
-    ax.set_title(f"step {step}: {n_act} active (red), quiet (blue), cops (black)", fontsize=9)
+    quiet = "quiet blue / green" if groups else "quiet (blue)"
+    ax.set_title(f"step {step}: {n_act} active (red), {quiet}, cops (black)", fontsize=9)
     return _png(fig)
 
 
@@ -96,6 +101,16 @@ def _histogram(w) -> str:
     if w.size:
         ax.hist(w, bins=np.arange(0, max(200, int(w.max()) + 6), 5), color="#6a8", label="this run")
         ax.axvline(w.mean(), color="#284", lw=2, label=f"this run: mean {w.mean():.0f}")
+        # the paper's sd (55) close to its mean (60) suggests near-memoryless waits: the
+        # counts an exponential with the paper's mean would give for this many waits
+        x = np.arange(0, max(200, int(w.max()) + 6), 5)
+        ax.plot(
+            x + 2.5,
+            w.size * (np.exp(-x / PAPER["wait_mean"]) - np.exp(-(x + 5) / PAPER["wait_mean"])),
+            "k:",
+            lw=1.5,
+            label="exponential with the paper's mean, same number of waits",
+        )
     ax.axvline(PAPER["wait_mean"], color="k", ls="--", lw=2, label="Epstein (2002): mean 60")
     ax.axvspan(
         PAPER["wait_mean"] * (1 - TOLERANCE),
@@ -133,10 +148,78 @@ def gaps(active, threshold: float = 50.0) -> list[list]:
     return rows
 
 
-def epstein_section(run, threshold: float = 50.0) -> str:
-    """The report section: snapshot at the largest outburst, wait histogram, gap table."""
+def extinction_step(blue, green) -> int | None:
+    """First step at which one group has no living member; None while both live."""
+    b, g = np.nan_to_num(np.asarray(blue)), np.nan_to_num(np.asarray(green))
+    dead = np.flatnonzero((b == 0) | (g == 0))
+    return int(dead[0]) if dead.size else None
+
+
+def model2_expectation(legitimacy: float, cop_density: float) -> tuple[str, bool] | None:
+    """What Epstein (2002) reports for Model II at these settings, as (text, coexistence?);
+    None between the published settings (there Figs. 15-17 give a time to extinction that
+    rises with cop density, not a yes or no)."""
+    if cop_density == 0 and legitimacy >= 0.9:
+        return "peaceful coexistence (Run 6, Fig. 12)", True
+    if cop_density == 0:
+        return "genocide, in 30 of 30 runs, the victor random (Run 7, Fig. 13)", False
+    if cop_density >= 0.04:
+        return "coexistence under cops: 'a stable, but nasty, regime' (Run 8)", True
+    return None
+
+
+def model2_rows(run) -> list[list]:
+    """Rows (statistic, this run, paper, verdict) of a Model II run against the paper."""
+    p = run.manifest.get("parameters", {})
+    L, cops = float(p.get("legitimacy", 0.8)), float(p.get("cop_density", 0.0))
+    ext = extinction_step(run.series("blue"), run.series("green"))
+    n = run.n_rows - 1
+    this = f"group extinct at step {ext}" if ext is not None else f"both groups alive at step {n}"
+    want = model2_expectation(L, cops)
+    if want is None:
+        verdict = "no yes/no figure in the paper at this cop density (Figs. 15-17)"
+        ref = "time to extinction rising with cop density"
+    else:
+        ref, coexist = want
+        verdict = "as in the paper" if (ext is None) == coexist else "GAP"
+        if ext is None and not coexist:
+            verdict = f"GAP (or not yet: the paper's runs were capped at 15,000; this one {n})"
+    return [["outcome", this, ref, verdict]]
+
+
+def model2_section(run) -> str:
+    """Model II: the lattice at the end (or at the extinction), groups coloured, and the
+    outcome against the paper's Runs 6-8."""
     from tolqyn.report import _table
 
+    rows = model2_rows(run)
+    ext = extinction_step(run.series("blue"), run.series("green"))
+    step = ext if ext is not None else run.n_rows - 1
+    gap = rows[0][3].startswith("GAP")
+    when = "the extinction of a group" if ext is not None else "the end of the run"
+    note = (
+        "<p><b>Gap with the paper:</b> the outcome differs from what Epstein (2002) reports "
+        "for these settings. Readings of the model that close or keep this gap are compared in "
+        "docs/results/epstein-2002/README.md (Run 8).</p>"
+        if gap
+        else ""
+    )
+    return (
+        "<h2>Beside Epstein (2002)</h2>"
+        + f"<p>The lattice at step {step} ({when}), drawn as the paper's Figs. 12-14.</p>"
+        + _snapshot(run, step, groups=True)
+        + note
+        + _table(rows, ["statistic", "this run", "Epstein (2002)", "verdict"], num_cols=())
+    )
+
+
+def epstein_section(run, threshold: float = 50.0) -> str:
+    """The report section: snapshot at the largest outburst, wait histogram, gap table (Model
+    II: the lattice and the outcome against Runs 6-8)."""
+    from tolqyn.report import _table
+
+    if run.has("blue") and run.manifest.get("parameters", {}).get("variant") == "II":
+        return model2_section(run)
     a = run.series("active")
     peak = largest_outburst_peak(a, threshold)
     if peak is None:

@@ -77,7 +77,7 @@ Rules = namedtuple(
     "legitimacy threshold k gfac clone_p ratio_mode count_self_twice move_in_vision "
     "cit_move_first cop_move_first arrest_nearest cop_to_site term_hi term_inf jail_block "
     "end_of_step release_acts movement cops_move model2 max_age same_field activation "
-    "death_uniform age_in_jail killer_quiet",
+    "death_uniform age_in_jail killer_quiet move_try m2_ascape_turn",
 )
 """The switches of one period (see CivilViolence.define_params for each one's meaning and
 source). gfac: 1 or (1 − T), the Ascape code's extra factor of grievance; ratio_mode: 0 floor,
@@ -85,7 +85,11 @@ source). gfac: 1 or (1 − T), the Ascape code's extra factor of grievance; rati
 vision equals citizen vision, so fa[s] == 0 means no active citizen in a cop's view;
 activation: one of ACT_*. Model II: death_uniform, each citizen dies when its age exceeds its
 own death age (drawn U(0, max_age) at birth) instead of max_age; age_in_jail, jailed citizens
-age; killer_quiet, a killer turns quiet after the kill."""
+age; killer_quiet, a killer turns quiet after the kill; move_try, a one-step move picks one of
+the 8 Moore neighbours at random and is made only if that site is empty (the Ascape code's
+random walk) instead of picking among the empty ones; m2_ascape_turn, a Model II citizen's turn
+runs in the Ascape code's rule order (move, jail, decide, clone a copy of itself in its new
+state, age and die, kill) instead of age-and-die first and cloning a quiet child last."""
 
 ACT_ONE_LIST = 0
 ACT_CITIZENS_FIRST = 1
@@ -223,6 +227,48 @@ def random_empty_scan(s, dx, dy, dl, reach, cell, W, H, key, t, idx):
                 return q
             pick -= 1
     return -1
+
+
+@njit(cache=True)
+def try_step(s, dx, dy, dl, cell, W, H, key, t, idx):
+    """The Ascape code's random walk: one of the offsets of s drawn uniformly, returned only if
+    that site is empty (else -1: no move), so the walk slows down as the lattice fills."""
+    q = nb(s, s % W, s // W, rint(key, t, idx, 0, dx.shape[0]), dx, dy, dl, 1, W, H)
+    return q if cell[q] == EMPTY else -1
+
+
+@njit(cache=True)
+def clone_into(
+    i, st_child, cz, cell, who, fa, cv_runs, cv_reach, mo_dx, mo_dy, mo_dl, W, H, rules, key, t, out
+):
+    """Model II cloning: with probability clone_p, citizen i puts a child on a free Moore
+    neighbour of its site. The child has the parent's H, R and group, age 0 and state st_child
+    (quiet; or, in the Ascape code, whose child is a copy of the parent, the parent's state)."""
+    status, hard, risk, site, home, jail, group, age, death, nused = cz
+    if draw_u01(key, t, i, 0) >= rules.clone_p:
+        return
+    q = random_empty_scan(site[i], mo_dx, mo_dy, mo_dl, 1, cell, W, H, key, t, i)
+    if q < 0:
+        return
+    g = group[i]
+    j = nused[0]
+    nused[0] = j + 1
+    status[j] = st_child
+    hard[j] = hard[i]
+    risk[j] = risk[i]
+    group[j] = g
+    age[j] = 0
+    if rules.death_uniform:
+        u = draw_u01(key, t, i, 1)
+        death[j] = np.int32(u * (rules.max_age + 1))
+    jail[j] = 0
+    site[j] = q
+    home[j] = q
+    cell[q] = ccode(st_child, g)
+    who[q] = j
+    if st_child == ACTIVE:
+        fadd(fa, q, cv_runs, cv_reach, W, H, 1)
+    out[OUT_BIRTHS] += 1
 
 
 @njit(cache=True)
@@ -366,6 +412,8 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
     death_uniform = rules.death_uniform
     age_in_jail = rules.age_in_jail
     killer_quiet = rules.killer_quiet
+    move_try = rules.move_try
+    m2_ascape = rules.m2_ascape_turn
 
     for qa in range(lo, hi):
         # prefetch (a hint, no effect on results): the agent record of the actor PF_AGENT
@@ -397,10 +445,14 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
             if st == DEAD:
                 continue  # killed earlier in this period
             g = group[i]
+            dying = False
             if model2:
                 if age_in_jail or st != JAILED:
                     age[i] += 1
-                if age[i] > (death[i] if death_uniform else max_age):
+                dying = age[i] > (death[i] if death_uniform else max_age)
+                # the Ascape code's rule order lets a free citizen move, decide and clone in
+                # the turn it dies of age (it dies before its kill)
+                if dying and (not m2_ascape or st == JAILED):
                     s = site[i]
                     if s >= 0:
                         if st == ACTIVE:
@@ -453,6 +505,8 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
                     q = random_empty_in(
                         s, cv_dx, cv_dy, cv_dl, cv_reach, cell, W, H, keys[K_MOVE], t, i
                     )
+                elif move_try:
+                    q = try_step(s, mo_dx, mo_dy, mo_dl, cell, W, H, keys[K_MOVE], t, i)
                 else:
                     q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_MOVE], t, i)
                 if q >= 0:
@@ -494,6 +548,38 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
                 status[i] = new
                 fadd(fa, s, cv_runs, cv_reach, W, H, 1 if new == ACTIVE else -1)
                 st = new
+            if m2_ascape and model2:
+                # Ascape rule order: fission (the child a copy of the parent, so active if the
+                # parent is), then ageing and death, then the attack
+                if clone_p > 0.0:
+                    clone_into(
+                        i,
+                        st,
+                        cz,
+                        cell,
+                        who,
+                        fa,
+                        cv_runs,
+                        cv_reach,
+                        mo_dx,
+                        mo_dy,
+                        mo_dl,
+                        W,
+                        H,
+                        rules,
+                        keys[K_CLONE],
+                        t,
+                        out,
+                    )
+                if dying:
+                    if st == ACTIVE:
+                        fadd(fa, s, cv_runs, cv_reach, W, H, -1)
+                    cell[s] = EMPTY
+                    who[s] = -1
+                    site[i] = -1
+                    status[i] = DEAD
+                    out[OUT_DEATHS] += 1
+                    continue
             if victim >= 0:
                 j = who[victim]
                 if status[j] == ACTIVE:
@@ -521,6 +607,8 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
                     q = random_empty_in(
                         s, cv_dx, cv_dy, cv_dl, cv_reach, cell, W, H, keys[K_MOVE], t, i
                     )
+                elif move_try:
+                    q = try_step(s, mo_dx, mo_dy, mo_dl, cell, W, H, keys[K_MOVE], t, i)
                 else:
                     q = random_empty_scan(s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_MOVE], t, i)
                 if q >= 0:
@@ -533,29 +621,26 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
                         fadd(fa, s, cv_runs, cv_reach, W, H, -1)
                         fadd(fa, q, cv_runs, cv_reach, W, H, 1)
             # cloning (Model II) -------------------------------------------------
-            if model2 and clone_p > 0.0:
-                if draw_u01(keys[K_CLONE], t, i, 0) < clone_p:
-                    s = site[i]
-                    q = random_empty_scan(
-                        s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_CLONE], t, i
-                    )
-                    if q >= 0:
-                        j = nused[0]
-                        nused[0] = j + 1
-                        status[j] = QUIET
-                        hard[j] = hard[i]
-                        risk[j] = risk[i]
-                        group[j] = g
-                        age[j] = 0
-                        if death_uniform:
-                            u = draw_u01(keys[K_CLONE], t, i, 1)
-                            death[j] = np.int32(u * (max_age + 1))
-                        jail[j] = 0
-                        site[j] = q
-                        home[j] = q
-                        cell[q] = ccode(QUIET, g)
-                        who[q] = j
-                        out[OUT_BIRTHS] += 1
+            if model2 and clone_p > 0.0 and not m2_ascape:
+                clone_into(
+                    i,
+                    QUIET,
+                    cz,
+                    cell,
+                    who,
+                    fa,
+                    cv_runs,
+                    cv_reach,
+                    mo_dx,
+                    mo_dy,
+                    mo_dl,
+                    W,
+                    H,
+                    rules,
+                    keys[K_CLONE],
+                    t,
+                    out,
+                )
         else:
             # ------------------------------------------------------------ cop
             c = -1 - a
@@ -568,6 +653,8 @@ def run_actors(lo, hi, actors, t, lat, cz, cops, sh, rules, keys, out, anywhere)
                             q = random_empty_in(
                                 s, kv_dx, kv_dy, kv_dl, kv_reach, cell, W, H, keys[K_COPMOVE], t, c
                             )
+                        elif move_try:
+                            q = try_step(s, mo_dx, mo_dy, mo_dl, cell, W, H, keys[K_COPMOVE], t, c)
                         else:
                             q = random_empty_scan(
                                 s, mo_dx, mo_dy, mo_dl, 1, cell, W, H, keys[K_COPMOVE], t, c

@@ -6,9 +6,11 @@ separates the paper's text, Epstein's own Ascape code, NetLogo's Rebellion and M
 Citizens: hardship H ~ U(0,1), risk aversion R ~ U(0,1), grievance G = H(1 − L) [× (1 − T)],
 estimated arrest probability P = 1 − exp(−k · ratio(C, A)) with C cops and A = 1 + actives in
 vision; rule A: active iff G − R·P > T. Cops: arrest an active citizen in vision, who is
-jailed for a term drawn uniformly. Movement: to a random free site. Actors are activated in
-one random order per period (random sequential), each seeing the lattice as the previous actor
-left it. The whole period runs in one Numba kernel (models/epstein/kernels.py).
+jailed for a term drawn uniformly. Movement: to a random free site in vision, to a random free
+Moore neighbour, or (the Ascape code) an attempted step to one random Moore neighbour. Actors
+are activated in random order each period (random sequential: one shuffled list, or the
+citizens' list then the cops' as the Ascape code's two scapes run), each seeing the lattice as
+the previous actor left it. The whole period runs in one Numba kernel (models/epstein/kernels.py).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ NETLOGO = "Wilensky (2004), NetLogo Rebellion model"
 MESA = "Mesa 3.3.1, examples/advanced/epstein_civil_violence"
 
 RATIOS = ("floor", "round_half_even", "real")
-MOVE_RULES = ("one_step_moore", "random_site_in_vision")
+MOVE_RULES = ("one_step_moore", "random_site_in_vision", "try_one_step")
 ORDERS = ("move_then_act", "act_then_move")
 ACTIVATIONS = ("one_list", "citizens_then_cops", "cops_then_citizens", "tiles")  # index = K.ACT_*
 RELEASE_RADIUS = 16.0  # Ascape: nearest free site to the arrest site within radius 16
@@ -294,9 +296,10 @@ class CivilViolence(Module):
             Param(
                 "move_rule",
                 "one_step_moore",
-                "one step to a random free Moore neighbour (Ascape "
-                "random walk) or a random empty site within vision (paper, NetLogo, Mesa); "
-                "applies to cops too",
+                "one step to a random free Moore neighbour, a random empty "
+                "site within vision (paper, NetLogo, Mesa), or the Ascape code's random walk "
+                "(try_one_step: one of the 8 Moore neighbours drawn at random, moved to only if "
+                "empty); applies to cops too",
                 kind="choice",
                 choices=MOVE_RULES,
                 sweepable=False,
@@ -325,8 +328,9 @@ class CivilViolence(Module):
                 "one_list",
                 "activation order within a period: one shuffled list of "
                 "citizens and cops (Mesa, NetLogo), or two shuffled lists run one after the other, "
-                "citizens then cops or cops then citizens (Ascape's two scapes; which ran first is "
-                "not documented), or 'tiles': block-sequential, not Epstein's rule, for large "
+                "citizens then cops (the Ascape code: the model scape iterates its member scapes "
+                "in the order added, lattice, citizens, cops) or cops then citizens, or 'tiles': "
+                "block-sequential, not Epstein's rule, for large "
                 "lattices (checkerboard tiles, one colour at a time, random order inside a tile, "
                 "tiles of a colour in parallel)",
                 kind="choice",
@@ -452,6 +456,18 @@ class CivilViolence(Module):
                 choices=("active", "quiet"),
                 sweepable=False,
                 citation=f"{ASCAPE}; {EPSTEIN}",
+            ),
+            Param(
+                "turn_order",
+                "age_first",
+                "Model II: a citizen's turn ages it (and it dies past its death age) first, "
+                "then jail, move, decide and kill, and last a quiet child is cloned; or the "
+                "Ascape code's rule order: move, jail, decide, clone (the child a copy of the "
+                "parent, active if the parent is), age and die, kill",
+                kind="choice",
+                choices=("age_first", "ascape"),
+                sweepable=False,
+                citation=f"{ASCAPE} (CVModelInterGroup rule list, CitizenBlueGreen.fission)",
             ),
             Param(
                 "peacekeeper_density",
@@ -738,6 +754,8 @@ class CivilViolence(Module):
             death_uniform=p["death_age"] == "uniform",
             age_in_jail=bool(p["age_in_jail"]),
             killer_quiet=p["after_kill"] == "quiet",
+            move_try=p["move_rule"] == "try_one_step",
+            m2_ascape_turn=p["turn_order"] == "ascape",
         )
 
     def _grow(self, need: int):
