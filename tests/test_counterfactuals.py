@@ -319,6 +319,12 @@ def test_cli_end_to_end_with_drivers(tmp_path):
     for name in ("higher-legitimacy_intervals.png", "higher-legitimacy_drivers.png"):
         assert (out / "figures" / name).stat().st_size > 1000
         assert f"figures/{name}" in text
+    # the report page, seen in headless Chromium (test-artifacts/reports/)
+    from test_report import screenshot_pages
+
+    from tolqyn.report import markdown_page
+
+    screenshot_pages({"counterfactuals": markdown_page(out / "report.md")}, skip=False)
 
 
 def test_bad_posterior_dir_on_the_command_line(tmp_path):

@@ -160,3 +160,13 @@ def test_readme_commands_run(tmp_path, monkeypatch):
     # the report's region table names each region beside its code (the names were empty once)
     html = (tmp_path / "runs" / "kz" / "report.html").read_text()
     assert re.search(r"KZ-11</td><td[^>]*>Akmola Region</td>", html)
+    # every report page the README makes, seen in headless Chromium (test-artifacts/reports/)
+    from test_report import screenshot_pages
+
+    from tolqyn.report import markdown_page
+
+    runs = tmp_path / "runs"
+    pages = {f"readme-{d}": runs / d / "report.html" for d in ("kz", "run2-real", "exit")}
+    pages["readme-compare"] = next(runs.glob("compare_*.html"))
+    pages["readme-exit-report"] = markdown_page(runs / "exit-report" / "report.md")
+    screenshot_pages(pages, skip=False)

@@ -131,11 +131,11 @@ def test_region_names_from_the_pack():
 
 
 # ------------------------------------------------------------------ pages
-def test_country_report_names_regions_and_says_what_dead_counts(runs):
-    from tolqyn.report import _status_shown, build_report_html
+def test_country_report_names_regions_and_says_what_dead_counts(runs, pages):
+    from tolqyn.report import _status_shown
 
     run = _load(runs["kz"])
-    page = build_report_html(run)
+    page = pages["run-kz"].read_text()
     # the observed tables and the events name regions; codes stay only in the code column
     fitted = page.split("Simulated vs observed: fitted")[1].split("</table>")[0]
     assert "Mangystau Region" in fitted and not re.search(r"<td[^>]*>KZ-\d\d</td>", fitted)
@@ -163,9 +163,9 @@ def test_compare_shows_both_runs_maps_on_the_same_days(runs):
     assert page.count("<img") == 3
 
 
-def test_exit_report_has_fitted_and_checked_tables_from_the_observation_layer(runs):
+def test_exit_report_has_fitted_and_checked_tables_from_the_observation_layer(runs, pages):
     from tolqyn.observe import emigration, evaluate
-    from tolqyn.report import build_report_html, observed_rows
+    from tolqyn.report import observed_rows
 
     run = _load(runs["exit"])
     targets = emigration.targets_for(run)
@@ -178,7 +178,7 @@ def test_exit_report_has_fitted_and_checked_tables_from_the_observation_layer(ru
     assert {r[0]: "matches" in str(r[5]) for r in rows} == {
         t.label: verdicts[t.name] for t in targets
     }
-    page = build_report_html(run)
+    page = pages["run-exit"].read_text()
     assert "Simulated vs observed: fitted" in page and "checked only" in page
     assert "<h2>Emigration by year</h2>\n<img" in page and "Active protesters" not in page
     assert "at most" in page  # the non-CIS totals bound the emigrants to Germany
@@ -194,22 +194,30 @@ def test_upper_bound_target_matches_below_and_misses_above():
 
 
 # ------------------------------------------------------------------ screenshots
-def _pages(runs, tmp):
+@pytest.fixture(scope="module")
+def pages(runs, tmp_path_factory):
+    """Every report page of the runs, written once for the module."""
     from tolqyn.report import write_compare, write_report
 
-    pages = {f"run-{k}": write_report(p, tmp / f"run-{k}.html") for k, p in runs.items()}
-    pages["compare"] = write_compare(runs["kz"], runs["kz-alt"], tmp / "compare.html")
-    return pages
+    tmp = tmp_path_factory.mktemp("report-pages")
+    out = {f"run-{k}": write_report(p, tmp / f"run-{k}.html") for k, p in runs.items()}
+    out["compare"] = write_compare(runs["kz"], runs["kz-alt"], tmp / "compare.html")
+    return out
 
 
-def screenshot_pages(pages: dict) -> None:
+def screenshot_pages(pages: dict, skip: bool = True) -> None:
     """Each page rendered by headless Chromium, whole length, one PNG per page in
-    test-artifacts/reports/ (looked at by eye; here: not blank, every figure loaded)."""
+    test-artifacts/reports/ (looked at by eye; here: not blank, every figure loaded).
+    Without Chromium the calling test is skipped, or (skip=False, a test that checks more
+    than the pictures) goes on without screenshots."""
+    import importlib.util
+
     from web_support import have_chromium, make_driver, quit_driver
 
-    if not have_chromium():
-        pytest.skip("chromium and chromium-driver are not installed")
-    pytest.importorskip("selenium")
+    if not have_chromium() or importlib.util.find_spec("selenium") is None:
+        if skip:
+            pytest.skip("chromium, chromium-driver or selenium is not installed")
+        return
     from PIL import Image
 
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -242,7 +250,7 @@ def screenshot_pages(pages: dict) -> None:
         quit_driver(d)
 
 
-def test_screenshots_of_every_report_page(runs, tmp_path):
+def test_screenshots_of_every_report_page(pages):
     """The run reports (country, counterfactual, exit, lattice with its Epstein section) and
     the comparison."""
-    screenshot_pages(_pages(runs, tmp_path))
+    screenshot_pages(pages)

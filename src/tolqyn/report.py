@@ -112,8 +112,21 @@ def fig_metrics(
     labels=("A", "B"),
 ) -> str:
     metrics = [m for m in metrics if run.has(m)]
+
+    def zero(r, m):
+        return r is None or not r.has(m) or not np.nan_to_num(r.series(m)).any()
+
+    flat = [m for m in metrics if zero(run, m) and zero(runs_b, m)]
+    metrics = [m for m in metrics if m not in flat]
+    note = (
+        f"<p class='meta'>Zero throughout {'both runs' if runs_b else 'the run'}: "
+        + ", ".join(html.escape(m) for m in flat)
+        + ".</p>"
+        if flat
+        else ""
+    )
     if not metrics:
-        return ""
+        return note
     series = []
     for i, m in enumerate(metrics):
         series.append(
@@ -124,7 +137,7 @@ def fig_metrics(
                 (i, runs_b.series(m), {"color": "tab:blue", "ls": "--", "label": labels[1]})
             )
     fig = figures.panels(run, series, [m.replace("_", " ") for m in metrics], title, height=1.6)
-    return _png(fig)
+    return _png(fig) + note
 
 
 def fig_outbursts(run: RunResult, threshold: float) -> str:
@@ -936,6 +949,27 @@ def write_report(run_dir, out=None) -> Path:
     return out
 
 
+def markdown_page(md_path, out=None) -> Path:
+    """A Markdown report (`tolqyn exit-report`, `tolqyn counterfactuals`) as an HTML page with
+    the run reports' style, beside it so its relative figure paths still resolve."""
+    try:
+        import markdown
+    except ImportError:
+        from tolqyn.core.errors import TolqynError
+
+        raise TolqynError("an HTML page of a Markdown report needs: pip install markdown") from None
+
+    md_path = Path(md_path)
+    body = markdown.markdown(md_path.read_text(encoding="utf-8"), extensions=["tables"])
+    out = Path(out) if out else md_path.with_suffix(".html")
+    out.write_text(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(md_path.name)}"
+        f"</title><style>{CSS}</style></head><body>{body}</body></html>",
+        encoding="utf-8",
+    )
+    return out
+
+
 # ------------------------------------------------------------------ comparison
 def _final(run: RunResult, metric: str) -> float | None:
     if not run.has(metric):
@@ -989,7 +1023,10 @@ def build_compare_html(a: RunResult, b: RunResult, labels=("A", "B")) -> str:
             continue
         diff = (fa - fb) if fa is not None and fb is not None else None
         rel = f"{100 * diff / fb:+.0f}%" if diff is not None and fb else "–"
-        rows.append([f"{metric} ({how})", _fmt(fa), _fmt(fb), _fmt(diff), rel])
+        what = f"{metric} ({how})"
+        if metric == "dead" and a.has("deaths_civilian_cumulative"):
+            what += " — agents × scale; the death counts above are persons"
+        rows.append([what, _fmt(fa), _fmt(fb), _fmt(diff), rel])
     parts.append(
         "<h2>Key figures</h2>"
         + _table(rows, ["figure", la, lb, f"{la} − {lb}", "relative"], num_cols=(1, 2, 3, 4))

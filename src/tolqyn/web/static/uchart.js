@@ -128,6 +128,7 @@
       st.plot = new uPlot({
         title: opts.title || "",
         width, height,
+        padding: [null, opts.dates ? 36 : null, null, null],  // room for the last date label
         scales: {
           x: { time: false, auto: false },
           y: { range: (u, lo, hi) => {
