@@ -13,7 +13,9 @@ first dates, peak day, end of the wave), which predictions.csv also holds as row
 units_with_protest, first_protest_day by unit, peak_day, end_day: days from the start, date =
 the median's; n_draws = runs with a value); runs.csv (the totals of every run) and
 counterfactuals.csv (each counterfactual minus the episode, draw by draw: the same parameters
-and seed, so the interval is that of the paired difference). Nothing is fitted to the episode.
+and seed, so the interval is that of the paired difference). With --assumptions factor2 the
+episode mechanisms' unidentified parameters (ASSUMED) are drawn too, and runs.csv lists them.
+Nothing is fitted to the episode.
 """
 
 from __future__ import annotations
@@ -43,6 +45,27 @@ METRICS = (
     "participants_cumulative",
 )
 PROTEST_MIN = 300  # persons active in a unit for it to count as 'with protest' (as kazakhstan-2022)
+# parameters of the episode mechanisms (docs/odd/episodes.md) that January 2022 cannot identify:
+# with --assumptions factor2 each draw also takes each of them log-uniform on [d/2, 2d] around
+# its default d (capped at its bound), independently of the posterior draw
+ASSUMED = (
+    "policy_weight",
+    "policy_salience_half_life",
+    "moratorium_credibility",
+    "commission_credibility",
+    "wage_gap_weight",
+    "dismissal_hardship",
+    "union_weight",
+    "solidarity_weight",
+    "illegal_strike_risk",
+    "settlement_credibility",
+    "fraud_legitimacy",
+    "call_weight",
+    "ban_risk",
+    "preemptive_risk",
+    "preemptive_police_share",
+    "cordon_share",
+)
 
 
 def main(argv=None) -> int:
@@ -55,6 +78,13 @@ def main(argv=None) -> int:
         help="a calibration directory (posterior.csv, structures.csv, calibration.json)",
     )
     ap.add_argument("--out", default=None, help="default docs/results/out-of-sample/EPISODE")
+    ap.add_argument(
+        "--assumptions",
+        choices=("fixed", "factor2"),
+        default="fixed",
+        help="fixed: the episode mechanisms' a-priori defaults; factor2: drawn log-uniform on "
+        "[d/2, 2d] in every draw (ASSUMED)",
+    )
     ap.add_argument(
         "--scale",
         type=float,
@@ -76,6 +106,17 @@ def main(argv=None) -> int:
         (d.structure, {k: v for k, v in d.params.items() if k in specs})
         for d in post.draws(a.draws, seed=20191115)
     ]
+    if a.assumptions == "factor2":
+        from tolqyn.core.random import Stream
+
+        u = Stream(20111216, "assumptions").generator(0).random((len(draws), len(ASSUMED)))
+        for k, (_st, d) in enumerate(draws):
+            for j, name in enumerate(ASSUMED):
+                spec = specs[name]
+                lo, hi = spec.default / 2.0, spec.default * 2.0
+                if spec.high is not None:
+                    hi = min(hi, float(spec.high))
+                d[name] = float(lo * (hi / lo) ** u[k, j])
     variants = [a.episode] + sorted(
         f"{a.episode}/{p.stem}" for p in (LIBRARY / a.episode).glob("*.toml")
     )
@@ -164,9 +205,14 @@ def main(argv=None) -> int:
     qty = [k for k in runs[0] if k.startswith("final_")]
     with open(out_dir / "runs.csv", "w", newline="") as fh:
         wr = csv.writer(fh)
-        wr.writerow(["variant", "draw", "structure", *qty])
+        assumed = [n for n in ASSUMED if n in draws[0][1]]
+        wr.writerow(["variant", "draw", "structure", *qty, *assumed])
         wr.writerows(
-            [[r["variant"], r["draw"], r["structure"], *[r[k] for k in qty]] for r in runs]
+            [
+                [r["variant"], r["draw"], r["structure"], *[r[k] for k in qty]]
+                + [draws[r["draw"]][1][n] for n in assumed]
+                for r in runs
+            ]
         )
     with open(out_dir / "counterfactuals.csv", "w", newline="") as fh:
         wr = csv.writer(fh)
