@@ -608,7 +608,9 @@ class CountryPanel extends RunPanel {
     // 1. national status counts
     const stMetrics = STATUS.filter(m => m !== "quiet" && b.info.metrics.some(x => x.name === m));
     const status = [];
-    for (const r of runs) for (const m of stMetrics) status.push({ label: m, color: STATUS_COLORS[m], dash: r.dash, noLegend: r.dash, points: this.series(r.slot, m) });
+    // 'dead' is a stock of agents (steps of the scale); the deaths counted in persons are map metrics
+    const stLabel = m => (m === "dead" && (b.info.scale || 1) > 1 ? "dead (agents × scale)" : m);
+    for (const r of runs) for (const m of stMetrics) status.push({ label: stLabel(m), color: STATUS_COLORS[m], dash: r.dash, noLegend: r.dash, points: this.series(r.slot, m) });
     Charts.line(this.charts.status, { title: "National: citizens by status" + (slots.length > 1 ? " (dashed: counterfactual)" : ""), series: status, events, xmin: 0, xmax, xfmt, dates: b.info.dates, cursor: step });
     // 2. national value of the map metric
     const nat = runs.map((r, i) => ({ label: label + r.tag, color: Charts.PALETTE[i], dash: r.dash, points: this.metricSeries(r.slot, key, 0) }));
