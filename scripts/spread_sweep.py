@@ -48,7 +48,7 @@ def measure(run) -> dict:
     out["mang2"] = st.value_at(run, "active", "2022-01-02", "KZ-47")
     out["mang3"] = st.value_at(run, "active", "2022-01-03", "KZ-47")
     p, size = st.peak(run)
-    out["peak_day"] = p
+    out["peak_day"] = p if p is not None else 0
     out["peak"] = size
     out["peak_almaty"] = float(st.largest_region(run, "active", p) == "KZ-75")
     e = st.end_of_wave(run)

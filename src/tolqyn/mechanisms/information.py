@@ -21,14 +21,18 @@ diet d (1 for online users). Online news carries protest visibility beyond the l
 what reaches a citizen of unit r is protest elsewhere weighted by the links between units
 (Myers 2000; Andrews & Biggs 2006), not one national count:
 
-    N_r   = Σ_s W_rs·A_s        (A_s: protesters in unit s, persons;  W_rr = 1)
+    N_r   = Σ_s W_rs·n(A_s),   n(A) = A_0·(1 − e^{−A/A_0})   (A_s: protesters in unit s,
+                                  persons; W_rr = 1; A_0 = 0 means n(A) = A)
     W_rs  = μ + (1 − μ)·min(1, e^{−d_rs/d_0} + b·[r, s share a border])·(1 − λ·|k_r − k_s|)
 
 μ is the national media market (news that reaches every unit whatever the distance), d_rs the
 distance between centroids, d_0 its decay length (transport, kin and migration ties fall with
 distance; Myers 2000), b the extra weight of a shared border, k_r the share of the pack's first group in unit r (Kazakhstan: Kazakhs)
 and λ how much a different language and media market discounts the news (region_links.csv,
-ethnicity tables). μ = 1 restores one national count. Online exposure is ω·a_d·w_o·(1 −
+ethnicity tables). μ = 1 restores one national count. n(A) caps the news of one unit: what travels is that a
+place protests (an event, as Myers 2000 and Andrews & Biggs 2006 count diffusion), so a
+rally of a few hundred is news everywhere it is linked, and a unit of 30,000 counts little more
+than one of 3,000. Online exposure is ω·a_d·w_o·(1 −
 e^{−N_r/N½}): a blackout (ω → 0) removes exactly this distant, link-weighted signal
 (Hassanpour 2014), while word of mouth (contacts in other units included) and the street
 remain. Foreign TV reports national totals: w_f·(1 − e^{−N/N½}), N = Σ_s A_s (state TV
@@ -86,6 +90,15 @@ def link_weights(space, national, d0, border_w, language) -> np.ndarray:
     W = national + (1.0 - national) * near * lang
     np.fill_diagonal(W, 1.0)
     return W
+
+
+def news_of(active, size) -> np.ndarray:
+    """n(A_s) = A_0·(1 − e^{−A_s/A_0}): the news value of protest in a unit, in persons, which
+    grows like A_s for small crowds and saturates at A_0 (that a place protests is the news;
+    Myers 2000 and Andrews & Biggs 2006 count events). A_0 = 0 counts persons (n = A_s)."""
+    if size <= 0.0:
+        return active
+    return -size * np.expm1(-np.asarray(active, dtype=np.float64) / size)
 
 
 @njit(parallel=True, cache=True)
@@ -303,6 +316,17 @@ class Information(Module):
                 citation="calibrated (docs/odd/country.md)",
             ),
             Param(
+                "online_unit_size",
+                0.0,
+                "A_0: protesters in one unit (persons) beyond which its news online grows no "
+                "more, n = A_0·(1 − e^{−A/A_0}); 0 counts persons without a cap",
+                0.0,
+                1e7,
+                unit="persons",
+                citation="Myers 2000; Andrews & Biggs 2006 (diffusion counts protest events, "
+                "not participants); docs/odd/country.md §7.6",
+            ),
+            Param(
                 "link_national_share",
                 1.0,
                 "μ: weight of protest in any other unit, whatever the distance (the national "
@@ -514,7 +538,7 @@ class Information(Module):
         cs.loc_active[:] = self._loc_persons * cs.scale
         half = float(p["online_half"])
         self._reg_active[:] = np.bincount(cs.loc_region, weights=cs.loc_active, minlength=cs.n_reg)
-        cs.exposure = self._links(sim) @ self._reg_active  # N_r, persons
+        cs.exposure = self._links(sim) @ news_of(self._reg_active, float(p["online_unit_size"]))
         online_term = signal_r * float(p["w_online"]) * (1.0 - np.exp(-cs.exposure / half))
         n_nat = float(self._reg_active.sum())
         ftv_term = float(p["w_foreign_tv"]) * (1.0 - math.exp(-n_nat / half)) if on else 0.0
