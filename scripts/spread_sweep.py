@@ -45,8 +45,9 @@ def measure(run) -> dict:
     out = {k: st.value_at(run, m, d) for k, m, d, _ in FITTED_COUNTS}
     out["by3"] = st.units_reached(run, "2022-01-03")
     out["by4"] = st.units_reached(run, "2022-01-04")
-    out["mang2"] = st.value_at(run, "active", "2022-01-02", "KZ-47")
-    out["mang3"] = st.value_at(run, "active", "2022-01-03", "KZ-47")
+    crowd = "largest_site_crowd" if st.has(run, "largest_site_crowd") else "active"
+    out["mang2"] = st.value_at(run, crowd, "2022-01-02", "KZ-47")
+    out["mang3"] = st.value_at(run, crowd, "2022-01-03", "KZ-47")
     p, size = st.peak(run)
     out["peak_day"] = p if p is not None else 0
     out["peak"] = size
@@ -65,6 +66,8 @@ def ok(m: dict) -> str:
         miss.append("by4")
     if m["peak_day"] != 5:
         miss.append("peak_day")
+    if m["peak_almaty"] < 1:
+        miss.append("peak_region")
     if m["end"] > 12:
         miss.append("end")
     return "ok" if not miss else "miss " + ",".join(miss)
@@ -88,6 +91,7 @@ def main(argv=None) -> int:
         name, vals = spec.split("=", 1)
         axes.append([(name, json.loads(v)) for v in vals.split(",")])
     keys = [k for k, *_ in FITTED_COUNTS] + ["by3", "by4", "mang2", "mang3", "peak_day", "peak"]
+    keys.append("peak_almaty")
     print("setting | " + " ".join(f"{k:>8}" for k in keys) + " | verdict")
     for combo in itertools.product(*axes) if axes else [()]:
         ov = {**base, **dict(combo)}
@@ -95,7 +99,7 @@ def main(argv=None) -> int:
         ms = [measure(run_one("kazakhstan-2022", seed=s, overrides=ov)) for s in seeds]
         med = {k: statistics.median(m[k] for m in ms) for k in ms[0]}
         label = " ".join(f"{k}={v}" for k, v in combo) or "base"
-        vals = " ".join(f"{med[k]:>8.0f}" for k in keys)
+        vals = " ".join(f"{med[k]:>8.{2 if k == 'peak_almaty' else 0}f}" for k in keys)
         print(f"{label} | {vals} | {ok(med)} ({time.perf_counter() - t0:.0f} s)", flush=True)
     return 0
 

@@ -66,7 +66,7 @@ def test_site_crowds_are_recorded_and_bounded_by_the_unit():
     from tolqyn.core.sim import Sim
     from tolqyn.scenarios.loader import load_scenario
 
-    sc = load_scenario("kazakhstan-2022", overrides={"scale": 1000.0})
+    sc = load_scenario("kazakhstan-2022", overrides={"scale": 500.0})
     r = Sim(sc, seed=1, steps=8).run()
     act = r.by_region("active")
     largest = r.by_region("largest_site_crowd")

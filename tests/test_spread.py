@@ -48,15 +48,30 @@ def test_link_weights_exact():
     sp.meta = {"region_border_km": np.array([[0, 100, 0], [100, 0, 0], [0, 0, 0.0]])}
     sp.region_ethnic_share = np.zeros((3, 8))
     sp.region_ethnic_share[:, 0] = [0.8, 0.8, 0.3]
-    W = link_weights(sp, 1.0, 400.0, 0.3, 0.5)
-    assert np.all(W == 1.0)  # mu = 1: one national count
+    # mu = 1 and lambda = 0 (the defaults): one national count; lambda discounts even it
+    assert np.all(link_weights(sp, 1.0, 400.0, 0.3, 0.0) == 1.0)
+    assert link_weights(sp, 1.0, 400.0, 0.3, 0.5)[0, 2] == pytest.approx(0.75)
     W = link_weights(sp, 0.2, 400.0, 0.3, 0.5)
     d_ab = 2 * 6371 * math.asin(math.cos(math.radians(48)) * math.sin(math.radians(0.5)))
     assert W[0, 1] == pytest.approx(0.2 + 0.8 * min(1.0, math.exp(-d_ab / 400) + 0.3), rel=1e-9)
     d_ac = 2 * 6371 * math.asin(math.cos(math.radians(48)) * math.sin(math.radians(10)))
     near_ac = math.exp(-d_ac / 400)
-    assert W[0, 2] == pytest.approx(0.2 + 0.8 * near_ac * (1 - 0.5 * 0.5), rel=1e-6)
+    # the language discount applies to the national market too
+    assert W[0, 2] == pytest.approx((0.2 + 0.8 * near_ac) * (1 - 0.5 * 0.5), rel=1e-6)
     assert np.all(np.diag(W) == 1.0) and np.allclose(W, W.T)
+    W0 = link_weights(sp, 0.2, 400.0, 0.3, 0.5, own=0.0)
+    assert np.all(np.diag(W0) == 0.0) and np.array_equal(W0 + np.eye(3), W)
+
+
+def test_news_of_a_unit_saturates_exactly():
+    from tolqyn.mechanisms.information import news_of
+
+    a = np.array([0.0, 100.0, 10000.0, 1e6])
+    assert np.array_equal(news_of(a, 0.0), a)  # no cap: persons
+    n = news_of(a, 10000.0)
+    assert n == pytest.approx(10000.0 * (1 - np.exp(-a / 10000.0)), rel=1e-12)
+    assert n[1] == pytest.approx(100.0, rel=0.01) and n[3] == pytest.approx(10000.0)
+    assert np.all(np.diff(n) > 0)  # more protest is more news, never more than A_0
 
 
 def test_susceptibility_exact_and_directional():
@@ -245,3 +260,58 @@ def test_order_and_never_targets_judge_and_refuse_bad_records():
     ):
         with pytest.raises(ScenarioError, match=field):
             targets_of({"observed": [bad]})
+
+
+class FarPoorlySusceptible(FarCountry):
+    """FarCountry whose distant unit earns twice the national wage (less susceptible when
+    β_w > 0); the other indicators equal everywhere."""
+
+    name = "country-far-low"
+
+    def build(self, sim):
+        out = super().build(sim)
+        ones = np.ones(3)
+        sim.space.meta["region_indicators"] = {
+            "wage_rel": np.array([1.0, 1.0, 2.0]),
+            "unemployment_rel": ones,
+            "first_group_share": ones,
+            "repression_memory": np.zeros(3),
+        }
+        return out
+
+
+def test_a_unit_with_low_susceptibility_joins_later():
+    """Directional: under one national count (no links) the distant unit's lower
+    susceptibility (β_w > 0, its wage twice the national) makes it join no earlier than with
+    β_w = 0, and later in at least two of three seeds (deterministic runs)."""
+    from tolqyn import models
+
+    models.MODELS.setdefault("country-far-low", "test_spread:FarPoorlySusceptible")
+    base = {"online_half": 100.0, "w_online": 1.5, "tau_mean": 0.45, "link_national_share": 1.0}
+    ev = [
+        {
+            "id": "p",
+            "at": 1,
+            "action": "fuel_price",
+            "params": {"price": 120.0, "regions": ["KZ-47"]},
+        }
+    ]
+    later = 0
+    for seed in (1, 2, 3):
+        days = [
+            _first_day(
+                make_sim(
+                    {**base, "suscept_wage": b},
+                    events=ev,
+                    steps=10,
+                    seed=seed,
+                    model="country-far-low",
+                ).run(),
+                "KZ-71",
+                5,
+            )
+            for b in (0.0, 0.3)
+        ]
+        assert days[1] >= days[0], (seed, days)
+        later += days[1] > days[0]
+    assert later >= 2, later

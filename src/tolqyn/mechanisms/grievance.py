@@ -110,8 +110,8 @@ class Grievance(Module):
                 0.0,
                 3.0,
                 unit="hardship per ln-unit",
-                citation="Gurr 1970 (relative deprivation); wages_income_by_region.csv; 0 until "
-                "the spread is re-tuned (docs/odd/country.md §10)",
+                citation="Gurr 1970 (relative deprivation); wages_income_by_region.csv; 0: the "
+                "western oil units rose first and earn most (docs/odd/country.md §8)",
             ),
             Param(
                 "suscept_unemployment",
@@ -130,7 +130,7 @@ class Grievance(Module):
                 2.0,
                 unit="hardship",
                 citation="assumption (docs/odd/country.md §7); ethnicity_by_region_2021.csv; "
-                "0 until the spread is re-tuned",
+                "0 in kazakhstan-2022: > 0 held the north back but took Almaty's lead (§8)",
             ),
             Param(
                 "suscept_repression_memory",

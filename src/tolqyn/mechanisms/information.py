@@ -22,14 +22,15 @@ what reaches a citizen of unit r is protest elsewhere weighted by the links betw
 (Myers 2000; Andrews & Biggs 2006), not one national count:
 
     N_r   = Σ_s W_rs·n(A_s),   n(A) = A_0·(1 − e^{−A/A_0})   (A_s: protesters in unit s,
-                                  persons; W_rr = 1; A_0 = 0 means n(A) = A)
-    W_rs  = μ + (1 − μ)·min(1, e^{−d_rs/d_0} + b·[r, s share a border])·(1 − λ·|k_r − k_s|)
+                                  persons; W_rr = w_own; A_0 = 0 means n(A) = A)
+    W_rs  = (μ + (1 − μ)·min(1, e^{−d_rs/d_0} + b·[r, s share a border]))·(1 − λ·|k_r − k_s|)
 
 μ is the national media market (news that reaches every unit whatever the distance), d_rs the
 distance between centroids, d_0 its decay length (transport, kin and migration ties fall with
 distance; Myers 2000), b the extra weight of a shared border, k_r the share of the pack's first group in unit r (Kazakhstan: Kazakhs)
 and λ how much a different language and media market discounts the news (region_links.csv,
-ethnicity tables). μ = 1 restores one national count. n(A) caps the news of one unit: what travels is that a
+ethnicity tables; the national market too is split by language, so λ discounts it as well).
+μ = 1 with λ = 0 (the defaults) restores one national count. n(A) caps the news of one unit: what travels is that a
 place protests (an event, as Myers 2000 and Andrews & Biggs 2006 count diffusion), so a
 rally of a few hundred is news everywhere it is linked, and a unit of 30,000 counts little more
 than one of 3,000. Online exposure is ω·a_d·w_o·(1 −
@@ -62,9 +63,9 @@ from tolqyn.mechanisms.structures import BLACKOUT, CITE_BLACKOUT, blackout_onlin
 CITE_H = "Hassanpour 2014, Political Communication 31(1) (SSRN 1903351)"
 
 
-def link_weights(space, national, d0, border_w, language) -> np.ndarray:
-    """W_rs = μ + (1 − μ)·min(1, e^{−d_rs/d_0} + b·[shared border])·(1 − λ·|k_r − k_s|),
-    W_rr = 1. Distances from the packaged table where the space carries it, else from the
+def link_weights(space, national, d0, border_w, language, own=1.0) -> np.ndarray:
+    """W_rs = (μ + (1 − μ)·min(1, e^{−d_rs/d_0} + b·[shared border]))·(1 − λ·|k_r − k_s|),
+    W_rr = w_own (1: one's own unit's protest counts in full online). Distances from the packaged table where the space carries it, else from the
     centroids (great circle); no border table means no border term; no ethnic shares means
     no language term."""
     R = int(space.n_regions)
@@ -87,8 +88,8 @@ def link_weights(space, national, d0, border_w, language) -> np.ndarray:
         kaz = np.asarray(shares, dtype=np.float64)[:, 0]
     near = np.minimum(1.0, np.exp(-np.asarray(dist, dtype=np.float64) / d0) + border_w * adj)
     lang = 1.0 - language * np.abs(kaz[:, None] - kaz[None])
-    W = national + (1.0 - national) * near * lang
-    np.fill_diagonal(W, 1.0)
+    W = (national + (1.0 - national) * near) * lang
+    np.fill_diagonal(W, own)
     return W
 
 
@@ -335,7 +336,7 @@ class Information(Module):
                 1.0,
                 unit="1",
                 citation="Andrews & Biggs 2006 (news media and diffusion); 1 (one national "
-                "count) until the spread is re-tuned (docs/odd/country.md §10)",
+                "count) by default; kazakhstan-2022 sets its hand-tuned value (docs/odd/country.md §8)",
             ),
             Param(
                 "link_distance_km",
@@ -358,13 +359,25 @@ class Information(Module):
             ),
             Param(
                 "link_language",
-                0.5,
-                "λ: discount of news from a unit per unit difference in the first group's share "
-                "(a different language and media market)",
+                0.0,
+                "λ: discount of all news from a unit, national market included, per unit "
+                "difference in the first group's share (a different language and media "
+                "market); 0 = none",
                 0.0,
                 1.0,
                 unit="1",
                 citation="assumption (docs/odd/country.md §7); ethnicity_by_region_2021.csv",
+            ),
+            Param(
+                "link_own_unit",
+                1.0,
+                "w_own: weight online of protest in one's own unit (its other localities); "
+                "the street and one's contacts show it besides",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md §7.6): online news carries protest "
+                "beyond the locality (Hassanpour 2014's distant signal)",
             ),
             Param(
                 "online_access_state_tv",
@@ -471,7 +484,13 @@ class Information(Module):
         p = sim.params
         args = tuple(
             float(p[k])
-            for k in ("link_national_share", "link_distance_km", "link_border", "link_language")
+            for k in (
+                "link_national_share",
+                "link_distance_km",
+                "link_border",
+                "link_language",
+                "link_own_unit",
+            )
         )
         if args != self._link_args:
             self._W = link_weights(sim.space, *args)
