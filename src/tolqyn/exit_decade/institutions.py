@@ -149,7 +149,7 @@ def lever_variants(lever: str, posterior: list[dict], every: float = 5.0, c: flo
 # what each answer sums: flows over the period, stocks and means at its last year
 ANSWERS = {
     "emigrants": ("sum", "emigrants"),
-    "active": ("sum", "protest (person-steps)"),
+    "active": ("sum", "protesters at each year's last step, summed over the years"),
     "legitimacy_mean": ("last", "mean legitimacy at the end"),
     "government_changes": ("sum", "governments replaced"),
     "journalists_exiled": ("last", "critical journalists in exile at the end"),
