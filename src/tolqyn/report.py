@@ -222,7 +222,7 @@ def fig_spread_observed(run: RunResult) -> str:
         if sim.get(c) is not None and sim[c] <= last:
             ax.plot(sim[c], y, "x", color="#2ca02c", mew=1.8, ms=7)
     for t in targets:
-        if t.kind == "count" and t.region in idx and t.date and t.metric == order.metric:
+        if t.kind == "count" and t.region in idx and t.date:  # reported crowds
             row = observe_stats.row_of(run, t.date)
             if t.region in codes and row <= last:
                 ax.text(
