@@ -820,7 +820,9 @@ def _institutions_section(run: RunResult) -> str:
     def total(m):
         return float(np.nansum(run.series(m))) if run.has(m) else None
 
+    series = ["corruption_index"]
     if float(par.get("elections_every", 0) or 0) > 0:
+        series.append("government_changes")
         rows += [
             ["elections held", _fmt(total("elections"))],
             ["governments replaced", _fmt(total("government_changes"))],
@@ -830,11 +832,13 @@ def _institutions_section(run: RunResult) -> str:
             ],
         ]
     if par.get("press_on"):
+        series += ["critical_content", "journalists_jailed", "journalists_exiled"]
         rows += [
             [f"critical journalists {where} (end)", _fmt(_final(run, f"journalists_{m}"))]
             for where, m in (("at home", "home"), ("in jail", "jailed"), ("in exile", "exiled"))
         ]
     if par.get("courts_on"):
+        series.append("court_cases")
         rows.append(["court cases that reached the public", _fmt(total("court_cases"))])
     rows = [r for r in rows if r[1] != "–"]
     return (
@@ -844,18 +848,7 @@ def _institutions_section(run: RunResult) -> str:
         "<code>tolqyn exit-whatif --elections 5 | --free-press | --courts</code> and the "
         "institutions section of <code>tolqyn exit-report</code>.</p>"
         + _table(rows, ["lever or measure", "value"])
-        + fig_metrics(
-            run,
-            [
-                "corruption_index",
-                "government_changes",
-                "critical_content",
-                "journalists_jailed",
-                "journalists_exiled",
-                "court_cases",
-            ],
-            "Institutions over the run",
-        )
+        + fig_metrics(run, series, "Institutions over the run")
     )
 
 
