@@ -122,11 +122,11 @@ def test_model2_cops_delay_genocide():
     Ascape code's reading of Run 8) with cops at 0 and at 0.10, 8 seeds each (runs cut at 3000
     periods; a run still mixed then counts as 3000). Asserted: every run without cops ends in
     extinction, and the median time with cops is more than twice the median without.
-    Calibration (docs/results/epstein-2002, seeds 2000+, capped at 15,000): without cops 59-687
-    periods (10 seeds, median 174); at 0.10, 653 to beyond 15,000 (30 seeds, median 5,278, 6 of
-    them alive at the cap). Bootstrap (200,000 draws of 8 + 8 runs from those): the test fails
-    in 4e-4 of the draws, so its false-failure rate is about 1e-3 allowing for the small
-    calibration sample."""
+    Calibration (docs/results/epstein-2002, seeds 2000-2029, capped at 15,000): without cops
+    31-687 periods (30 seeds, median 137); at 0.10, 653 to beyond 15,000 (30 seeds, median
+    5,278, 6 of them alive at the cap). Bootstrap (400,000 draws of 8 + 8 runs from those): the
+    test fails in 2e-5 of the draws; allowing for the calibration sample of 30 + 30, its
+    false-failure rate is put at < 1e-3."""
 
     def extinction(r):
         dead = np.flatnonzero((r.series("blue") == 0) | (r.series("green") == 0))
