@@ -420,7 +420,7 @@ def run8_figure(summary):
     cap = max(b["cap"] for b in summary["meta"].get("run8_batches", [{"cap": 15000}]))
     ax[0].axhline(cap, color="k", ls=":", lw=1, label=f"cap {cap}")
     ax[0].set_yscale("log")
-    ax[0].set_ylabel("mean periods to extinction (a run reaching the cap counts as the cap)")
+    ax[0].set_ylabel("mean periods to extinction (cap counted as cap)")
     ax[1].set_ylabel("share of runs with both groups alive at the cap")
     for a in ax:
         a.set_xlabel("cop density")
