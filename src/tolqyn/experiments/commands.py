@@ -453,6 +453,9 @@ def register(app: typer.Typer) -> None:
         generations: int = typer.Option(8, help="maximum ABC-SMC generations"),
         max_simulations: int = typer.Option(10000, help="stop after this many simulations"),
         max_minutes: Optional[float] = typer.Option(None, help="stop after this wall time"),
+        initial_temperature: Optional[float] = typer.Option(
+            None, help="first temperature (default: calibrated on a prior sample)"
+        ),
         predictive: int = typer.Option(
             40, help="posterior predictive runs scoring the fitted and the checked records"
         ),
@@ -492,6 +495,7 @@ def register(app: typer.Typer) -> None:
                 generations=generations,
                 max_simulations=max_simulations,
                 max_walltime_s=max_minutes * 60 if max_minutes else None,
+                initial_temperature=initial_temperature,
                 n_predictive=predictive,
                 seed=seed,
                 population_seed=population_seed,

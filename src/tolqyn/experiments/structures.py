@@ -321,6 +321,7 @@ def calibrate_structures(
     max_simulations: int = 10000,
     max_walltime_s: float | None = None,
     min_acceptance: float = 0.02,
+    initial_temperature: float | None = None,
     n_predictive: int = 40,
     seed: int = 0,
     population_seed: int | None = None,
@@ -382,8 +383,18 @@ def calibrate_structures(
             make_kernel(errors),
             population_size=population,
             sampler=sampler,
-            eps=pyabc.Temperature(),
-            acceptor=pyabc.StochasticAcceptor(),
+            # the temperature falls exponentially to 1 at the last generation. pyABC's
+            # acceptance-rate scheme is left out: with many structures it evaluates proposal
+            # densities of structures left without particles and fails (pyABC 0.13)
+            eps=pyabc.Temperature(
+                schemes=[pyabc.ExpDecayFixedIterScheme()],
+                initial_temperature=initial_temperature,
+            ),
+            # with a given initial temperature no prior sample is spent on calibrating it;
+            # the kernel's maximum is then its known bound (0 at an exact match)
+            acceptor=pyabc.StochasticAcceptor(
+                pdf_norm_method=pyabc.acceptor.pdf_norm_from_kernel if initial_temperature else None
+            ),
         )
         abc.new("sqlite:///" + str(db.resolve()), observed)
         log(
@@ -392,14 +403,17 @@ def calibrate_structures(
             f"{max_simulations} simulations"
             + (f", {max_walltime_s:.0f} s" if max_walltime_s else "")
         )
-        history = abc.run(
-            max_nr_populations=generations,
-            max_total_nr_simulations=max_simulations,
-            # a generation that accepts fewer is abandoned (and, past the deadline, every
-            # draw is rejected): the last complete generation is the result
-            min_acceptance_rate=min_acceptance,
-            max_walltime=_dt.timedelta(seconds=max_walltime_s) if max_walltime_s else None,
-        )
+        try:
+            history = _run(abc, generations, max_simulations, min_acceptance, max_walltime_s)
+        except (AttributeError, ValueError, RuntimeError, np.linalg.LinAlgError) as e:
+            # a failure after some generations keeps them: the posterior is the last one stored
+            history = abc.history
+            if history is None or history.max_t < 0:
+                raise
+            log(f"ABC-SMC stopped by an error after generation {history.max_t}: {e!r}")
+            stopped_by = repr(e)
+        else:
+            stopped_by = None
         wall_abc = time.time() - t_start
         n_run = sum(f.stat().st_size for f in tally.iterdir())
         shutil.rmtree(tally, ignore_errors=True)
@@ -409,6 +423,8 @@ def calibrate_structures(
         )  # fmt: skip
     finally:
         executor.close()
+    result["stopped_by_error"] = stopped_by
+    result["initial_temperature"] = initial_temperature
     result["wall_time_s"] = round(time.time() - t_start, 1)
     result["wall_time_abc_s"] = round(wall_abc, 1)
     result["load_before"] = load_before
@@ -423,6 +439,17 @@ def calibrate_structures(
     atomic_write_json(out / "calibration.json", result)
     (out / "summary.txt").write_text(summary_text(result) + "\n")
     return result
+
+
+def _run(abc, generations, max_simulations, min_acceptance, max_walltime_s):
+    return abc.run(
+        max_nr_populations=generations,
+        max_total_nr_simulations=max_simulations,
+        # a generation that accepts fewer is abandoned (and, past the deadline, every draw is
+        # rejected): the last complete generation is the result
+        min_acceptance_rate=min_acceptance,
+        max_walltime=_dt.timedelta(seconds=max_walltime_s) if max_walltime_s else None,
+    )
 
 
 def write_posterior(
@@ -511,7 +538,7 @@ def write_posterior(
             "max_walltime_s": max_walltime_s,
         },
         "sampler": type(sampler).__name__,
-        "acceptor": "StochasticAcceptor (pdf_norm_max_found), Temperature()",
+        "acceptor": "StochasticAcceptor, Temperature(ExpDecayFixedIterScheme)",
         "temperatures": temps,
         "final_temperature": temps[-1] if temps else None,
         "priors": _priors(structures),
