@@ -72,8 +72,9 @@ def abc(kind: str, workers: int, sims: int) -> dict:
             tmp,
             structures=read_structures(sc),
             population=27,
-            generations=3,
+            generations=2,
             max_simulations=sims,
+            initial_temperature=80.0,  # no prior sample spent on calibrating it
             n_predictive=0,
             seed=1,
             executor_kind=kind,
