@@ -297,9 +297,11 @@ def write_md(meta, cli, rows, ep_rows, path):
         )
     L += [
         "",
-        "Targets of the issue: at most 60 s wall and 4 GB peak resident memory at scale 1 "
-        "(Python start-up, imports, loading compiled kernels, synthesis, 20 steps and writing the results "
-        "included).",
+        "Targets (issue 12): at most 30 s wall and 3 GB peak resident memory at scale 1 on 2 "
+        "cores (Python start-up, imports, loading compiled kernels, synthesis, 20 steps and "
+        "writing the results included). On a shared machine the wall time grows with the load; "
+        "CPU s / 2 is what the run needs of two free cores (a lower bound of its wall time "
+        "there).",
         "",
         "## kazakhstan-2022 (20 simulated days)",
         "",

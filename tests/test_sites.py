@@ -1,6 +1,7 @@
-"""Protest sites inside cities (issue 12, item 7): cities above 500,000 are split into districts,
-each a site with its own police and crowd; the central district is the focal site; the crowd at
-one site is recorded so that reported gatherings compare with one gathering, not the unit."""
+"""Protest sites inside cities (issue 12, item 7): with max_locality_size = 500000 (as in
+kazakhstan-2022) the cities above 500,000 are split into districts, each a site with its own
+police and crowd; the central district is the focal site; the crowd at one site is recorded so
+that reported gatherings compare with one gathering, not the unit."""
 
 import numpy as np
 import pytest
@@ -52,8 +53,9 @@ def test_the_internet_draws_a_city_s_protesters_to_its_centre(space):
     up = np.zeros(space.n_agents, np.int32)
     down = np.zeros(space.n_agents, np.int32)
     args = (7, a["locality"], a["region"], a["media_diet"], cs.focal, 0.1, 0.5, access)
-    site_kernel(*args, 1.0, up)
-    site_kernel(*args, 0.0, down)
+    n_reg = len(space.region_codes)
+    site_kernel(*args, np.ones(n_reg), up)  # the internet's level by region
+    site_kernel(*args, np.zeros(n_reg), down)
     almaty = a["region"] == r
     at_centre_up = np.mean(up[almaty] == cs.focal[r])
     at_centre_down = np.mean(down[almaty] == cs.focal[r])

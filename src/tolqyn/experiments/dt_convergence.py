@@ -142,3 +142,68 @@ def false_failure_rate(
         if any(compare(meds[dt], meds[ref_dt]) for dt in meds if dt != ref_dt):
             fails += 1
     return fails / draws
+
+
+def _excess(x, y, tol, alpha):
+    """How far the (1 − alpha) lower confidence bound of |mean(x) − mean(y)| lies beyond tol
+    (two-sample t with the seeds' variance pooled over both samples, which the step size does
+    not change much; positive: the difference exceeds the tolerance beyond chance)."""
+    from scipy.stats import t as student
+
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    d = abs(x.mean() - y.mean())
+    df = x.size + y.size - 2
+    if df < 1:
+        return d - tol
+    pooled = (((x - x.mean()) ** 2).sum() + ((y - y.mean()) ** 2).sum()) / df
+    se = math.sqrt(pooled * (1.0 / x.size + 1.0 / y.size))
+    return d - float(student.ppf(1.0 - alpha, df)) * se - tol
+
+
+def significant_differences(runs: list[dict], ref: list[dict], alpha: float = 0.01, tol=None):
+    """The statistics on which the seeds of `runs` differ from those of `ref` by more than the
+    tolerance beyond chance: the lower bound of a two-sample t (pooled variance, one-sided,
+    level alpha per statistic) on the difference of means exceeds the tolerance (counts on a log scale against log 1.3; peak day
+    against 1 day; units reached by each day against 2). With m statistics the chance of a
+    failure when every true difference sits at its tolerance is at most m·alpha; inside the
+    tolerances it is smaller (benchmarks/dt_convergence.py estimates it by resampling)."""
+    tol = dict(TOLERANCES, **(tol or {}))
+    bad = []
+
+    def col(rs, key):
+        return np.array([r[key] for r in rs], dtype=float)
+
+    ex = _excess(col(runs, "peak_day"), col(ref, "peak_day"), tol["peak_days"], alpha)
+    if ex > 0:
+        bad.append(f"peak day (beyond ±{tol['peak_days']:g} by {ex:.2f} at level {alpha:g})")
+    lf = math.log(tol["count_factor"])
+    for name in ("peak",) + COUNT_NAMES:
+        lx = np.log(np.maximum(col(runs, name), COUNT_FLOOR))
+        ly = np.log(np.maximum(col(ref, name), COUNT_FLOOR))
+        ex = _excess(lx, ly, lf, alpha)
+        if ex > 0:
+            bad.append(f"{name} (x{math.exp(abs(lx.mean() - ly.mean())):.2f}, beyond x1.3)")
+    ux = np.array([r["units_reached"] for r in runs], dtype=float)
+    uy = np.array([r["units_reached"] for r in ref], dtype=float)
+    for d in range(min(ux.shape[1], uy.shape[1])):
+        ex = _excess(ux[:, d], uy[:, d], tol["units"], alpha)
+        if ex > 0:
+            bad.append(f"units reached by day {d + 1} (beyond ±{tol['units']:g})")
+    return bad
+
+
+def rule_failure_rate(pool: dict, ref_dt: float, n_seeds: int, draws=400, alpha=0.01, seed=0):
+    """Share of resampled sets of n_seeds seeds per dt (with replacement, from the pool) on
+    which `significant_differences` fails for some dt: the test's false-failure rate when the
+    pool agrees."""
+    rng = np.random.default_rng(seed)
+    fails = 0
+    for _ in range(draws):
+        pick = {
+            dt: [runs[i] for i in rng.integers(0, len(runs), n_seeds)] for dt, runs in pool.items()
+        }
+        if any(
+            significant_differences(pick[dt], pick[ref_dt], alpha) for dt in pick if dt != ref_dt
+        ):
+            fails += 1
+    return fails / draws

@@ -115,8 +115,7 @@ def site_kernel(key, locality, region, media, focal, q0, q_on, access, online, o
 @njit(parallel=True, cache=True)
 def seen_kernel(
     status,
-    hist,
-    bit,
+    seen_active,
     grievance,
     gate,
     indptr,
@@ -147,7 +146,7 @@ def seen_kernel(
         if b > a:
             c = 0
             for e in range(a, b):
-                if (hist[indices[e]] >> bit) & 1:  # the contact protested δ ago
+                if seen_active[indices[e]]:  # the contact protested δ ago
                     c += 1
             xc = c / (b - a)
         xl = loc_share[locality[i]]
@@ -169,11 +168,13 @@ HISTORY_STEPS = 32  # steps of protest history a citizen's column holds (bits of
 
 
 @njit(parallel=True, cache=True)
-def lagged_counts(status, hist, bit, site, locality, n_loc, site_out, loc_out):
+def lagged_counts(status, hist, bit, site, locality, n_loc, site_out, loc_out, seen_active):
     """Shifts each citizen's current status into his or her protest history (bit 0: active
-    at the end of the last step, bit j: j steps before) and counts, by protest site and by
-    home locality, those who were active `bit` steps before the last (per-chunk integer
-    counts added in a fixed order: identical on any number of threads)."""
+    at the end of the last step, bit j: j steps before), writes seen_active[i] = 1 if the
+    citizen was active `bit` steps before the last (one byte a citizen, so that the network
+    pass of seen_kernel reads bytes, not the four-byte history), and counts those by protest
+    site and by home locality (per-chunk integer counts added in a fixed order: identical on
+    any number of threads)."""
     n = status.shape[0]
     nc = n_chunks(n)
     part = np.zeros((nc, 2, n_loc), dtype=np.int64)
@@ -183,8 +184,11 @@ def lagged_counts(status, hist, bit, site, locality, n_loc, site_out, loc_out):
             h = (np.int64(hist[i]) * 2 + (1 if status[i] == 1 else 0)) & 0xFFFFFFFF
             hist[i] = h
             if (h >> bit) & 1:
+                seen_active[i] = 1
                 part[c, 0, site[i]] += 1
                 part[c, 1, locality[i]] += 1
+            else:
+                seen_active[i] = 0
     for k in range(n_loc):
         a = 0
         b = 0
@@ -456,9 +460,9 @@ class Information(Module):
             ),
             Result(
                 "largest_site_crowd",
-                "protesters at the largest single site (one gathering; of the region, or of "
-                "the country for ALL)",
-                "count",
+                "protesters at the largest single site, persons (one gathering; of the region, "
+                "or of the country for ALL, so the regions do not sum to ALL)",
+                "value",
                 True,
                 agg="max",
             ),
@@ -474,6 +478,7 @@ class Information(Module):
         self.key = sim.streams("site").key
         cs = sim.country
         self._site_persons = np.zeros(cs.n_loc)
+        self._seen_active = np.zeros(sim.pop.n, dtype=np.uint8)  # active δ ago (bytes)
         self._loc_persons = np.zeros(cs.n_loc)
         self._site_args = None
         self._link_args = None
@@ -552,6 +557,7 @@ class Information(Module):
             cs.n_loc,
             self._site_persons,
             self._loc_persons,
+            self._seen_active,
         )
         cs.site_active[:] = self._site_persons * cs.scale
         cs.loc_active[:] = self._loc_persons * cs.scale
@@ -571,8 +577,7 @@ class Information(Module):
         net = sim.space.network
         seen_kernel(
             pop.status,
-            pop.protest_history,
-            k - 1,
+            self._seen_active,
             pop.grievance,
             float(p["activation_threshold"]),
             net.indptr,
@@ -615,9 +620,10 @@ class Information(Module):
             sim.t,
             float(self._site_persons[cs.focal].sum() / tot) if tot > 0 else 0.0,
         )
-        # one gathering, comparable with a reported crowd (agents: exported times the scale)
+        # one gathering, comparable with a reported crowd (persons; a value, not a count, as
+        # its ALL is the largest of the regions, not their sum)
         largest = np.zeros(cs.n_reg)
-        np.maximum.at(largest, cs.loc_region, self._site_persons)
+        np.maximum.at(largest, cs.loc_region, self._site_persons * cs.scale)
         sim.results.record("largest_site_crowd", sim.t, float(largest.max()), largest)
         focal = self._site_persons[cs.focal]
         sim.results.record("focal_site_crowd", sim.t, float(focal.sum()), focal.copy())
