@@ -17,11 +17,16 @@ the tidy table then carries a `destination` column, so that nobody parses metric
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
 
 MEASURES = ("stock", "flow")
+COLUMNS = ("step", "region", "metric", "value", "date")  # the tidy columns of one run
+# schema metadata of a stored run's table: the metric declarations and the run's manifest
+META_RESULTS = b"tolqyn.results"
+META_MANIFEST = b"tolqyn.manifest"
 AGGREGATES = ("sum", "mean", "last", "max")
 
 
@@ -190,7 +195,27 @@ class RunResult:
         from tolqyn.core.store import read_run_dir
 
         table, manifest = read_run_dir(run_dir)
-        cols = table.to_pydict()
+        out = cls.from_arrow(table, manifest)
+        out.dir = run_dir
+        return out
+
+    @classmethod
+    def from_arrow(cls, table, manifest: dict | None = None) -> "RunResult":
+        """The one reader of stored results: a run directory's results.parquet or one run of
+        an experiment store (its key columns run_id, point_id, ... are ignored). The metric
+        declarations (stock/flow, aggregation, breakdown cells) and the manifest come from
+        the schema metadata that `to_arrow` writes; `manifest` overrides the stored one (a
+        run directory's manifest.json) or stands in for files written without it."""
+        meta = table.schema.metadata or {}
+        if manifest is None:
+            raw = meta.get(META_MANIFEST)
+            manifest = json.loads(raw) if raw is not None else {}
+        specs = None
+        raw = meta.get(META_RESULTS)
+        if raw is not None:
+            specs = {d["name"]: Result.from_dict(d) for d in json.loads(raw)}
+        names = set(table.column_names)
+        cols = table.select([c for c in COLUMNS if c in names]).to_pydict()
         columns = {
             "step": np.asarray(cols["step"], dtype=np.int64),
             "region": np.asarray(cols["region"], dtype=object),
@@ -199,9 +224,7 @@ class RunResult:
         }
         if "date" in cols:
             columns["date"] = np.asarray(cols["date"], dtype=object)
-        out = cls(columns, manifest)
-        out.dir = run_dir
-        return out
+        return cls(columns, manifest, specs)
 
     # ------------------------------------------------------------ shape
     @property
@@ -407,11 +430,15 @@ class RunResult:
         if "date" in cols:
             arrays["date"] = pa.array(cols["date"].tolist(), type=pa.string())
         table = pa.table(arrays)
+        m = self.manifest
         meta = {
-            b"tolqyn.scenario": str(self.manifest["scenario"]).encode(),
-            b"tolqyn.scenario_hash": str(self.manifest["scenario_hash"]).encode(),
-            b"tolqyn.seed": str(self.manifest["seed"]).encode(),
-            b"tolqyn.version": str(self.manifest["version"]).encode(),
+            b"tolqyn.scenario": str(m.get("scenario")).encode(),
+            b"tolqyn.scenario_hash": str(m.get("scenario_hash")).encode(),
+            b"tolqyn.seed": str(m.get("seed")).encode(),
+            b"tolqyn.version": str(m.get("version")).encode(),
+            # what `from_arrow` needs to rebuild the run from this table alone
+            META_RESULTS: json.dumps([s.to_dict() for s in self.specs.values()]).encode(),
+            META_MANIFEST: json.dumps(m, default=str).encode(),
         }
         return table.replace_schema_metadata(meta)
 

@@ -359,21 +359,16 @@ def run_scenario_points(
 
 
 def stored_run(path: Path, scenario, spec: dict):
-    """A RunResult rebuilt from one stored run (the store keeps tidy rows, not manifests)."""
+    """A RunResult rebuilt from one stored run; a store written before runs kept their
+    manifest and metric declarations gets a minimal manifest from the scenario."""
     import pyarrow.parquet as pq
 
-    from tolqyn.core.results import RunResult
+    from tolqyn.core.results import META_MANIFEST, RunResult
 
-    t = pq.read_table(path, columns=None).to_pydict()
-    cols = {
-        "step": np.asarray(t["step"], dtype=np.int64),
-        "region": np.asarray(t["region"], dtype=object),
-        "metric": np.asarray(t["metric"], dtype=object),
-        "value": np.asarray(t["value"], dtype=np.float64),
-    }
-    if "date" in t:
-        cols["date"] = np.asarray(t["date"], dtype=object)
-    regions = sorted({r for r in t["region"] if r != "ALL"})
+    t = pq.read_table(path)
+    if META_MANIFEST in (t.schema.metadata or {}):
+        return RunResult.from_arrow(t)
+    regions = sorted({r for r in t.column("region").to_pylist() if r != "ALL"})
     manifest = {
         "steps": int(spec["steps"]),
         "dt_days": float(scenario.dt),
@@ -381,7 +376,7 @@ def stored_run(path: Path, scenario, spec: dict):
         "regions": ["ALL", *regions],
         "scale": scenario.params.get("scale"),
     }
-    return RunResult(cols, manifest)
+    return RunResult.from_arrow(t, manifest)
 
 
 def run_plan(plan: Plan, out, *, executor, progress=False, tally: dict | None = None) -> dict:

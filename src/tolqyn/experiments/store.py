@@ -3,7 +3,10 @@
     DIR/experiment.json          what was asked: scenario (hash), design, points, seeds, steps
     DIR/points.parquet           point_id + one column per swept parameter
     DIR/results/point_id=N/rR.parquet   tidy rows of one run (run_id, point_id, replicate,
-                                 seed, step, region, metric, value[, date]); partitioned by point
+                                 seed, step, region, metric, value[, date]); partitioned by point;
+                                 its schema metadata holds the run's metric declarations
+                                 (stock/flow, aggregation, breakdown cells) and manifest, so
+                                 `ExperimentStore.run` rebuilds the RunResult the run returned
     DIR/runs/<run_id>.json       one record per finished run: ok or error (with traceback),
                                  seed, timings, host, pid
     DIR/manifest.json            scenario hash, seeds, package version, timings, hosts, counts
@@ -240,6 +243,20 @@ class ExperimentStore:
             ):
                 done.add(rid)
         return done
+
+    def run(self, point_id: int, replicate: int):
+        """The RunResult of one stored run, rebuilt by the same reader as a run directory
+        (`RunResult.from_arrow`): resampling a flow sums it, as in the run itself."""
+        import pyarrow.parquet as pq
+
+        from tolqyn.core.results import RunResult
+
+        path = self.result_path(point_id, replicate)
+        if not path.exists():
+            raise TolqynError(
+                f"{self.root}: run {run_id(point_id, replicate)} has no stored result"
+            )
+        return RunResult.from_arrow(pq.read_table(path))
 
     def write_outcome(self, outcome, point_id: int, replicate: int, seed: int) -> dict:
         rid = run_id(point_id, replicate)
