@@ -118,8 +118,9 @@ def test_significance_rule_fails_only_beyond_the_tolerance():
 
 # The replay test's configuration. Its false-failure rate, by `python
 # benchmarks/dt_convergence.py --scale 200 --seeds 16 --test-seeds 3 --tag s200` (resampling
-# 3 seeds per dt from 16): 0.0225 with replacement (duplicated seeds shrink the spread, so this
-# overstates it), 0.0075 for 3 distinct seeds (benchmarks/results/dt_convergence-s200.md).
+# 3 seeds per dt from 16, on the model with the diffusion between units on): 0.010 with
+# replacement (duplicated seeds shrink the spread, so this overstates it), 0.0025 for 3
+# distinct seeds (benchmarks/results/dt_convergence-s200.md).
 TEST_SCALE = 200.0
 TEST_SEEDS = (1, 2, 3)
 ALPHA = 0.01
