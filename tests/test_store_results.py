@@ -55,3 +55,27 @@ def test_one_reader_for_run_directories_and_the_store(tmp_path, exit_run):
     assert a.columns.keys() == b.columns.keys()
     assert all(np.array_equal(a.columns[k], b.columns[k]) for k in a.columns)
     assert a.manifest == b.manifest
+
+
+def test_exit_ensembles_resume_from_the_store_with_identical_results(tmp_path):
+    from tolqyn.exit_decade.ensemble import run_variants, whatif_variants
+
+    variants = whatif_variants(tenge_fall=0.3, at="2005-01-01")
+    kw = dict(until="2005-12-31", scale=4000.0, workers=1, executor_kind="serial")
+    draws = [{}, {"exit_cost": 1.0}]
+    plain = run_variants(variants, draws, **kw)
+    first, again, partial = {}, {}, {}
+    stored = run_variants(variants, draws, out=tmp_path / "ens", tally=first, **kw)
+    assert first == {"ran": 4, "stored": 0}
+    (tmp_path / "ens" / "runs" / "p000003-r0000.json").unlink()  # as if interrupted
+    resumed = run_variants(variants, draws, out=tmp_path / "ens", tally=partial, **kw)
+    assert partial == {"ran": 1, "stored": 3}
+    run_variants(variants, draws, out=tmp_path / "ens", tally=again, **kw)
+    assert again == {"ran": 0, "stored": 4}
+    for ens in (stored, resumed):
+        assert ens.keys() == plain.keys()
+        for label in plain:
+            assert ens[label].runs == plain[label].runs
+    assert plain["baseline"].runs[0]["emigrants"][2005] > 0
+    with pytest.raises(Exception, match="different experiment"):
+        run_variants(variants, draws[:1], out=tmp_path / "ens", **kw)

@@ -132,12 +132,19 @@ def register(app: typer.Typer) -> None:
                     if k != "baseline"
                 }
             )
-            ens = ensemble.run_variants(variants, d, scale=scale, workers=workers)
+            # the runs go to resumable stores inside the report directory: an interrupted
+            # report started again runs only what is missing
+            runs = Path(out) / "runs"
+            ens = ensemble.run_variants(
+                variants, d, scale=scale, workers=workers, out=runs / "whatif"
+            )
             levers = {}
             if not no_institutions:
                 for lever in institutions.LEVERS:
                     v_l, d_l = institutions.lever_variants(lever, d)
-                    levers[lever] = ensemble.run_variants(v_l, d_l, scale=scale, workers=workers)
+                    levers[lever] = ensemble.run_variants(
+                        v_l, d_l, scale=scale, workers=workers, out=runs / lever
+                    )
             ev_rows = ev = None
             if not no_exit_voice:
                 ev_rows = exit_voice.run(
