@@ -2,7 +2,7 @@
 repertoire mechanisms: medians over seeds of the totals and of the geography of violence,
 as a markdown table (docs/odd/country.md §8-9).
 
-    python scripts/violence_table.py [--scale 100] [--seeds 2022,1,2,3,4]
+    python scripts/violence_table.py [--scale 100] [--seeds 2022,1,2,3,4] [--jsonl runs.jsonl]
 
 The units the data pack records with building attacks or seizures and with clashes are read
 from the packaged unrest_2022_regions.csv (checked against, never fitted)."""
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import time
 from importlib import resources
 
@@ -25,6 +26,8 @@ VARIANTS = [
     "higher-legitimacy",
     "policy",
 ]
+
+ENDINGS = ["fatigue", "lethal_fear", "organisers", "curfew"]
 
 
 def pack_units():
@@ -51,6 +54,14 @@ def measures(r, attacks, clashes):
     tot_dead = sum(dead.values())
     pdays = {g: s("active", g).sum() for g in regs}
     tot_pdays = max(sum(pdays.values()), 1.0)
+    # the day the wave ends (first day after the peak below 5 % of it) and what the competing
+    # endings of §7.14 weigh on that day (nationwide: fatigue the mean fall of net grievance,
+    # organisers the largest regional fall, lethal fear and curfew the largest regional risk)
+    pk = int(np.argmax(act))
+    below = np.nonzero(act[pk:] < 0.05 * act.max())[0] if act.max() > 0 else np.array([])
+    end = pk + int(below[0]) if below.size else len(act) - 1
+    endings = {f"{k}_at_end": s(f"ending_{k}")[end] for k in ENDINGS}
+    endings.update({f"{k}_max": s(f"ending_{k}").max() for k in ENDINGS})
     first = {g: (s("active", g) >= 300).any() and s("active", g)[5] >= 300 for g in regs}
     return {
         "peak": act.max(),
@@ -75,6 +86,8 @@ def measures(r, attacks, clashes):
         "fraternising_max": s("forces_fraternising").max(),
         "inactive_max": s("forces_inactive").max(),
         "violent_peak": s("violent").max(),
+        "end_day": end if act.max() > 0 else -1,
+        **endings,
     }
 
 
@@ -86,6 +99,7 @@ def main():
     ap.add_argument("--scale", type=float, default=100.0)
     ap.add_argument("--seeds", default="2022,1,2,3,4")
     ap.add_argument("--variants", default="")
+    ap.add_argument("--jsonl", default="", help="append one line per run to this file")
     ap.add_argument("--set", action="append", default=[], help="parameter override k=v")
     a = ap.parse_args()
     seeds = [int(x) for x in a.seeds.split(",")]
@@ -101,18 +115,35 @@ def main():
     attacks, clashes = pack_units()
     print(f"pack units with building attacks: {sorted(attacks)}; with clashes: {sorted(clashes)}")
     t0 = time.time()
+    runs = {v: [] for v in variants}
+    out = open(a.jsonl, "a", encoding="utf-8") if a.jsonl else None
+    # seeds outer, so an interrupted run still pairs every variant with the replay
+    for s in seeds:
+        for v in variants:
+            name = "kazakhstan-2022" if v is None else f"kazakhstan-2022/{v}"
+            m = measures(tolqyn.run_one(load_scenario(name, overrides=over), s), attacks, clashes)
+            runs[v].append(m)
+            if out:
+                out.write(
+                    json.dumps(
+                        {"variant": v or "base", "seed": s, **{k: float(x) for k, x in m.items()}}
+                    )
+                    + "\n"
+                )
+                out.flush()
     for v in variants:
-        name = "kazakhstan-2022" if v is None else f"kazakhstan-2022/{v}"
-        ms = [
-            measures(tolqyn.run_one(load_scenario(name, overrides=over), s), attacks, clashes)
-            for s in seeds
-        ]
+        ms = runs[v]
         med = {k: float(np.nanmedian([m[k] for m in ms])) for k in ms[0]}
         lo = {k: float(np.nanmin([m[k] for m in ms])) for k in ms[0]}
         hi = {k: float(np.nanmax([m[k] for m in ms])) for k in ms[0]}
         print(f"\n## {v or 'historical replay'}")
         for k in med:
-            print(f"  {k:24s} {med[k]:12.3f}   [{lo[k]:.3f} – {hi[k]:.3f}]")
+            line = f"  {k:24s} {med[k]:12.3f}   [{lo[k]:.3f} – {hi[k]:.3f}]"
+            if v is not None and None in runs:
+                # paired difference against the replay (same seed: common random numbers)
+                d = [m[k] - b[k] for m, b in zip(ms, runs[None], strict=True)]
+                line += f"   Δ {np.nanmedian(d):+.3f} [{np.nanmin(d):+.3f} – {np.nanmax(d):+.3f}]"
+            print(line)
     print(f"\n{len(variants) * len(seeds)} runs in {time.time() - t0:.0f} s")
 
 
