@@ -116,15 +116,26 @@ def main(argv=None) -> int:
                     f"| {r['variant']} | {r['quantity']} | {_fmt(r['median_diff'])} | "
                     f"{_fmt(r['q05_diff'])} | {_fmt(r['q95_diff'])} |"
                 )
+    with open(d / "runs.csv") as fh:
+        drawn = [c for c in next(csv.reader(fh)) if not c.startswith("final_")][3:]
+    spread = (
+        "were drawn in every draw, log-uniform on [d/2, 2d] around their defaults ("
+        + ", ".join(f"`{c}`" for c in drawn)
+        + "; values per run in runs.csv): the intervals carry those assumptions as well as the "
+        "posterior and the run's own luck."
+        if drawn
+        else "are set a priori and not varied over the draws: the intervals are those of the "
+        "January 2022 posterior and of the run's own luck, not of those assumptions."
+    )
     lines += [
         "",
         "## How to read it",
         "",
-        "The new mechanisms' parameters (docs/odd/episodes.md) are set a priori and are "
-        "not varied over the draws: the intervals are those of the January 2022 posterior "
-        "and of the run's own luck, not of those assumptions. The scenario's documented "
-        "assumptions (workforces, population of the year, the 2018-22 units, the yardstick "
-        "sizes of legitimacy events) are listed in its file and in docs/odd/episodes.md §6.",
+        "Days are counted from the day before the first step (day 1 is the scenario's "
+        "start_date). The new mechanisms' parameters (docs/odd/episodes.md) " + spread + " The "
+        "scenario's documented assumptions (workforces, population of the year, the 2018-22 "
+        "units, the yardstick sizes of legitimacy events) are in its file and in "
+        "docs/odd/episodes.md §6.",
         "",
     ]
     (d / "README.md").write_text("\n".join(lines))
