@@ -33,7 +33,16 @@ def test_fit_targets():
         and t["russian_2019"]["at"] == "2019-12-15"
     )
     assert t["german_2019"]["scale"] == pytest.approx(0.3 * 3100)
-    assert C.ytd_metric("emigrants") == "emigrants_ytd"
+    # figures name a base metric and a breakdown cell, never a packed name
+    from tolqyn.data.series import emigration_figures
+    from tolqyn.observe.emigration import figure_metric
+
+    figs = {f.name: f for f in emigration_figures()}
+    assert {f.metric for f in figs.values()} == {"emigrants"}
+    assert figs["russian_2019"].cell == {"group": "russian"} and not figs["total_2019"].dims
+    assert figs["non_cis_2019"].cell == {"destination": "germany"}
+    assert figure_metric(figs["total_2019"]) == "emigrants_ytd"
+    assert figure_metric(figs["to_russia_2018_H1"], "emigrants") == "emigrants_to_russia"
 
 
 def test_ytd_target_reads_the_year_total():

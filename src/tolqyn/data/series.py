@@ -273,8 +273,10 @@ GROUP_COLUMNS = {
 
 @dataclass(frozen=True)
 class Figure:
-    """One observed emigration figure: `metric` (a result of the exit model) summed over the
-    steps whose start lies in [start, end), to compare with `observed` (citizens)."""
+    """One observed emigration figure: `metric` (a result of the exit model, the base name)
+    in the cell `dims` of its breakdown (e.g. (("group", "russian"),) or
+    (("destination", "germany"),); () for all emigrants), summed over the steps whose start
+    lies in [start, end), to compare with `observed` (citizens)."""
 
     name: str
     metric: str
@@ -284,6 +286,11 @@ class Figure:
     role: str  # "fit" or "check"
     source: str
     note: str = ""
+    dims: tuple = ()  # ((dimension, key), ...) of the breakdown cell
+
+    @property
+    def cell(self) -> dict:
+        return dict(self.dims)
 
 
 def emigration_figures() -> list[Figure]:
@@ -333,25 +340,27 @@ def emigration_figures() -> list[Figure]:
                     out.append(
                         Figure(
                             f"to_{dest}_{y}_H1",
-                            f"emigrants_to_{dest}",
+                            "emigrants",
                             f"{y}-01-01",
                             f"{y}-07-01",
                             float(r[col]),
                             "check",
                             src,
+                            dims=(("destination", dest),),
                         )
                     )
         if per == "year" and math.isfinite(r["emig_to_nonCIS"]):
             out.append(
                 Figure(
                     f"non_cis_{y}",
-                    "emigrants_to_germany",
+                    "emigrants",
                     f"{y}-01-01",
                     f"{yi + 1}-01-01",
                     float(r["emig_to_nonCIS"]),
                     "check",
                     src,
                     "non-CIS total; Germany is the main non-CIS destination, so Germany <= this",
+                    dims=(("destination", "germany"),),
                 )
             )
         if per == "year":
@@ -361,12 +370,13 @@ def emigration_figures() -> list[Figure]:
                     out.append(
                         Figure(
                             f"{g}_{y}",
-                            f"emigrants_{g}",
+                            "emigrants",
                             f"{y}-01-01",
                             f"{yi + 1}-01-01",
                             float(r[col]),
                             role,
                             src,
+                            dims=(("group", g),),
                         )
                     )
         if per == "Jan-Jul":
@@ -376,13 +386,14 @@ def emigration_figures() -> list[Figure]:
                     out.append(
                         Figure(
                             f"{g[:-1]}_{y}_{per}",
-                            f"emigrants_{g[:-1]}",
+                            "emigrants",
                             f"{y}-01-01",
                             f"{y}-08-01",
                             float(v) / 100.0 * float(tot),
                             "check",
                             src,
                             f"{v:g} % of {tot:g} (share in the source)",
+                            dims=(("group", g[:-1]),),
                         )
                     )
     if not any(f.role == "fit" for f in out):

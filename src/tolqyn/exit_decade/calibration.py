@@ -7,7 +7,7 @@ the partial-year totals (2013 Jan-Jul, 2015 Jan-Oct, 2018 H1), the 2019 counts o
 Kazakhs and Tatars, the destination figures (2018 H1 to Russia and Germany, non-CIS totals)
 and the ethnic shares of 2013 Jan-Jul.
 
-Each target is the year-to-date metric (`emigrants_ytd`, `emigrants_ytd_<group>`) at the last
+Each target is the year-to-date metric (`emigrants_ytd` or its cell of the figure's group) at the last
 step that starts in the year, so the calibration machinery's `value_at` statistic reads the
 year's total. A target's distance scale is a share of the observed value (15 % for totals,
 30 % for the 2019 German count, which is a handful of agents at the calibration scale)."""
@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 # the figures' tolerances and metrics have one home, the observation layer
-from tolqyn.observe.emigration import DEFAULT_TOLERANCE, TOLERANCE, ytd_metric
+from tolqyn.observe.emigration import figure_metric, tolerance_of
 
 CALIBRATED_DIR = Path(__file__).resolve().parent / "calibrated"
 
@@ -44,12 +44,11 @@ def fit_targets() -> list[dict]:
         if f.role != "fit":
             continue
         year = f.start[:4]
-        kind = "total" if f.metric == "emigrants" else f.metric.split("_", 1)[1]
-        tol = TOLERANCE.get(kind, DEFAULT_TOLERANCE)
+        tol = tolerance_of(f)
         out.append(
             {
                 "name": f.name,
-                "metric": ytd_metric(f.metric),
+                "metric": figure_metric(f),
                 "stat": "value_at",
                 "at": f"{year}-12-15",
                 "observed": f.observed,

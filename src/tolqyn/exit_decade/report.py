@@ -12,6 +12,7 @@ import numpy as np
 
 from tolqyn.data.loaders import ETHNIC_GROUPS
 from tolqyn.exit_decade.ensemble import Ensemble
+from tolqyn.observe.emigration import figure_metric
 
 HISTORY = list(range(2004, 2020))
 FORECAST = list(range(2020, 2025))
@@ -47,7 +48,8 @@ def check_table(base: Ensemble) -> list[dict]:
     for f in emigration_figures():
         y = int(f.start[:4])
         months = (int(f.end[5:7]) - 1) if f.end[:4] == f.start[:4] else 12
-        v = base.values(f.metric, y) * (months / 12.0)
+        metric = figure_metric(f, "emigrants")
+        v = base.values(metric, y) * (months / 12.0)
         v = v[np.isfinite(v)]
         if not v.size:
             continue
@@ -57,7 +59,7 @@ def check_table(base: Ensemble) -> list[dict]:
         rows.append(
             {
                 "figure": f.name,
-                "metric": f.metric,
+                "metric": metric,
                 "period": f"{f.start}..{f.end}",
                 "observed": f.observed,
                 "median": float(med),
@@ -95,7 +97,8 @@ def _plot(out: Path, ens: dict, ev: dict | None) -> list[str]:
         ax.plot(years, b[:, 1], color=col, label=lab)
         ax.fill_between(years, b[:, 0], b[:, 2], color=col, alpha=0.15)
     for f in emigration_figures():
-        if f.end[:4] != f.start[:4] and f.metric in (
+        fm = figure_metric(f, "emigrants")
+        if f.end[:4] != f.start[:4] and fm in (
             "emigrants",
             "emigrants_russian",
             "emigrants_german",
@@ -106,7 +109,7 @@ def _plot(out: Path, ens: dict, ev: dict | None) -> list[str]:
                 "emigrants_russian": "C0",
                 "emigrants_german": "C3",
                 "emigrants_kazakh": "C2",
-            }[f.metric]
+            }[fm]
             ax.plot(int(f.start[:4]), f.observed, "o" if f.role == "fit" else "x", color=col, ms=6)
     ax.axvspan(2019.5, 2024.5, color="0.9", zorder=0)
     ax.text(2020, ax.get_ylim()[1] * 0.95, "forecast", fontsize=9, va="top")

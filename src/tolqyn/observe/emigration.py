@@ -2,8 +2,8 @@
 
 The figures are those of `tolqyn.data.series.emigration_figures` (the pack's emigration.csv),
 each fitted or only checked. A figure for a whole year or for the first months of a year is the
-year-to-date count (`emigrants_ytd`, by group `emigrants_ytd_<group>`, by destination
-`emigrants_ytd_to_<destination>`) read in the period's last month (on its 15th, as the exit
+year-to-date count (`emigrants_ytd`, or its cell of the figure's group or destination, found
+by the model's declarations, never by building or parsing names) read in the period's last month (on its 15th, as the exit
 calibration reads it); a non-CIS total bounds the emigrants to Germany from above. Counts match
 within a factor 1 + tolerance, the calibration's relative scale of the figure's kind."""
 
@@ -16,13 +16,18 @@ TOLERANCE = {"total": 0.15, "russian": 0.15, "german": 0.30}
 DEFAULT_TOLERANCE = 0.2
 
 
-def ytd_metric(fig_metric: str) -> str:
-    """`emigrants` -> `emigrants_ytd`; `emigrants_russian` -> `emigrants_ytd_russian`."""
-    return "emigrants_ytd" + fig_metric[len("emigrants") :]
+def figure_metric(f, base: str = "emigrants_ytd") -> str:
+    """The recorded metric a figure is read from: the cell of `base` (the year-to-date count
+    by default) that the figure's group or destination names, by the model's declarations."""
+    from tolqyn.models.exit.destinations import cell_metric
+
+    return cell_metric(base, **f.cell)
 
 
-def kind_of(fig_metric: str) -> str:
-    return "total" if fig_metric == "emigrants" else fig_metric.split("_", 1)[1]
+def tolerance_of(f) -> float:
+    """The relative scale of a figure: by its group (all emigrants = "total")."""
+    kind = "total" if not f.dims else f.cell.get("group", "")
+    return TOLERANCE.get(kind, DEFAULT_TOLERANCE)
 
 
 def read_date(end: str) -> str:
@@ -47,7 +52,7 @@ def targets(role: str | None = None) -> list[Target]:
             Target(
                 name=f.name,
                 kind="count",
-                metric=ytd_metric(f.metric),
+                metric=figure_metric(f),
                 role=r,
                 date=read_date(f.end),
                 value=float(f.observed),
@@ -55,7 +60,7 @@ def targets(role: str | None = None) -> list[Target]:
                 label=f"{f.name.replace('_', ' ')} ({period})"
                 + (" — an upper bound" if upper else ""),
                 source=f.source + (f"; {f.note}" if f.note else ""),
-                tolerance_factor=1.0 + TOLERANCE.get(kind_of(f.metric), DEFAULT_TOLERANCE),
+                tolerance_factor=1.0 + tolerance_of(f),
                 at_most=upper,
             )
         )

@@ -76,6 +76,72 @@ def inclusive_value(p) -> np.ndarray:
     return np.log(np.maximum(m, 1e-12))
 
 
+def declared_results() -> list:
+    """The results the destinations module records (what `Destinations.define_results`
+    declares), readable without a simulation."""
+    out = [
+        Result(
+            f"emigrants_{g}",
+            f"new emigrants of ethnic group {g} in the step",
+            "count",
+            True,
+            "flow",
+            base="emigrants",
+            dims=(("group", g),),
+        )
+        for g in ETHNIC_GROUPS
+    ]
+    out += [
+        Result(
+            f"emigrants_to_{d}",
+            f"new emigrants who went to {d} in the step",
+            "count",
+            True,
+            "flow",
+            base="emigrants",
+            dims=(("destination", d),),
+        )
+        for d in DESTINATIONS
+    ]
+    out += [
+        Result("emigrants_ytd", "emigrants since 1 January of the step's year", "count"),
+        Result("emigrants_cumulative", "emigrants since the start of the run", "count"),
+    ]
+    out += [
+        Result(
+            f"emigrants_ytd_{g}",
+            f"emigrants of group {g} since 1 January",
+            base="emigrants_ytd",
+            dims=(("group", g),),
+        )
+        for g in ETHNIC_GROUPS
+    ]
+    out += [
+        Result(
+            f"emigrants_ytd_to_{d}",
+            f"emigrants to {d} since 1 January",
+            base="emigrants_ytd",
+            dims=(("destination", d),),
+        )
+        for d in DESTINATIONS
+    ]
+    return out
+
+
+def cell_metric(base: str, **dims) -> str:
+    """The recorded metric that is the cell `dims` of `base` (emigrants or emigrants_ytd), by
+    the declarations: `cell_metric("emigrants_ytd", group="russian")` -> its name."""
+    if not dims:
+        return base
+    want = tuple(sorted((k, str(v)) for k, v in dims.items()))
+    for r in declared_results():
+        if r.base_name == base and tuple(sorted(r.dims)) == want:
+            return r.name
+    from tolqyn.core.errors import TolqynError
+
+    raise TolqynError(f"the exit model records no cell {dict(want)} of '{base}'")
+
+
 class Destinations(Module):
     name = "destinations"
     phases = ("consequences", "record")
@@ -125,53 +191,7 @@ class Destinations(Module):
         ]
 
     def define_results(self):
-        out = [
-            Result(
-                f"emigrants_{g}",
-                f"new emigrants of ethnic group {g} in the step",
-                "count",
-                True,
-                "flow",
-                base="emigrants",
-                dims=(("group", g),),
-            )
-            for g in ETHNIC_GROUPS
-        ]
-        out += [
-            Result(
-                f"emigrants_to_{d}",
-                f"new emigrants who went to {d} in the step",
-                "count",
-                True,
-                "flow",
-                base="emigrants",
-                dims=(("destination", d),),
-            )
-            for d in DESTINATIONS
-        ]
-        out += [
-            Result("emigrants_ytd", "emigrants since 1 January of the step's year", "count"),
-            Result("emigrants_cumulative", "emigrants since the start of the run", "count"),
-        ]
-        out += [
-            Result(
-                f"emigrants_ytd_{g}",
-                f"emigrants of group {g} since 1 January",
-                base="emigrants_ytd",
-                dims=(("group", g),),
-            )
-            for g in ETHNIC_GROUPS
-        ]
-        out += [
-            Result(
-                f"emigrants_ytd_to_{d}",
-                f"emigrants to {d} since 1 January",
-                base="emigrants_ytd",
-                dims=(("destination", d),),
-            )
-            for d in DESTINATIONS
-        ]
-        return out
+        return declared_results()
 
     def init(self, sim):
         groups = list(getattr(sim.space, "ethnic_groups", ETHNIC_GROUPS))
