@@ -79,3 +79,23 @@ def test_exit_ensembles_resume_from_the_store_with_identical_results(tmp_path):
     assert plain["baseline"].runs[0]["emigrants"][2005] > 0
     with pytest.raises(Exception, match="different experiment"):
         run_variants(variants, draws[:1], out=tmp_path / "ens", **kw)
+
+
+def test_exit_voice_runs_resume_from_the_store_with_identical_rows(tmp_path):
+    from tolqyn.exit_decade import exit_voice
+
+    kw = dict(
+        costs=(0.0, -3.0),
+        conditions={"drain only": {"exit_voice_on": False}},
+        replicates=1,
+        scale=20000.0,
+        workers=1,
+        executor_kind="serial",
+    )
+    plain = exit_voice.run({}, **kw)
+    first, again = {}, {}
+    stored = exit_voice.run({}, out=tmp_path / "ev", tally=first, **kw)
+    resumed = exit_voice.run({}, out=tmp_path / "ev", tally=again, **kw)
+    assert first == {"ran": 2, "stored": 0} and again == {"ran": 0, "stored": 2}
+    assert stored == plain == resumed
+    assert plain[1]["exit"] > plain[0]["exit"] > 0  # a lower cost of leaving, more exit

@@ -152,6 +152,7 @@ def register(app: typer.Typer) -> None:
                     replicates=replicates,
                     scale=scale,
                     workers=workers,
+                    out=runs / "exit-voice",
                 )
                 ev = exit_voice.analyse(ev_rows)
             path = report.write(

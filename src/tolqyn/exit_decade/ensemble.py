@@ -114,7 +114,7 @@ def run_variants(
     are the same whether a run ran now or before. `tally` counts runs that ran now (`ran`)
     and those the store already held (`stored`)."""
     from tolqyn.experiments.designs import replicate_seeds
-    from tolqyn.experiments.executors import Task, make_executor
+    from tolqyn.experiments.executors import Task
     from tolqyn.models import MODELS
     from tolqyn.scenarios.horizon import steps_until
 
@@ -132,37 +132,66 @@ def run_variants(
                 )
             )
     out_ens = {label: Ensemble(label, [None] * len(draws)) for label in variants}
-    store = None if out is None else _variant_store(out, tasks, until)
-    done = store.finished() if store is not None else set()
-    from tolqyn.experiments.store import run_id
-
-    todo = [(i, t) for i, t in enumerate(tasks) if run_id(i, 0) not in done]
-    point_of = {t.key: i for i, t in enumerate(tasks)}
-    if todo:
-        with make_executor(executor_kind, workers) as ex:
-            for o in ex.run([t for _, t in todo]):
-                if not o.ok:
-                    from tolqyn.core.errors import TolqynError
-
-                    raise TolqynError(f"run {o.key} failed: {o.error}")
-                if store is not None:
-                    store.write_outcome(o, point_of[o.key], 0, tasks[point_of[o.key]].seed)
-                else:
-                    label, k = o.key.split("|")
-                    out_ens[label].runs[int(k)] = yearly(o.result)
-    if store is not None:
-        for i, t in enumerate(tasks):
-            label, k = t.key.split("|")
-            out_ens[label].runs[int(k)] = yearly(store.run(i, 0))
-    if tally is not None:
-        tally["ran"] = tally.get("ran", 0) + len(todo)
-        tally["stored"] = tally.get("stored", 0) + len(tasks) - len(todo)
+    summaries = run_tasks(
+        tasks,
+        yearly,
+        out=out,
+        workers=workers,
+        executor_kind=executor_kind,
+        tally=tally,
+        what="variants",
+    )
+    for t, y in zip(tasks, summaries):
+        label, k = t.key.split("|")
+        out_ens[label].runs[int(k)] = y
     return out_ens
 
 
-def _variant_store(out, tasks, until: str):
-    """The experiment store of one ensemble question: its fingerprint is the scenarios (with
-    each variant's parameters and events), seeds and steps of every run."""
+def run_tasks(
+    tasks: list,
+    summarise,
+    *,
+    out=None,
+    workers: int = 2,
+    executor_kind: str = "process",
+    tally: dict | None = None,
+    what: str = "runs",
+) -> list:
+    """`summarise(RunResult)` of every task, in task order, through the executors. With
+    `out`, through the experiment store there (one point per task, replicate 0): only the
+    runs the store lacks run, and every summary is taken from the stored run, so it is the
+    same whether the run ran now or before. `tally` counts runs that ran now (`ran`) and
+    those the store already held (`stored`)."""
+    from tolqyn.core.errors import TolqynError
+    from tolqyn.experiments.executors import make_executor
+    from tolqyn.experiments.store import run_id
+
+    store = None if out is None else _task_store(out, tasks, what)
+    done = store.finished() if store is not None else set()
+    todo = [t for i, t in enumerate(tasks) if run_id(i, 0) not in done]
+    point_of = {t.key: i for i, t in enumerate(tasks)}
+    res: list = [None] * len(tasks)
+    if todo:
+        with make_executor(executor_kind, workers) as ex:
+            for o in ex.run(todo):
+                if not o.ok:
+                    raise TolqynError(f"run {o.key} failed: {o.error}")
+                i = point_of[o.key]
+                if store is not None:
+                    store.write_outcome(o, i, 0, tasks[i].seed)
+                else:
+                    res[i] = summarise(o.result)
+    if store is not None:
+        res = [summarise(store.run(i, 0)) for i in range(len(tasks))]
+    if tally is not None:
+        tally["ran"] = tally.get("ran", 0) + len(todo)
+        tally["stored"] = tally.get("stored", 0) + len(tasks) - len(todo)
+    return res
+
+
+def _task_store(out, tasks, what: str):
+    """The experiment store of one set of runs: its fingerprint is the scenario (with its
+    parameters and events), seed and steps of every run."""
     import hashlib
     import json
 
@@ -170,8 +199,6 @@ def _variant_store(out, tasks, until: str):
 
     from tolqyn.experiments.store import FORMAT, ExperimentStore
 
-    labels = [t.key.split("|")[0] for t in tasks]
-    draw = [int(t.key.split("|")[1]) for t in tasks]
     spec = {
         "format": FORMAT,
         "scenario": SCENARIO,
@@ -179,19 +206,18 @@ def _variant_store(out, tasks, until: str):
         "model": "country_exit",
         "steps": [int(t.steps) for t in tasks],
         "seeds": [int(t.seed) for t in tasks],
-        "until": until,
         "replicates": 1,
-        "design": {"kind": "variants", "variants": sorted(set(labels))},
+        "design": {"kind": what},
         "n_points": len(tasks),
         "point_hashes": [t.scenario.hash for t in tasks],
     }
     src = {k: spec[k] for k in ("steps", "seeds", "point_hashes")}
-    spec["fingerprint"] = hashlib.sha256(json.dumps(src, sort_keys=True).encode()).hexdigest()[:16]
+    digest = hashlib.sha256(json.dumps(src, sort_keys=True).encode()).hexdigest()
+    spec["fingerprint"] = digest[:16]
     points = pa.table(
         {
             "point_id": pa.array(range(len(tasks)), type=pa.int32()),
-            "variant": pa.array(labels, type=pa.string()),
-            "draw": pa.array(draw, type=pa.int32()),
+            "key": pa.array([t.key for t in tasks], type=pa.string()),
         }
     )
     store = ExperimentStore(out)

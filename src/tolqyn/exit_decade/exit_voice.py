@@ -68,11 +68,14 @@ def run(
     workers: int = 2,
     executor_kind: str = "process",
     extra_params: dict | None = None,
+    out=None,
+    tally: dict | None = None,
 ) -> list[dict]:
-    """One row per run: condition, cost, replicate, exit, voice, participants."""
-    from tolqyn.exit_decade.ensemble import make_scenarios
+    """One row per run: condition, cost, replicate, exit, voice, participants. With `out`,
+    the runs go through the experiment store there and resume (`ensemble.run_tasks`)."""
+    from tolqyn.exit_decade.ensemble import make_scenarios, run_tasks
     from tolqyn.experiments.designs import replicate_seeds
-    from tolqyn.experiments.executors import Task, make_executor
+    from tolqyn.experiments.executors import Task
     from tolqyn.models import MODELS
     from tolqyn.scenarios.horizon import steps_until
 
@@ -98,16 +101,19 @@ def run(
                 (("country_exit", MODELS["country_exit"]),),
             )
         )
-    out = [None] * len(rows)
-    with make_executor(executor_kind, workers) as ex:
-        for o in ex.run(tasks):
-            if not o.ok:
-                from tolqyn.core.errors import TolqynError
-
-                raise TolqynError(f"exit-voice run {o.key} failed: {o.error}")
-            cname, c, r, _ = rows[int(o.key)]
-            out[int(o.key)] = {"condition": cname, "cost": c, "replicate": r, **measure(o.result)}
-    return out
+    measured = run_tasks(
+        tasks,
+        measure,
+        out=out,
+        workers=workers,
+        executor_kind=executor_kind,
+        tally=tally,
+        what="exit-voice",
+    )
+    return [
+        {"condition": cname, "cost": c, "replicate": r, **m}
+        for (cname, c, r, _), m in zip(rows, measured)
+    ]
 
 
 def measure(res) -> dict:
