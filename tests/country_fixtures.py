@@ -116,14 +116,20 @@ class HandCountry(CountryModel):
         return self._adopt(sim, space)
 
 
+def register_hand() -> None:
+    """Make 'country-hand' a model name for scenarios built by hand in a test."""
+    from tolqyn import models
+
+    models.MODELS.setdefault("country-hand", "country_fixtures:HandCountry")
+
+
 def make_sim(
     params=None, events=(), steps=12, seed=3, model="country-hand", start_date="2022-01-01"
 ):
-    from tolqyn import models
     from tolqyn.core.sim import Sim
     from tolqyn.scenarios.loader import from_dict
 
-    models.MODELS.setdefault("country-hand", "country_fixtures:HandCountry")
+    register_hand()
     data = {
         "model": model,
         "steps": steps,

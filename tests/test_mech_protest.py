@@ -63,8 +63,9 @@ def test_revision_rate():
 
 def test_finer_time_step_runs_and_keeps_the_calendar():
     """dt = 0.5 day: events land on the right half-day step and the invariants hold."""
-    from country_fixtures import PRICE_HIKE
+    from country_fixtures import PRICE_HIKE, register_hand
 
+    register_hand()  # the test builds its scenario by hand and may run alone
     ev = [
         dict(PRICE_HIKE, at="2022-01-01"),
         {"id": "s", "at": "2022-01-03T12:00", "action": "internet", "params": {"level": 0.0}},
