@@ -345,6 +345,7 @@ def calibrate_structures(
         raise TolqynError("--population must be >= 2")
     t_start = time.time()
     load_before = load_average()
+    commit = _commit()  # the tree the run starts on (the working tree may move meanwhile)
     targets = targets_from_observed(scenario, role="fitted")
     errors = error_models(scenario, targets)
     structures = structures or read_structures(scenario)
@@ -423,6 +424,7 @@ def calibrate_structures(
         )  # fmt: skip
     finally:
         executor.close()
+    result["commit"] = commit
     result["stopped_by_error"] = stopped_by
     result["initial_temperature"] = initial_temperature
     result["wall_time_s"] = round(time.time() - t_start, 1)
