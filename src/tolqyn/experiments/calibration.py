@@ -326,6 +326,15 @@ def particle_seed(params: dict, base_seed: int) -> int:
     )
 
 
+def particle_values(particle, kinds: dict) -> dict:
+    """A pyABC particle as scenario parameters: integers rounded where the parameter is one."""
+    out = {}
+    for n, k in kinds.items():
+        v = float(particle[n])
+        out[n] = int(round(v)) if k == "int" else v
+    return out
+
+
 class SimulationModel:
     """The picklable model that pyABC calls: parameters -> summary statistics."""
 
@@ -338,11 +347,7 @@ class SimulationModel:
         self.model_refs = model_refs
 
     def values(self, particle) -> dict:
-        out = {}
-        for n, k in self.kinds.items():
-            v = float(particle[n])
-            out[n] = int(round(v)) if k == "int" else v
-        return out
+        return particle_values(particle, self.kinds)
 
     def __call__(self, particle) -> dict:
         from tolqyn.api import run_one

@@ -221,11 +221,9 @@ class StructureSimulation:
         self.tally = None  # a folder where each process counts the simulations it ran
 
     def values(self, particle) -> dict:
-        out = {}
-        for n, k in self.kinds.items():
-            v = float(particle[n])
-            out[n] = int(round(v)) if k == "int" else v
-        return out
+        from tolqyn.experiments.calibration import particle_values
+
+        return particle_values(particle, self.kinds)
 
     def __call__(self, particle) -> dict:
         from tolqyn.core.sim import Sim
