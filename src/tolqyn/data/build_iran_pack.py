@@ -22,7 +22,7 @@ import json
 import shutil
 from pathlib import Path
 
-from tolqyn.data.build_kazakhstan_pack import _w
+from tolqyn.data.build_kazakhstan_pack import UNIT_COLUMNS, _w
 
 SRC = Path(__file__).resolve().parent / "iran"
 OUT = Path(__file__).resolve().parents[1] / "packs" / "iran"
@@ -150,21 +150,7 @@ def build(out: Path = OUT) -> Path:
         )
     _w(
         out / "units.csv",
-        [
-            "code",
-            "name",
-            "population",
-            "urban_share",
-            "urban_population",
-            "area_km2",
-            "capital",
-            "centroid_lat",
-            "centroid_lon",
-            "population_date",
-            "parent_code",
-            "parent_name",
-            "source",
-        ],
+        UNIT_COLUMNS,
         units,
     )
     cities = list(csv.DictReader(open(SRC / "cities.csv", encoding="utf-8")))

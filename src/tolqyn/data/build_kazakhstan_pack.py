@@ -200,6 +200,24 @@ PARAMS = [
 ]
 
 
+# the columns of a pack's units.csv, in the order both packaged builders write them
+UNIT_COLUMNS = [
+    "code",
+    "name",
+    "population",
+    "urban_share",
+    "urban_population",
+    "area_km2",
+    "capital",
+    "centroid_lat",
+    "centroid_lon",
+    "population_date",
+    "parent_code",
+    "parent_name",
+    "source",
+]
+
+
 def _w(path: Path, header: list[str], rows: list[list]) -> None:
     def cell(v):
         if v is None or (isinstance(v, float) and np.isnan(v)):
@@ -281,21 +299,7 @@ def build(out: Path = OUT) -> Path:
         )
     _w(
         out / "units.csv",
-        [
-            "code",
-            "name",
-            "population",
-            "urban_share",
-            "urban_population",
-            "area_km2",
-            "capital",
-            "centroid_lat",
-            "centroid_lon",
-            "population_date",
-            "parent_code",
-            "parent_name",
-            "source",
-        ],
+        UNIT_COLUMNS,
         units,
     )
     cit = loaders.cities()
