@@ -141,3 +141,76 @@ def test_model_selection_recovers_the_true_structure(tmp_path):
     assert {r["role"] for r in res["checked_scores"]} == {"fitted", "checked"}
     for f in ("posterior.csv", "structures.csv", "calibration.json", "summary.txt"):
         assert (out / f).exists()
+
+
+def test_calibration_repeats_on_any_number_of_workers_and_keeps_its_deadline(tmp_path):
+    """The sampler seeds every job from (seed, call, job) and accepts the first n particles
+    by job number, so a serial run and a run on two worker processes give the same
+    posterior, bit for bit; and a deadline stops a generation that cannot finish (here: at
+    once, inside the first generation after the prior's), keeping the generations complete
+    before it instead of sampling for ever."""
+    import pandas as pd
+
+    import tolqyn
+    from tolqyn.experiments.structures import calibrate_structures
+
+    sc = _toy(tmp_path, {"2000-01-02": 1})
+    truth = tolqyn.run_one(sc, 12345).series("active")
+    sc = _toy(tmp_path, {f"2000-01-0{i + 1}": max(float(truth[i]), 1.0) for i in (1, 2, 3)})
+    posts = []
+    for kind, workers in (("serial", None), ("process", 2)):
+        out = tmp_path / f"cal-{kind}"
+        calibrate_structures(
+            sc, out, population=40, generations=2, max_simulations=400, n_predictive=0,
+            seed=5, executor_kind=kind, workers=workers, log=lambda *a: None,
+        )  # fmt: skip
+        posts.append(pd.read_csv(out / "posterior.csv"))
+    pd.testing.assert_frame_equal(posts[0], posts[1])
+
+    # a deadline that passes before any generation is complete: a clear error, nothing written
+    out = tmp_path / "cal-deadline"
+    with pytest.raises(TolqynError, match="no generation"):
+        calibrate_structures(
+            sc, out, population=40, generations=50, max_simulations=10**6,
+            max_walltime_s=0.01, n_predictive=0, seed=5, executor_kind="serial",
+            log=lambda *a: None,
+        )  # fmt: skip
+    assert not (out / "posterior.csv").exists()
+
+
+def test_sampler_stops_a_generation_that_cannot_finish():
+    """pyABC's own samplers for pools ignore max_eval (pyABC 0.13): a generation in which
+    nothing is accepted was sampled for ever. Ours stops after max_eval evaluations, or at
+    the deadline, and marks the sample not ok (pyABC then keeps the last complete one)."""
+    import time
+
+    from tolqyn.experiments.abc_sampler import InlineClient, budget_sampler
+
+    class Particle:
+        preliminary = False
+
+        def __init__(self, accepted):
+            self.accepted = accepted
+            self.value = np.random.random()
+
+    def rejected():
+        return Particle(False)
+
+    def accepted():
+        return Particle(True)
+
+    s = budget_sampler(InlineClient(), 1, seed=1)
+    sample = s.sample_until_n_accepted(10, rejected, 0, max_eval=50)
+    assert not sample.ok and s.stopped_by == "max_eval" and s.nr_evaluations_ == 50
+    # each job's draws come from its own seed: the same for the same (seed, call, job)
+    draws = []
+    for seed in (1, 1, 2):
+        sample = budget_sampler(InlineClient(), 1, seed=seed).sample_until_n_accepted(
+            5, accepted, 0
+        )
+        assert sample.ok
+        draws.append([q.value for q in sample.accepted_particles])
+    assert draws[0] == draws[1] != draws[2] and len(set(draws[0])) == 5
+    s = budget_sampler(InlineClient(), 1, seed=1, deadline=time.time() - 1)
+    sample = s.sample_until_n_accepted(10, accepted, 0)
+    assert not sample.ok and s.stopped_by == "deadline" and s.nr_evaluations_ == 0

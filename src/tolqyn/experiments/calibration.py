@@ -367,22 +367,22 @@ def summaries(res, targets, scenario) -> dict:
     return {t.name: t.compute(res, scenario.start_date, scenario.dt) for t in targets}
 
 
-def _sampler(executor):
-    """A pyABC sampler that runs on our executor's workers (one pool for the whole
-    calibration: workers import pyABC and Numba once)."""
-    import pyabc
-
+def _sampler(executor, seed: int = 0, deadline: float | None = None):
+    """A pyABC sampler on our executor's workers (one pool for the whole calibration:
+    workers import pyABC and Numba once) that is repeatable for a seed whatever the number
+    of workers, and stops a generation at `deadline` (tolqyn.experiments.abc_sampler)."""
+    from tolqyn.experiments.abc_sampler import InlineClient, budget_sampler
     from tolqyn.experiments.executors import DaskExecutor, ProcessExecutor
 
     if isinstance(executor, DaskExecutor):
-        return pyabc.sampler.DaskDistributedSampler(dask_client=executor._client, batch_size=2)
-    if isinstance(executor, ProcessExecutor):
+        client, jobs = executor._client, 2 * executor.workers
+    elif isinstance(executor, ProcessExecutor):
         if executor._pool is None:
             executor._start()
-        return pyabc.sampler.ConcurrentFutureSampler(
-            cfuture_executor=executor._pool, client_max_jobs=2 * executor.workers
-        )
-    return pyabc.sampler.SingleCoreSampler()
+        client, jobs = executor._pool, 2 * executor.workers
+    else:
+        client, jobs = InlineClient(), 1
+    return budget_sampler(client, jobs, seed=seed, deadline=deadline)
 
 
 def calibrate(
@@ -433,14 +433,14 @@ def calibrate(
     from tolqyn.experiments.executors import make_executor
 
     executor = make_executor(executor_kind, workers, dask_address)
-    # pyABC draws its proposals from NumPy's global generator; seed it so that a serial
-    # calibration is repeatable (parallel samplers are not bit-repeatable by pyABC's design)
+    # pyABC draws its proposals in the jobs, from NumPy's global generator, which the sampler
+    # seeds per job from (seed, generation, job): the calibration is repeatable
     np.random.seed(seed % 2**32)
     db_path = out / "abc.db"
     if db_path.exists():
         db_path.unlink()
     try:
-        sampler = _sampler(executor)
+        sampler = _sampler(executor, seed=seed)
         abc = pyabc.ABCSMC(model, prior, distance, population_size=population, sampler=sampler)
         abc.new("sqlite:///" + str(db_path.resolve()), observed)
         history = abc.run(minimum_epsilon=min_eps, max_nr_populations=generations)

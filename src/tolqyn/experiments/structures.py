@@ -217,7 +217,6 @@ class StructureSimulation:
         self.base_seed = base_seed
         self.refs = refs
         self.kinds = {n: k for n, _, _, k in structure.free}
-        self.deadline = None  # epoch seconds: after it, draws are rejected without a run
         self.tally = None  # a folder where each process counts the simulations it ran
 
     def values(self, particle) -> dict:
@@ -233,10 +232,6 @@ class StructureSimulation:
 
             for name, ref in self.refs:
                 models.MODELS.setdefault(name, ref)
-        if self.deadline is not None and time.time() > self.deadline:
-            # the budget is spent: reject at once, so that pyABC abandons the unfinished
-            # generation (min_acceptance_rate) and keeps the last complete one
-            return {t.name: float("nan") for t in self.targets}
         vals = self.values(particle)
         sc = self.scenario.with_params(
             {**self.structure.values, **vals}, source="calibration particle"
@@ -335,6 +330,7 @@ def calibrate_structures(
 
     import pyabc
 
+    from tolqyn.experiments.abc_sampler import BudgetSpent
     from tolqyn.experiments.calibration import _sampler, targets_from_observed
     from tolqyn.experiments.executors import make_executor
     from tolqyn.models import MODELS
@@ -360,8 +356,6 @@ def calibrate_structures(
     tally.mkdir(parents=True)  # creates out too
     for m in models:
         m.tally = str(tally)
-        if max_walltime_s:
-            m.deadline = t_start + float(max_walltime_s)
     priors = [
         pyabc.Distribution(**{n: pyabc.RV("uniform", lo, hi - lo) for n, lo, hi, _ in s.free})
         for s in structures
@@ -375,7 +369,9 @@ def calibrate_structures(
         db.unlink()
     executor = make_executor(executor_kind, workers, dask_address)
     try:
-        sampler = _sampler(executor)
+        # the sampler stops a generation at the deadline (the last complete one is the result)
+        deadline = t_start + float(max_walltime_s) if max_walltime_s else None
+        sampler = _sampler(executor, seed=seed, deadline=deadline)
         abc = pyabc.ABCSMC(
             models,
             priors,
@@ -404,6 +400,8 @@ def calibrate_structures(
         )
         try:
             history = _run(abc, generations, max_simulations, min_acceptance, max_walltime_s)
+        except BudgetSpent:
+            history, stopped_by = abc.history, None
         except (AttributeError, ValueError, RuntimeError, np.linalg.LinAlgError) as e:
             # a failure after some generations keeps them: the posterior is the last one stored
             history = abc.history
@@ -416,6 +414,14 @@ def calibrate_structures(
         wall_abc = time.time() - t_start
         n_run = sum(f.stat().st_size for f in tally.iterdir())
         shutil.rmtree(tally, ignore_errors=True)
+        if history is None or history.max_t < 0:
+            db.unlink(missing_ok=True)
+            raise TolqynError(
+                f"no generation of the ABC-SMC was complete within the budget ({n_run} "
+                f"simulations in {wall_abc:.0f} s, cut by {sampler.stopped_by or 'the budget'}):"
+                " give it more time (--max-walltime), more simulations, or a higher "
+                "--initial-temperature"
+            )
         result = write_posterior(
             history, structures, base, targets, errors, out, seed, population, generations,
             max_simulations, max_walltime_s, steps, executor, refs, n_predictive, sampler,
@@ -424,6 +430,7 @@ def calibrate_structures(
         executor.close()
     result["commit"] = commit
     result["stopped_by_error"] = stopped_by
+    result["generation_cut_by"] = sampler.stopped_by  # deadline | max_eval | None
     result["initial_temperature"] = initial_temperature
     result["wall_time_s"] = round(time.time() - t_start, 1)
     result["wall_time_abc_s"] = round(wall_abc, 1)
