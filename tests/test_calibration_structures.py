@@ -139,8 +139,10 @@ def test_model_selection_recovers_the_true_structure(tmp_path):
     # the checked record was never fitted and is scored separately
     assert res["checked"] == ["final"] and "final" not in [e["record"] for e in res["error_model"]]
     assert {r["role"] for r in res["checked_scores"]} == {"fitted", "checked"}
-    for f in ("posterior.csv", "structures.csv", "calibration.json", "summary.txt"):
+    for f in ("posterior.csv", "structures.csv", "calibration.json", "summary.txt", "report.md"):
         assert (out / f).exists()
+    report = (out / "report.md").read_text()
+    assert "threshold_dist=normal" in report and "| final | checked |" in report
 
 
 def test_calibration_repeats_on_any_number_of_workers_and_keeps_its_deadline(tmp_path):

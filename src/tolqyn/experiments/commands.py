@@ -3,6 +3,8 @@ Heavy libraries (Dask, SALib, pyABC, scikit-learn, DuckDB) are imported inside t
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
 from typing import List, Optional
 
@@ -499,6 +501,7 @@ def register(app: typer.Typer) -> None:
                 n_predictive=predictive,
                 seed=seed,
                 population_seed=population_seed,
+                command=shlex.join(["tolqyn", *sys.argv[1:]]),
                 log=typer.echo,
                 **ex,
             )

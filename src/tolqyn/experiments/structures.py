@@ -322,10 +322,12 @@ def calibrate_structures(
     workers: int | None = None,
     dask_address: str | None = None,
     steps: int | None = None,
+    command: str | None = None,
     log=print,
 ) -> dict:
-    """Run the multi-model ABC-SMC and write posterior.csv, structures.csv and
-    calibration.json to `out` (tolqyn.experiments.posterior describes the format)."""
+    """Run the multi-model ABC-SMC and write posterior.csv, structures.csv,
+    calibration.json and report.md to `out` (tolqyn.experiments.posterior describes the
+    format; tolqyn.report_calibration the report)."""
     import logging
 
     import pyabc
@@ -443,8 +445,12 @@ def calibrate_structures(
     result["simulations_per_second"] = round(n_run / wall_abc, 3) if wall_abc > 0 else None
     from tolqyn.experiments.store import atomic_write_json
 
+    result["command"] = command
     atomic_write_json(out / "calibration.json", result)
     (out / "summary.txt").write_text(summary_text(result) + "\n")
+    from tolqyn.report_calibration import write_report
+
+    write_report(out)
     return result
 
 
