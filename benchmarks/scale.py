@@ -10,6 +10,7 @@ network once at the copy bandwidth measured in the same run (a large NumPy array
 machine is shared: the load average is written beside every figure.
 
     python benchmarks/scale.py [--scales 1000 100 10 1] [--lattices 40 200 1000 2000] [--repeat 1]
+                               [--cli-scales 1] [--cli-cold]
 
 Writes benchmarks/results/scale.md, scale.json and scale.png.
 """
@@ -42,12 +43,14 @@ t_w = time.perf_counter()
 Sim(load_scenario("kazakhstan-2022", overrides={"scale": 2000.0})).run()
 warm_s = time.perf_counter() - t_w
 load0 = os.getloadavg()
+r0 = resource.getrusage(resource.RUSAGE_SELF)
 c0 = time.process_time()
 t0 = time.perf_counter()
 sim = Sim(sc)
 res = sim.run()
 wall = time.perf_counter() - t0
 cpu = time.process_time() - c0
+r1 = resource.getrusage(resource.RUSAGE_SELF)
 tm = res.manifest["timings"]
 net = sim.space.network
 pop = sim.pop
@@ -55,7 +58,8 @@ mem = [{"column": n, "dtype": d, "bytes_per_agent": b, "doc": doc} for n, d, b, 
 net_bytes = int(net.indptr.nbytes + net.indices.nbytes)
 print(json.dumps({
     "scale": scale, "agents": int(pop.n), "steps": int(res.manifest["steps"]), "warm_s": warm_s,
-    "wall_s": wall, "cpu_s": cpu, "process_s": time.perf_counter() - t_start,
+    "wall_s": wall, "cpu_s": cpu, "user_s": r1.ru_utime - r0.ru_utime,
+    "sys_s": r1.ru_stime - r0.ru_stime, "process_s": time.perf_counter() - t_start,
     "init_s": tm["init_s"], "loop_s": tm["loop_s"], "detail": tm["detail"],
     "pop_bytes": int(pop.nbytes), "network_bytes": net_bytes, "memory_table": mem,
     "peak_rss_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6,
@@ -104,21 +108,37 @@ for _ in range(7):
 print(json.dumps({"gbs": 2 * a.nbytes / best / 1e9}))
 """
 
-# the command of the issue, end to end (Python start-up, imports, kernel cache, synthesis, run,
-# writing results); the wrapper's only child is the CLI, so its peak RSS is the CLI's
+# the command of the issue, end to end (Python start-up, imports, loading the compiled kernels,
+# synthesis, run, writing results); the wrapper's only children are CLI runs, so its peak RSS
+# is the largest of theirs (the warm-up run at 1:2000 is far smaller). cache "warm": Numba's
+# on-disk cache is filled first by an untimed run at 1:2000, as for any run but a fresh
+# install's first; "cold": an empty NUMBA_CACHE_DIR, so every kernel is compiled in the timed
+# run (a fresh install's first run, or the first after a kernel's source file changed).
 CLI_CHILD = r"""
-import json, os, resource, subprocess, sys, tempfile, time
+import json, os, resource, shutil, subprocess, sys, tempfile, time
+scale, cache = sys.argv[1], sys.argv[2]
+tolqyn = os.path.join(os.path.dirname(sys.executable), "tolqyn")
 out = tempfile.mkdtemp(prefix="tolqyn-scale-")
-cmd = [os.path.join(os.path.dirname(sys.executable), "tolqyn"), "run", "kazakhstan-2022", "--scale", sys.argv[1],
-       "--out", out, "--quiet"]
+env = dict(os.environ)
+if cache == "cold":
+    env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="tolqyn-numba-cache-")
+else:
+    subprocess.run([tolqyn, "run", "kazakhstan-2022", "--scale", "2000", "--out", out + "/warm",
+                    "--quiet"], check=True, capture_output=True, env=env)
+r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+cmd = [tolqyn, "run", "kazakhstan-2022", "--scale", scale, "--out", out + "/run", "--quiet"]
 load0 = os.getloadavg()
 t = time.perf_counter()
-subprocess.run(cmd, check=True, capture_output=True)
+subprocess.run(cmd, check=True, capture_output=True, env=env)
 wall = time.perf_counter() - t
 ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-import shutil; shutil.rmtree(out, ignore_errors=True)
-print(json.dumps({"scale": float(sys.argv[1]), "command": " ".join(["tolqyn"] + cmd[1:5]), "wall_s": wall,
-                  "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_gb": ru.ru_maxrss / 1e6,
+shutil.rmtree(out, ignore_errors=True)
+if cache == "cold":
+    shutil.rmtree(env["NUMBA_CACHE_DIR"], ignore_errors=True)
+cpu = (ru.ru_utime - r0.ru_utime) + (ru.ru_stime - r0.ru_stime)
+print(json.dumps({"scale": float(scale), "cache": cache, "command": " ".join(["tolqyn"] + cmd[1:5]),
+                  "wall_s": wall, "cpu_s": cpu, "user_s": ru.ru_utime - r0.ru_utime,
+                  "sys_s": ru.ru_stime - r0.ru_stime, "peak_rss_gb": ru.ru_maxrss / 1e6,
                   "load_before": load0, "load_after": os.getloadavg()}))
 """
 
@@ -213,16 +233,27 @@ def main():
         default=[1],
         help="scales timed end to end with `tolqyn run`",
     )
+    ap.add_argument(
+        "--cli-cold",
+        action="store_true",
+        help="also time the command with an empty Numba cache (every kernel compiled)",
+    )
     ap.add_argument("--repeat", type=int, default=1, help="runs per size (the fastest is reported)")
     ap.add_argument("--timeout", type=float, default=900)
     a = ap.parse_args()
 
     bw = stream_copy_gbs()
     print(f"stream copy: {bw:.1f} GB/s (read + write)", flush=True)
-    cli = [child(CLI_CHILD, [s], a.timeout) for s in a.cli_scales for _ in range(a.repeat)]
+    caches = ["warm", "cold"] if a.cli_cold else ["warm"]
+    cli = [
+        child(CLI_CHILD, [s, cache], a.timeout)
+        for s in a.cli_scales
+        for cache in caches
+        for _ in range(a.repeat)
+    ]
     for c in cli:
         print(
-            f"{c['command']}: wall {c['wall_s']:.1f} s, CPU {c['cpu_s']:.1f} s, peak {c['peak_rss_gb']:.2f} GB, "
+            f"{c['command']} ({c['cache']} cache): wall {c['wall_s']:.1f} s, CPU {c['cpu_s']:.1f} s, peak {c['peak_rss_gb']:.2f} GB, "
             f"load {c['load_after'][0]:.1f}",
             flush=True,
         )
@@ -287,12 +318,16 @@ def write_md(meta, cli, rows, ep_rows, path):
         "",
         "## The command, end to end",
         "",
-        "| command | wall s | CPU s | peak RSS GB | load before / after |",
-        "|---|---|---|---|---|",
+        "| command | Numba cache | wall s | CPU s (user + sys) | peak RSS GB | load before / after |",
+        "|---|---|---|---|---|---|",
     ]
     for c in cli:
+        cpu = f"{c['cpu_s']:.1f}"
+        if "user_s" in c:
+            cpu += f" ({c['user_s']:.1f} + {c['sys_s']:.1f})"
         L.append(
-            f"| `{c['command']}` | {c['wall_s']:.1f} | {c['cpu_s']:.1f} | {c['peak_rss_gb']:.2f} | "
+            f"| `{c['command']}` | {c.get('cache', '?')} | {c['wall_s']:.1f} | {cpu} | "
+            f"{c['peak_rss_gb']:.2f} | "
             f"{c['load_before'][0]:.1f} / {c['load_after'][0]:.1f} |"
         )
     L += [
@@ -301,7 +336,10 @@ def write_md(meta, cli, rows, ep_rows, path):
         "cores (Python start-up, imports, loading compiled kernels, synthesis, 20 steps and "
         "writing the results included). On a shared machine the wall time grows with the load; "
         "CPU s / 2 is what the run needs of two free cores (a lower bound of its wall time "
-        "there).",
+        "there). Warm cache: the compiled kernels are loaded from Numba's on-disk cache, filled "
+        "by an untimed run at 1:2000 just before (every run but the first after installing or "
+        "after a kernel's source file changed); cold (`--cli-cold`): an empty NUMBA_CACHE_DIR, "
+        "so the timed run compiles every kernel on one core first.",
         "",
         "## kazakhstan-2022 (20 simulated days)",
         "",
