@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +95,7 @@ def main(argv=None) -> int:
         "behavioural parameter",
     )
     a = ap.parse_args(argv)
+    t_start = time.perf_counter()
     from tolqyn.experiments.posterior import load_posterior
     from tolqyn.models import all_param_specs, get_model
 
@@ -232,6 +235,23 @@ def main(argv=None) -> int:
         for st, pr in post.probabilities.items():
             wr.writerow([st, pr, n_of.get(st, 0)])
     (out_dir / "COMMIT").write_text(commit + "\n")
+    # what was run: the command, the posterior (and the commit its calibration records), the
+    # draws by structure and the wall time, for the README
+    wall = time.perf_counter() - t_start
+    record = {
+        "command": "python scripts/predict_out_of_sample.py "
+        + " ".join(sys.argv[1:] if argv is None else argv),
+        "commit": commit,
+        "posterior": str(Path(a.posterior).resolve()),
+        "posterior_commit": post.record.get("commit"),
+        "structures_drawn": {st: sum(1 for s, _ in draws if s == st) for st, _ in draws},
+        "draws": len(draws),
+        "variants": variants,
+        "assumptions": a.assumptions,
+        "wall_s": round(wall, 1),
+    }
+    (out_dir / "run.json").write_text(json.dumps(record, indent=1) + "\n")
+    print(f"{a.episode}: {len(draws)} draws x {len(variants)} variants in {wall:.1f} s", flush=True)
     return 0
 
 

@@ -5,6 +5,8 @@ comparison of the calibration), not an assumption of the model:
     fatigue            G_i −= φ_F·(1 − e^{−d_i/D_F})        d_i: days protested, recovering
                        d_i ← d_i + τ if active, else d_i·e^{−dt/D_R}      at rate 1/D_R when quiet
                        τ: the step's days in the street (mechanism 4, `street_days_per_month`)
+      and attrition    G_i −= φ_A·(1 − e^{−max(0, a_i − D_A)/D_A})   a_i: days protested, recovering
+                       a_i ← a_i + τ if active, else a_i·e^{−dt/D_AR}     rebuilt over D_AR when quiet
     organisers         G_i −= φ_O·j_r                        j_r: share of the region's past
                                                               participants now in detention
     fear of killing    risk_l += λ_D·(1 − e^{−K_r/K½})       K_r: killings in the region,
@@ -19,8 +21,22 @@ net grievance that moves a citizen to act and do not accumulate across steps; ri
 risk of mechanism 2 (multiplied by one's risk aversion R_i). Every term is recorded by region
 (`ending_*`), so a run shows which mechanisms were at work when protest fell.
 
+Fatigue has two time scales. The fast one (D_F of a few days) is the tiredness of a wave; it
+saturates at φ_F and fades within a week of rest, so on its own it cannot end protest that goes
+on for months: a core whose net grievance clears T by more than φ_F stays out indefinitely
+(docs/odd/episodes.md §7). The slow one, attrition, is the cost of time taken from work and
+household (Olson 1965: participation has private costs that the collective good does not repay;
+McAdam 1986: biographical availability; Tarrow 1998 and Koopmans 1993: a cycle of contention
+declines as participation becomes too costly to sustain). It starts only once the days protested
+exceed D_A, one month (the pay period of `street_days_per_month`'s M = 30.4375 days: what a
+household that lives from one monthly pay to the next can forgo before the loss is felt; an
+assumption), grows to φ_A over the next D_A, and is rebuilt over D_AR of ordinary life (a year:
+lost pay is made good from savings, a small share of income, so much more slowly than it is
+lost; an assumption). Someone who protests every other day for months tires too, not only
+someone out every day. Within a month of a first protest it is exactly zero.
+
 Sources: Tarrow 1998 and Koopmans 1993 (protest cycles exhaust themselves: fatigue and
-demobilisation); Siegel 2011 (removing well-connected organisers breaks collective action);
+demobilisation); Olson 1965 and McAdam 1986 (the private cost of sustained participation); Siegel 2011 (removing well-connected organisers breaks collective action);
 Davenport 2007 and Lichbach 1987 (killings deter in the short run); Hassanpour 2014 and
 Rydzak 2019 (the blackout); Lichbach 1987 (the credibility of concessions)."""
 
@@ -43,11 +59,27 @@ from tolqyn.mechanisms.structures import CITE_ENDING, ENDING, ending_acts
 
 @njit(parallel=True, cache=True)
 def fatigue_kernel(
-    status, ever, region, days, grievance, dt, recover, phi_f, d_f, phi_o, detained_share, out
+    status,
+    ever,
+    region,
+    days,
+    grievance,
+    dt,
+    recover,
+    phi_f,
+    d_f,
+    phi_o,
+    detained_share,
+    out,
+    days_long,
+    recover_long,
+    phi_a,
+    d_a,
 ):
-    """Updates the days protested, lowers G by fatigue and the arrest of organisers, and
-    counts, by region, past participants, those of them detained, and the fatigue term summed
-    over past participants (per-chunk partial sums added in a fixed order)."""
+    """Updates the days protested (fast and slow memory), lowers G by fatigue, attrition and
+    the arrest of organisers, and counts, by region, past participants, those of them
+    detained, and the fatigue term (fast + slow) summed over past participants (per-chunk
+    partial sums added in a fixed order). Attrition is exactly 0 while a_i ≤ D_A."""
     n = status.shape[0]
     n_reg = out.shape[0]
     nc = n_chunks(n)
@@ -59,15 +91,21 @@ def fatigue_kernel(
             if st >= 3:
                 continue
             d = days[i]
+            a = days_long[i]
             if st == 1:
                 d += dt
+                a += dt
             else:
                 d *= recover
+                a *= recover_long
             days[i] = d
+            days_long[i] = a
             if ever[i] == 0:
                 continue
             r = region[i]
             f = phi_f * (1.0 - math.exp(-d / d_f)) if d_f > 0.0 else 0.0
+            if phi_a > 0.0 and a > d_a:
+                f += phi_a * (1.0 - math.exp(-(a - d_a) / d_a))
             g = grievance[i] - f - phi_o * detained_share[r]
             grievance[i] = g if g > 0.0 else 0.0
             part[c, r, 0] += 1.0
@@ -140,6 +178,40 @@ class Demobilisation(Module):
                 citation="assumption",
             ),
             Param(
+                "attrition_weight",
+                0.3,
+                "φ_A: largest fall of net grievance from attrition, the slow fatigue of "
+                "sustained protest (time taken from work and household); the default is the "
+                "organisers' weight φ_O, the other exhaustion term",
+                0.0,
+                2.0,
+                unit="1",
+                citation="Olson 1965; McAdam 1986; Tarrow 1998; assumption for the size "
+                "(= organisers_weight)",
+            ),
+            Param(
+                "attrition_days",
+                30.4375,
+                "D_A: days protested before attrition starts, the scale over which it grows "
+                "and the days of ordinary life over which it is rebuilt (one month: the pay "
+                "period)",
+                1.0,
+                3650.0,
+                unit="days",
+                citation="assumption: a household living from one monthly pay to the next "
+                "(M = 30.4375 days of street_days_per_month, mechanism 4)",
+            ),
+            Param(
+                "attrition_recovery_days",
+                365.25,
+                "D_AR: days of ordinary life over which the days protested are made good "
+                "(e-folding; a year: lost pay is rebuilt from savings, a small share of income)",
+                1.0,
+                3650.0,
+                unit="days",
+                citation="assumption (docs/odd/episodes.md §7)",
+            ),
+            Param(
                 "organisers_on",
                 True,
                 "switch: detaining past participants (the organisers among them) "
@@ -209,13 +281,22 @@ class Demobilisation(Module):
         ]
 
     def define_states(self):
-        return [State("days_active", np.float32, 0.0, "days protested, fading when quiet")]
+        return [
+            State("days_active", np.float32, 0.0, "days protested, fading when quiet"),
+            State(
+                "days_attrition",
+                np.float32,
+                0.0,
+                "days protested, rebuilt over D_A when quiet (attrition)",
+            ),
+        ]
 
     def define_results(self):
         return [
             Result(
                 "ending_fatigue",
-                "mean fall of net grievance from fatigue among past participants",
+                "mean fall of net grievance from fatigue (fast and slow: attrition) among past "
+                "participants",
                 "value",
                 True,
             ),
@@ -284,6 +365,10 @@ class Demobilisation(Module):
             phi_o,
             self.detained_share,
             self.sums,
+            pop.days_attrition,
+            math.exp(-dt / float(p["attrition_recovery_days"])),
+            float(p["attrition_weight"]) if _acts(p, "fatigue") else 0.0,
+            float(p["attrition_days"]),
         )
         ever = self.sums[:, 0]
         self.detained_share = np.divide(

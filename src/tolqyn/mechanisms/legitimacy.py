@@ -5,8 +5,19 @@ troops.
     L_i(0)   = clip(L0 + m_{d(i)} + σ·(2u_i − 1), 0, 1)              d(i): media diet
     L_i     += μ·dt·(s_d − L_i)                 pull towards the channel's slant (if it is on)
     L_i     += Δ_r·(1 − L_i)  if Δ_r > 0,  Δ_r·L_i if Δ_r < 0         concession / injustice events
-    L_i     −= β·ρ_{l(i)}·L_i                   backfire: ρ = (arrests + κ·deaths) / residents, last step
+    L_i     −= β·m_l·ρ_{l(i)}·L_i               backfire: ρ = (arrests + κ·deaths) / residents, last step
+    m_l      = e^{−max(0, r_l − D_N)/D_N}      r_l: days of repression seen in locality l,
+    r_l     ← r_l + dt if ρ_l > 0, else r_l·e^{−dt/D_N}        fading over D_N without it
     L_i     −= c_troops·(1 − I_i)·L_i + g_troops·I_i·(1 − L_i)   once, when foreign troops arrive
+
+Backfire is the reaction to repression as news (a new injustice, seen nearby). Repression that
+has gone on in a locality for more than D_N days (a month by default) has become routine and
+predictable: its marginal backfire falls (m_l). Lichbach 1987: consistent repression deters,
+inconsistent repression escalates; Francisco 2004 (mobilisation in the wake of massacres) and
+Davenport 2007 (the effects of repression change with its timing and duration); the month is
+an assumption. Without it a months-long wave turns
+every killing into a permanent loss of legitimacy and the wave feeds itself
+(docs/odd/episodes.md §7). Within D_N days of the first repression m_l is exactly 1.
 
 Sources: Lemos, Lopes & Coelho 2016 (heterogeneous, endogenous legitimacy); Epstein 2002
 ("salami tactics": the path of L matters); Sullivan & Davenport and Lawrence 2017 (repression
@@ -201,6 +212,18 @@ class Legitimacy(Module):
                 citation="assumption (docs/odd/country.md)",
             ),
             Param(
+                "backfire_novelty_days",
+                30.4375,
+                "D_N: days of repression seen in a locality after which it is routine and its "
+                "backfire falls (e-folding D_N), and over which that routine fades without "
+                "repression (one month)",
+                1.0,
+                3650.0,
+                unit="days",
+                citation="Lichbach 1987 (consistent repression deters); Davenport 2007; "
+                "Francisco 2004; assumption for the size (one month, as attrition_days)",
+            ),
+            Param(
                 "troops_legit_cost",
                 0.08,
                 "relative fall of L, for people with identity I = 0, when foreign troops arrive",
@@ -238,6 +261,7 @@ class Legitimacy(Module):
             sim.pop.legitimacy,
         )
         sim.timeline.on("legitimacy_shock", self._on_shock)
+        self.routine = np.zeros(sim.country.n_loc)
 
     @staticmethod
     def _on_shock(sim, size, regions="ALL", label=""):
@@ -264,6 +288,16 @@ class Legitimacy(Module):
         channel_on = np.array([True, True, cs.online > 0.5])
         mu = 1.0 - (1.0 - float(p["media_pull"])) ** sim.clock.dt
         apply_troops = cs.troops_legit_shock > 0 and troops_act(p["troops_structure"], "legitimacy")
+        # repression seen for more than D_N days in a locality is routine: its backfire falls
+        # (exactly 1 while r_l <= D_N)
+        d_n = float(p["backfire_novelty_days"])
+        dt = sim.clock.dt
+        self.routine = np.where(
+            cs.repression_seen > 0, self.routine + dt, self.routine * np.exp(-dt / d_n)
+        )
+        seen = cs.repression_seen
+        if (self.routine > d_n).any():
+            seen = seen * np.exp(-np.maximum(0.0, self.routine - d_n) / d_n)
         legit_step_kernel(
             pop.status,
             pop.media_diet,
@@ -275,7 +309,7 @@ class Legitimacy(Module):
             channel_on,
             mu,
             np.clip(cs.legit_shock, -1, 1),
-            cs.repression_seen,
+            seen,
             float(p["backfire"]),
             float(p["troops_legit_cost"]),
             float(p["troops_legit_gain"]),
