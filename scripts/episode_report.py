@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 
@@ -33,6 +34,25 @@ def _read(p: Path) -> list[dict]:
 def _fmt(x: str) -> str:
     v = float(x)
     return f"{v:,.0f}" if abs(v) >= 10 else f"{v:.2g}"
+
+
+def posterior_text(d: Path) -> str:
+    """Which posterior the predictions drew from: run.json (written by
+    predict_out_of_sample.py) names the directory and the commit its calibration records."""
+    rec = d / "run.json"
+    if not rec.exists():
+        return "Posterior: `docs/results/calibration-kazakhstan-2022/posterior.csv` as on main at that commit"
+    r = json.loads(rec.read_text())
+    post = Path(r["posterior"])
+    try:
+        post = post.relative_to(ROOT)
+    except ValueError:
+        pass
+    made = f", calibrated at commit `{r['posterior_commit']}`" if r.get("posterior_commit") else ""
+    return (
+        f"Posterior: `{post}/posterior.csv`{made}; {r['draws']} draws of every variant "
+        f"({', '.join(f'`{v}`' for v in r['variants'])}) in {r['wall_s']:.0f} s wall"
+    )
 
 
 def main(argv=None) -> int:
@@ -65,8 +85,8 @@ def main(argv=None) -> int:
         a.command,
         "```",
         "",
-        "Posterior: `docs/results/calibration-kazakhstan-2022/posterior.csv` as on main at that "
-        "commit; structures drawn: "
+        posterior_text(d)
+        + "; structures drawn: "
         + ", ".join(
             f"{s['structure']} (p = {float(s['posterior_probability']):.2f}, {s['n_draws']} draws)"
             for s in structures
