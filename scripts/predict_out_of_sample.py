@@ -67,6 +67,12 @@ ASSUMED = (
     "preemptive_risk",
     "preemptive_police_share",
     "cordon_share",
+    # the slow terms of months-long waves (docs/odd/episodes.md §7.2): exactly zero within a
+    # month, so January 2022 cannot identify them either
+    "attrition_weight",
+    "attrition_days",
+    "attrition_recovery_days",
+    "backfire_novelty_days",
 )
 
 
