@@ -205,6 +205,7 @@ def register(app: typer.Typer) -> None:
         posterior draws and seeds) to 2024 and prints yearly emigrants with 90 % intervals."""
         from tolqyn.core.errors import TolqynError
         from tolqyn.exit_decade import calibration, ensemble, institutions
+        from tolqyn.models.exit.destinations import cell_metric
 
         institutional = elections is not None or free_press or courts
         if tenge_fall is None and foreign_tv_year is None and not institutional:
@@ -251,7 +252,8 @@ def register(app: typer.Typer) -> None:
             f"total {years[0]}-{years[-1]}: {dm:+,.0f} emigrants [{dl:+,.0f} to {dh:+,.0f}] (90 %)"
         )
         for g in ("russian", "kazakh", "german"):
-            gl, gm, gh = ensemble.diff_band(base, cf, f"emigrants_{g}", years)
+            cell = cell_metric("emigrants", group=g)
+            gl, gm, gh = ensemble.diff_band(base, cf, cell, years)
             typer.echo(f"  of whom {g}: {gm:+,.0f} [{gl:+,.0f} to {gh:+,.0f}]")
         typer.echo("")
         if tenge_fall is not None:

@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from tolqyn.data.loaders import ETHNIC_GROUPS
-from tolqyn.models.exit.destinations import DESTINATIONS
+from tolqyn.models.exit.destinations import declared_results
 from tolqyn.models.exit.media_history import DIETS
 
 # the metrics summarised by year; each aggregates as its declaration says (RunResult.resample:
-# flows such as emigrants summed, count stocks at the year's last step, shares averaged)
+# flows such as emigrants summed, count stocks at the year's last step, shares averaged). The
+# emigrants' cells (by group, by destination) are the recorded metrics the exit model declares
+# as cells of "emigrants", the names the observation layer reads figures from
+# (tolqyn.observe.emigration.figure_metric), never names built here
+EMIGRANT_CELLS = [r.name for r in declared_results() if r.base_name == "emigrants" and r.dims]
 YEAR_METRICS = (
     ["emigrants"]
-    + [f"emigrants_{g}" for g in ETHNIC_GROUPS]
-    + [f"emigrants_to_{d}" for d in DESTINATIONS]
+    + EMIGRANT_CELLS
     + ["active", "government_changes", "elections"]
     + [
         "legitimacy_mean",

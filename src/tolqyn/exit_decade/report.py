@@ -10,8 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tolqyn.data.loaders import ETHNIC_GROUPS
-from tolqyn.exit_decade.ensemble import Ensemble
+from tolqyn.exit_decade.ensemble import EMIGRANT_CELLS, Ensemble
 from tolqyn.observe.emigration import figure_metric
 
 HISTORY = list(range(2004, 2020))
@@ -397,10 +396,7 @@ def write(
                 m: {str(y): e.band(m, y) for y in HISTORY + FORECAST}
                 for m in (
                     "emigrants",
-                    *[f"emigrants_{g}" for g in ETHNIC_GROUPS],
-                    "emigrants_to_russia",
-                    "emigrants_to_germany",
-                    "emigrants_to_other",
+                    *EMIGRANT_CELLS,
                 )
             }
             for k, e in ens.items()
