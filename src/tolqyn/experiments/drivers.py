@@ -115,7 +115,10 @@ def screen_then_attribute(
         att.screened = keep or ranked[:1]
     else:
         att.screened = names
-    s_axes = [a for a in axes if a.name in att.screened]
+    # the design's columns (and SALib's problem) in the order of att.screened, so that the
+    # i-th index and the i-th column of sobol_X belong to att.screened[i]
+    by_name = {a.name: a for a in axes}
+    s_axes = [by_name[n] for n in att.screened]
     sd = build_design("sobol", s_axes, budget.sobol_samples, seed=seed)
     pts = [{**fixed, **p} for p in sd.points]
     att.sobol_points = len(pts)
@@ -199,7 +202,8 @@ def sign_changes(att: Attribution, output: str, axes, bins: int = 4) -> list[dic
                     "n": int(m.sum()),
                 }
             )
-        flips = [c for c in cells if np.sign(c["median"]) != np.sign(overall) and overall != 0]
+        # a reversal is the opposite sign, not a median of zero
+        flips = [c for c in cells if overall != 0 and np.sign(c["median"]) == -np.sign(overall)]
         res.append(
             {
                 "parameter": n,
@@ -207,7 +211,7 @@ def sign_changes(att: Attribution, output: str, axes, bins: int = 4) -> list[dic
                 "overall": overall,
                 "cells": cells,
                 "flips": flips,
-                "share_other_sign": float(np.mean(np.sign(y) != np.sign(overall))),
+                "share_other_sign": float(np.mean(np.sign(y) == -np.sign(overall))),
             }
         )
     return res
