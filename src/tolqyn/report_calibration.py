@@ -2,9 +2,9 @@
 which structures the fitted records support, the parameters, and how the posterior's replays
 score on every record — fitted and checked (never seen by the calibration).
 
-    python -m tolqyn.report_calibration DIR     # (re)writes DIR/report.md
+    python -m tolqyn.report_calibration DIR     # (re)writes report.md in DIR
 
-The calibration writes DIR/report.md itself; the function here reads only the files of DIR
+The calibration writes report.md itself; the function here reads only the files of DIR
 (calibration.json, structures.csv), so a published folder can be re-reported.
 """
 
