@@ -337,3 +337,29 @@ def test_bad_posterior_dir_on_the_command_line(tmp_path):
     )  # fmt: skip
     assert r.exit_code == 2
     assert "no such posterior directory" in r.output
+
+
+def test_the_structure_factor_always_reaches_the_sobol_stage():
+    """Morris's grid levels fall on only a few structures, so a zero mu* for the structure
+    factor says nothing; the structure is kept for the Sobol' stage, which then attributes
+    the variance a structure-only effect causes to it."""
+    from tolqyn.experiments.designs import Axis
+    from tolqyn.experiments.drivers import STRUCTURE, DriverBudget, screen_then_attribute
+
+    axes = [Axis(f"x{i}", "float", 0.0, 1.0) for i in (1, 2, 3)] + [
+        Axis(STRUCTURE, "float", 0.0, 1.0)
+    ]
+
+    def evaluate(stage, points):
+        # the structure acts only in (0.7, 0.9]: never on Morris's levels 0, 1/3, 2/3, 1
+        u = np.array([p.get(STRUCTURE, 0.5) for p in points])
+        x1 = np.array([p.get("x1", 0.5) for p in points])
+        return {"y": x1 + 5.0 * ((u > 0.7) & (u <= 0.9))}
+
+    budget = DriverBudget(morris_trajectories=8, sobol_samples=256, max_params=2, resamples=100)
+    att = screen_then_attribute(axes, evaluate, {"x2": 0.5, "x3": 0.5}, budget, seed=1)
+    mu = {r["parameter"]: r["mu_star"] for r in att.morris}
+    assert mu[STRUCTURE] == 0.0 and mu["x1"] > 0
+    assert att.screened == ["x1", STRUCTURE]
+    st = {r["parameter"]: r["ST"] for r in att.sobol}
+    assert st[STRUCTURE] > 0.8 > st["x1"]

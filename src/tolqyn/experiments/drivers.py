@@ -112,6 +112,12 @@ def screen_then_attribute(
         mean = {n: float(np.mean(v)) if v else 0.0 for n, v in share.items()}
         ranked = sorted(names, key=lambda n: (-best[n], -mean[n]))
         keep = [n for n in ranked if best[n] >= budget.keep_share][: budget.max_params]
+        if STRUCTURE in names and STRUCTURE not in keep:
+            # the structure is a categorical factor: Morris's few grid levels (0, 1/3, 2/3,
+            # 1) fall on only two or three structures, so its mu* cannot screen it out; it
+            # always goes on to the Sobol' stage, whose quasi-random points sample every
+            # structure with its probability
+            keep = [*keep[: max(0, budget.max_params - 1)], STRUCTURE]
         att.screened = keep or ranked[:1]
     else:
         att.screened = names
