@@ -90,6 +90,13 @@ def main(argv=None) -> int:
         + ", ".join(
             f"{s['structure']} (p = {float(s['posterior_probability']):.2f}, {s['n_draws']} draws)"
             for s in structures
+            if int(s["n_draws"]) > 0
+        )
+        + (
+            f" and {sum(int(s['n_draws']) == 0 for s in structures)} structures not drawn "
+            "(structures.csv)"
+            if any(int(s["n_draws"]) == 0 for s in structures)
+            else ""
         )
         + f". {n} draws, one run each (seed = scenario seed + draw). {a.note}",
         "",
