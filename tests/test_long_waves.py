@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 from country_fixtures import HAND_PARAMS, PRICE_HIKE, make_sim
 
+from tolqyn.mechanisms.labour import LabourDispute
+
 OFF = {"attrition_weight": 0.0, "backfire_novelty_days": 3650.0}
 LASTING = {**PRICE_HIKE, "params": {"price": 200.0, "regions": ["KZ-47"]}}
 
@@ -48,14 +50,7 @@ def test_routine_repression_backfires_less_than_new_repression():
 # ------------------------------------------------------------------ the episodes
 # what starts each episode (its triggers); the government's actions stay in
 TRIGGERS = {
-    "kazakhstan-2011-zhanaozen": (
-        "strike_start",
-        "wage_dispute",
-        "court_ruling",
-        "dismissal",
-        "wage_settlement",
-        "rehire",
-    ),
+    "kazakhstan-2011-zhanaozen": LabourDispute.actions,  # every action of the labour dispute
     "kazakhstan-2016-land": ("policy_grievance", "policy_salience", "policy_suspend", "rally_call"),
     "kazakhstan-2019-june": ("election_result", "rally_call"),
 }
