@@ -9,7 +9,7 @@ hand-tuned defaults, seeds 0..draws-1), and counts the runs with a national wave
 WAVE persons active at once) or with protest (at least PROTEST_MIN active) in 3 or more
 units. January 2022's records cannot tell a posterior that is stable without its trigger
 from one on the edge of a spontaneous cascade: there the trigger comes on the first day.
-Writes DIR/stability.md and DIR/stability.csv.
+Writes stability.md and stability.csv into the posterior folder.
 """
 
 from __future__ import annotations
