@@ -79,53 +79,36 @@ def inclusive_value(p) -> np.ndarray:
 def declared_results() -> list:
     """The results the destinations module records (what `Destinations.define_results`
     declares), readable without a simulation."""
-    out = [
+    by_group = [("group", g, f"of ethnic group {g}", f"of group {g}") for g in ETHNIC_GROUPS]
+    by_destination = [("destination", d, f"who went to {d}", f"to {d}") for d in DESTINATIONS]
+    # a cell's name: emigrants_<group>, emigrants_to_<destination>, and the same after _ytd
+    prefix = {"group": "", "destination": "to_"}
+    flows = [
         Result(
-            f"emigrants_{g}",
-            f"new emigrants of ethnic group {g} in the step",
+            f"emigrants_{prefix[dim]}{key}",
+            f"new emigrants {flow_doc} in the step",
             "count",
             True,
             "flow",
             base="emigrants",
-            dims=(("group", g),),
+            dims=((dim, key),),
         )
-        for g in ETHNIC_GROUPS
+        for dim, key, flow_doc, _ in by_group + by_destination
     ]
-    out += [
-        Result(
-            f"emigrants_to_{d}",
-            f"new emigrants who went to {d} in the step",
-            "count",
-            True,
-            "flow",
-            base="emigrants",
-            dims=(("destination", d),),
-        )
-        for d in DESTINATIONS
-    ]
-    out += [
+    totals = [
         Result("emigrants_ytd", "emigrants since 1 January of the step's year", "count"),
         Result("emigrants_cumulative", "emigrants since the start of the run", "count"),
     ]
-    out += [
+    ytd = [
         Result(
-            f"emigrants_ytd_{g}",
-            f"emigrants of group {g} since 1 January",
+            f"emigrants_ytd_{prefix[dim]}{key}",
+            f"emigrants {ytd_doc} since 1 January",
             base="emigrants_ytd",
-            dims=(("group", g),),
+            dims=((dim, key),),
         )
-        for g in ETHNIC_GROUPS
+        for dim, key, _, ytd_doc in by_group + by_destination
     ]
-    out += [
-        Result(
-            f"emigrants_ytd_to_{d}",
-            f"emigrants to {d} since 1 January",
-            base="emigrants_ytd",
-            dims=(("destination", d),),
-        )
-        for d in DESTINATIONS
-    ]
-    return out
+    return flows + totals + ytd
 
 
 def cell_metric(base: str, **dims) -> str:
