@@ -243,10 +243,16 @@ def internet_points() -> list[tuple[float, float]]:
 def internet_logit() -> tuple[float, float]:
     """(intercept at 2013, slope per year) of logit(internet users share), least squares."""
     pts = internet_points()
-    x = np.array([p[0] - 2013.0 for p in pts])
-    y = np.array([math.log(p[1] / (1.0 - p[1])) for p in pts])
-    slope, icpt = np.polyfit(x, y, 1)
-    return float(icpt), float(slope)
+    x = [p[0] - 2013.0 for p in pts]
+    y = [math.log(p[1] / (1.0 - p[1])) for p in pts]
+    # the closed form with exact sums, not np.polyfit: LAPACK's least squares differs in the
+    # last digit between builds, and the decade replay's baseline is compared exactly
+    n = len(x)
+    mx, my = math.fsum(x) / n, math.fsum(y) / n
+    sxy = math.fsum((a - mx) * (b - my) for a, b in zip(x, y, strict=True))
+    sxx = math.fsum((a - mx) ** 2 for a in x)
+    slope = sxy / sxx
+    return my - slope * mx, slope
 
 
 def internet_adoption(year: float) -> float:
