@@ -26,6 +26,7 @@ says that a citizen counted active for a month protests on a few days of it, not
 at any step: with min(dt, D) (before) a weekly step counted D days each week, four times a
 month's, and the decade's toll moved with the step.
     W_r += w_b·attacks_r              weapons taken from seized buildings
+    W_r *= exp(−dt·(1 − e^{−max(0, a_r − D_W)/D_W})/D_W)   recovered by the forces after D_W days
 
 Lethal force comes from armed confrontation and from the shoot order, not from a rate times
 protest-days: a peaceful crowd can be arrested and injured in its dispersal, but it is not shot
@@ -347,6 +348,19 @@ class Repression(Module):
                 unit="persons",
                 citation="assumption (KNB weapons room in Almaty, unrest_2022.csv 5 Jan)",
             ),
+            Param(
+                "weapons_recovery_days",
+                DAYS_PER_MONTH,
+                "D_W: weapons taken stay out for D_W days, then the forces recover them (searches, "
+                "checkpoints, the arrest or death of their holders) at a hazard that grows to "
+                "1/D_W over a further D_W days: W_r *= exp(-dt (1 - e^{-max(0, a_r - D_W)/D_W})/D_W), "
+                "a_r the days since the region's arsenal was first taken",
+                1.0,
+                3650.0,
+                unit="days",
+                citation="assumption: one month, the yardstick of attrition_days and "
+                "backfire_novelty_days (docs/odd/episodes.md §7.4); Lichbach 1987",
+            ),
         ]
 
     def define_states(self):
@@ -413,6 +427,7 @@ class Repression(Module):
         }
         self.cum = {k: np.zeros(R) for k in self.flows}
         self._confront = np.zeros(R)
+        self._armed_days = np.zeros(R)  # days since the region's arsenal was first taken
 
     def _poisson(self, t, lam, slot):
         out = np.zeros(lam.shape[0])
@@ -523,6 +538,12 @@ class Repression(Module):
         self._confront[:] = np.bincount(reg, weights=X, minlength=nr)
         # weapons taken in attacks arm the region's violent protesters
         cs.armed_reg += float(p["weapons_per_attack"]) * self.flows["building_attacks"]
+        # weapons do not outlive a campaign: recovered by the forces once it is a month old
+        # (exactly zero within D_W, so the three-week January 2022 replay is unchanged)
+        d_w = float(p["weapons_recovery_days"])
+        self._armed_days = np.where(cs.armed_reg > 0, self._armed_days + dt, 0.0)
+        ramp = 1.0 - np.exp(-np.maximum(0.0, self._armed_days - d_w) / d_w)
+        cs.armed_reg *= np.exp(-dt * ramp / d_w)
         # what residents saw: arrests where they live, killings where they happened
         arrested = self._arrests_site * cs.scale
         seen = arrested + float(p["backfire_death_weight"]) * (k_civ + k_sec)
