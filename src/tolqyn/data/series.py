@@ -18,8 +18,6 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy as np
-
 from tolqyn.data import loaders
 from tolqyn.data.loaders import DataError
 
