@@ -14,6 +14,7 @@ number of seeds) by resampling seeds from this study's pool at that scale.
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -185,12 +186,18 @@ def main(argv=None):
         + " | units by 2, 3, 4, 5 Jan |",
         "|---|---|---|" + "---|" * len(C.COUNT_NAMES) + "---|",
     ]
+    # rows by date: kazakhstan-2022 starts with two quiet weeks of December
+    start = datetime.date.fromisoformat(sc.start_date or "2022-01-01")
+    jan1 = max(0, (datetime.date(2022, 1, 1) - start).days)
     for dt, m in meds.items():
-        u = m["units_reached"]
+        u = m["units_reached"][jan1 + 1 : jan1 + 5]
+        peak = start + datetime.timedelta(days=round(float(m["peak_day"])) - 1)
         lines.append(
-            f"| {dt:g} | {m['peak_day']:g} | {m['peak']:,.0f} | "
+            f"| {dt:g} | {peak:%d %b} | {m['peak']:,.0f} | "
             + " | ".join(f"{m[n]:,.0f}" for n in C.COUNT_NAMES)
-            + f" | {u[1]:g}, {u[2]:g}, {u[3]:g}, {u[4]:g} |"
+            + " | "
+            + ", ".join(f"{x:g}" for x in u)
+            + " |"
         )
     lines += [""]
     for dt, v in verdicts.items():

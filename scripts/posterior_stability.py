@@ -4,11 +4,12 @@
     python scripts/posterior_stability.py [--posterior DIR] [--draws 20] [--days 30]
 
 Runs `kazakhstan-2022/no-price-shock` (the replay without its trigger, the LPG price rise;
-the regime's calendar stays) for `--days` days at the posterior's draws (and once at the
-hand-tuned defaults, seeds 0..draws-1), and counts the runs with a national wave (at least
-WAVE persons active at once) or with protest (at least PROTEST_MIN active) in 3 or more
-units. January 2022's records cannot tell a posterior that is stable without its trigger
-from one on the edge of a spontaneous cascade: there the trigger comes on the first day.
+the regime's calendar stays) for `--days` days from the scenario's start (18 Dec 2021) at the
+posterior's draws (and once at the hand-tuned defaults, seeds 0..draws-1), and counts the runs
+with a national wave (at least WAVE persons active at once) or with protest (at least
+PROTEST_MIN active) in 3 or more units. January 2022's records alone cannot tell a posterior
+that is stable without its trigger from one on the edge of a spontaneous cascade; the replay's
+two quiet weeks before the price rise and the record `quiet` are there for that.
 Writes stability.md and stability.csv into the posterior folder.
 """
 
@@ -77,7 +78,7 @@ def main(argv=None) -> int:
         "# Stability without the trigger",
         "",
         f"`python scripts/posterior_stability.py --draws {a.draws} --days {a.days} --seed "
-        f"{a.seed}`: `kazakhstan-2022/no-price-shock` for {a.days} days from 1 January, "
+        f"{a.seed}`: `kazakhstan-2022/no-price-shock` for {a.days} days from {sc.start_date}, "
         f"{a.draws} runs at the hand-tuned defaults and {a.draws} at draws of this posterior "
         f"({wall:.0f} s). A wave: at least {WAVE:,} persons active at once; protest in a unit: "
         f"at least {PROTEST_MIN} active.",

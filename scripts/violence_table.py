@@ -46,11 +46,17 @@ def measures(r, attacks, clashes):
         return np.asarray(r.series(m, g), dtype=float)
 
     act = s("active")
+    # rows by date: the replay starts with two quiet weeks of December, and days are in January
+    jan0 = r.dates().index("2022-01-01") - 1
+
+    def jan(day):
+        return jan0 + day
+
     dead = {
-        g: s("deaths_civilian_cumulative", g)[15] + s("deaths_security_cumulative", g)[15]
+        g: s("deaths_civilian_cumulative", g)[jan(15)] + s("deaths_security_cumulative", g)[jan(15)]
         for g in regs
     }
-    att = {g: s("building_attacks_cumulative", g)[15] for g in regs}
+    att = {g: s("building_attacks_cumulative", g)[jan(15)] for g in regs}
     tot_dead = sum(dead.values())
     pdays = {g: s("active", g).sum() for g in regs}
     tot_pdays = max(sum(pdays.values()), 1.0)
@@ -62,18 +68,19 @@ def measures(r, attacks, clashes):
     end = pk + int(below[0]) if below.size else len(act) - 1
     endings = {f"{k}_at_end": s(f"ending_{k}")[end] for k in ENDINGS}
     endings.update({f"{k}_max": s(f"ending_{k}").max() for k in ENDINGS})
-    first = {g: (s("active", g) >= 300).any() and s("active", g)[5] >= 300 for g in regs}
+    first = {g: (s("active", g) >= 300).any() and s("active", g)[jan(5)] >= 300 for g in regs}
     return {
         "peak": act.max(),
-        "peak_day": int(np.argmax(act)) if act.max() > 0 else -1,
+        "peak_day": int(np.argmax(act)) - jan0 if act.max() > 0 else -1,
         "regions_5jan": sum(first.values()),
-        "detained_11": s("detained_cumulative")[11],
+        "detained_11": s("detained_cumulative")[jan(11)],
         "dead_15": tot_dead,
-        "dead_sec_15": s("deaths_security_cumulative")[15],
-        "injured_15": s("injured_civilian_cumulative")[15] + s("injured_security_cumulative")[15],
-        "injured_sec_15": s("injured_security_cumulative")[15],
+        "dead_sec_15": s("deaths_security_cumulative")[jan(15)],
+        "injured_15": s("injured_civilian_cumulative")[jan(15)]
+        + s("injured_security_cumulative")[jan(15)],
+        "injured_sec_15": s("injured_security_cumulative")[jan(15)],
         "attacks_15": sum(att.values()),
-        "end_12": 100.0 * act[12] / act.max() if act.max() > 0 else 0.0,
+        "end_12": 100.0 * act[jan(12)] / act.max() if act.max() > 0 else 0.0,
         "dead_in_attack_units": sum(dead[g] for g in attacks) / tot_dead if tot_dead else np.nan,
         "dead_in_clash_units": sum(dead[g] for g in clashes) / tot_dead if tot_dead else np.nan,
         "pdays_in_attack_units": sum(pdays[g] for g in attacks) / tot_pdays,
@@ -86,7 +93,7 @@ def measures(r, attacks, clashes):
         "fraternising_max": s("forces_fraternising").max(),
         "inactive_max": s("forces_inactive").max(),
         "violent_peak": s("violent").max(),
-        "end_day": end if act.max() > 0 else -1,
+        "end_day": end - jan0 if act.max() > 0 else -1,
         **endings,
     }
 

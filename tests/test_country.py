@@ -119,7 +119,8 @@ def test_bad_observed_records_are_refused_at_load(tmp_path):
 
 def test_builtin_scenarios_load_with_ids_and_counterfactuals_remove_them():
     base = load_scenario("kazakhstan-2022")
-    assert base.start_date == "2022-01-01" and base.steps == 20 and base.dt == 1.0
+    # two quiet weeks before the price rise, then 20 days from 1 January
+    assert base.start_date == "2021-12-18" and base.steps == 34 and base.dt == 1.0
     ids = {e.get("id") for e in base.events}
     assert {
         "price-hike",
@@ -177,8 +178,10 @@ def test_every_counterfactual_runs_and_differs(coarse_runs):
         < base.series("participants_cumulative")[-1]
     )
     # without the shutdown protest lasts longer (the distant online signal keeps thresholds low)
+    jan1 = base.dates().index("2022-01-01")
+    days = slice(jan1 + 9, jan1 + 13)
     assert (
-        coarse_runs["no-shutdown"].series("active")[9:13].sum() > base.series("active")[9:13].sum()
+        coarse_runs["no-shutdown"].series("active")[days].sum() > base.series("active")[days].sum()
     )
 
 
@@ -202,10 +205,11 @@ def test_january_2022_pattern_at_scale_100():
 
 
 def test_onset_check_counts_a_crowd_not_a_lone_agent(tmp_path):
-    """Seed 2 at scale 100 has single agents (100 persons) active in Karaganda and Mangystau
-    on 1 Jan, a day before Mangystau's wave. With the scenario's crowd size (min_active = 300
-    persons) the report's onset check names Mangystau on 2 Jan; without it the lone agents
-    make the onset 1 Jan, shared with Karaganda.
+    """Seed 2 at scale 100 has single agents (100 persons) active in Karaganda on the first
+    quiet day (18 Dec 2021) and in Mangystau on 1 Jan, a day before Mangystau's wave. With the
+    scenario's crowd size (min_active = 300 persons) the report's onset check names Mangystau
+    on 2 Jan; without it the lone agents make Mangystau's onset 1 Jan and the first region
+    Karaganda, two weeks before the price rise.
     Exact for this seed (deterministic run)."""
     from tolqyn import run_one
     from tolqyn.core.results import RunResult
@@ -221,5 +225,5 @@ def test_onset_check_counts_a_crowd_not_a_lone_agent(tmp_path):
     for t in meta["observed"]:
         t["min_active"] = 0  # anyone active
     onset = next(r for r in observed_rows(run) if r[0] == "onset")
-    assert "first region(s): KZ-35, KZ-47 on 2022-01-01" in onset[3]
+    assert "KZ-47 first protest 2022-01-01; first region(s): KZ-35 on 2021-12-18" in onset[3]
     assert "differs" in str(onset[5])

@@ -106,5 +106,5 @@ def test_wheel_installs_in_a_fresh_venv_and_runs(dist, tmp_path):
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "compiling the simulation kernels" in r.stdout + r.stderr  # a fresh install is cold
-    assert re.search(r"kazakhstan-2022: 20 steps, [\d,]+ agents", r.stdout)
+    assert re.search(r"kazakhstan-2022: 34 steps, [\d,]+ agents", r.stdout)
     assert (work / "kz" / "results.parquet").exists() and (work / "kz" / "report.html").exists()

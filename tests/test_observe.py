@@ -160,9 +160,10 @@ def test_dashboard_run_gives_the_same_verdicts_as_an_exported_run(flagship):
 
     live = LiveRun("kazakhstan-2022", {"scale": 1000.0}, 0)
     live.init()
-    live.step(3)  # to the end of 3 Jan
+    live.step(14 + 3)  # two quiet weeks of December, then to the end of 3 Jan
     early = {o["name"]: o["verdict"] for o in live.observed()}
     assert early["peak"] == "pending" and early["onset"] in ("match", "miss")
+    assert early["quiet"] in ("match", "miss")  # its date, 31 Dec, has passed
     live.step(100)
     assert live.done
     final = {o["name"]: o["verdict"] for o in live.observed()}

@@ -69,7 +69,7 @@ def test_site_crowds_are_recorded_and_bounded_by_the_unit():
     from tolqyn.scenarios.loader import load_scenario
 
     sc = load_scenario("kazakhstan-2022", overrides={"scale": 500.0})
-    r = Sim(sc, seed=1, steps=8).run()
+    r = Sim(sc, seed=1, steps=14 + 8).run()  # two quiet weeks, then 8 days of January
     act = r.by_region("active")
     largest = r.by_region("largest_site_crowd")
     focal = r.by_region("focal_site_crowd")

@@ -131,7 +131,7 @@ def test_country_run_injects_regime_action(catalog):
     run = LiveRun("mine/kz-small", {}, 1, None, Limits(), catalog)
     run.init()
     info = run.info()
-    assert len(info["regions"]) == 20 and info["dates"][1] == "2022-01-01"
+    assert len(info["regions"]) == 20 and info["dates"][1] == "2021-12-18"
     actions = {a["action"]: a for a in info["actions"]}
     first_cut = next(e for e in run.sim.scenario.events if e.get("action") == "internet")
     assert actions["internet"]["params"] == first_cut["params"]  # template from the scenario

@@ -111,9 +111,11 @@ def setup_country(d):
     # the scenario may already be chosen (an earlier test on this page), in which case the
     # form keeps what that test typed: set the run length this set-up waits for
     by_id(d, "country-steps").clear()
-    by_id(d, "country-steps").send_keys("5")
+    by_id(d, "country-steps").send_keys("19")  # two quiet weeks of December, then to 5 Jan
     by_id(d, "country-setup").click()
-    wait_for(lambda: "step 0 of 5" in text(d, "country-status"), timeout=120, what="country set-up")
+    wait_for(
+        lambda: "step 0 of 19" in text(d, "country-status"), timeout=120, what="country set-up"
+    )
     wait_for(lambda: len(region_fills(d, "base")) >= 20, what="map drawn")
 
 
@@ -173,7 +175,7 @@ def test_country_play_changes_map_and_charts(driver):
         "s.dispatchEvent(new Event('input'));"
     )
     wait_for(lambda: region_fills(d, "base") != last, what="map at day 0")
-    assert "2021-12-31" in text(d, "country-day-label")
+    assert "2021-12-17" in text(d, "country-day-label")
     # choosing another map metric repaints; clicking a region selects it for the region chart
     choose(d, "country-map-metric", "arrests")
     d.find_element(By.CSS_SELECTOR, '#country-map-base path[data-region="KZ-47"]').click()
@@ -197,7 +199,7 @@ def test_country_compare_and_inject(driver):
     wait_for(lambda: alt_fig.is_displayed(), timeout=120, what="counterfactual map")
     wait_for(lambda: len(region_fills(d, "alt")) >= 20, what="alt map drawn")
     by_id(d, "country-step").click()
-    wait_for(lambda: "step 1 of 5" in text(d, "country-status"), what="one step")
+    wait_for(lambda: "step 1 of 19" in text(d, "country-status"), what="one step")
     # inject troops into the baseline only, through the generic action form
     choose(d, "country-inject-action", "deploy_troops")
     params = by_id(d, "country-inject-params")
@@ -358,7 +360,7 @@ def test_country_charts_hover_zoom_and_export(driver):
     over = wrap.find_element(By.CSS_SELECTOR, ".u-over")
     w = over.size["width"]
     # hover: the legend shows the day and every series' value there
-    ActionChains(d).move_to_element_with_offset(over, int(w * 0.2) - w // 2, 0).perform()
+    ActionChains(d).move_to_element_with_offset(over, int(w * 0.9) - w // 2, 0).perform()
     values = lambda: [v.text for v in wrap.find_elements(By.CSS_SELECTOR, ".u-legend .u-value")]  # noqa: E731
     wait_for(lambda: values() and values()[0].startswith("2022-01-0"), what="hover values")
     assert all(v not in ("", "--") for v in values()[1:]), values()
@@ -383,7 +385,7 @@ def test_country_charts_hover_zoom_and_export(driver):
         "const done = arguments[0]; fetch(window.__dl[1][1]).then(r => r.text()).then(done);"
     )
     head, first = csv.splitlines()[:2]
-    assert head.startswith("step,date,") and "active" in head and first.startswith("0,2021-12-31")
+    assert head.startswith("step,date,") and "active" in head and first.startswith("0,2021-12-17")
     # the region chart's series carry the region's name, not its code
     region = d.find_element(By.CSS_SELECTOR, '.uchart[data-for="country-chart-region"]')
     assert "Mangystau" in region.find_element(By.CSS_SELECTOR, ".u-legend").text
