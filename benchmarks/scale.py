@@ -187,7 +187,7 @@ def plot(rows, ep_rows, path):
     )
     ax.set_xlabel("agents")
     ax.set_ylabel("seconds")
-    ax.set_title("kazakhstan-2022, 20 steps")
+    ax.set_title(f"kazakhstan-2022, {rows[0]['steps']} steps")
     ax.legend(fontsize=8)
     ax = axes[1]
     for preset, act in dict.fromkeys(
@@ -307,6 +307,7 @@ def main():
 
 
 def write_md(meta, cli, rows, ep_rows, path):
+    n_steps = rows[0]["steps"] if rows else 0
     L = [
         "# Population scale",
         "",
@@ -333,7 +334,7 @@ def write_md(meta, cli, rows, ep_rows, path):
     L += [
         "",
         "Targets (issue 12): at most 30 s wall and 3 GB peak resident memory at scale 1 on 2 "
-        "cores (Python start-up, imports, loading compiled kernels, synthesis, 20 steps and "
+        f"cores (Python start-up, imports, loading compiled kernels, synthesis, {n_steps} steps and "
         "writing the results included). On a shared machine the wall time grows with the load; "
         "CPU s / 2 is what the run needs of two free cores (a lower bound of its wall time "
         "there). Warm cache: the compiled kernels are loaded from Numba's on-disk cache, filled "
@@ -341,7 +342,8 @@ def write_md(meta, cli, rows, ep_rows, path):
         "after a kernel's source file changed); cold (`--cli-cold`): an empty NUMBA_CACHE_DIR, "
         "so the timed run compiles every kernel on one core first.",
         "",
-        "## kazakhstan-2022 (20 simulated days)",
+        f"## kazakhstan-2022 ({n_steps} simulated days: two quiet weeks of December, then 20 of "
+        "January)",
         "",
         "| scale (citizens/agent) | agents | whole run wall s | synthesis + init s | loop s | CPU s | "
         "agent-updates/s | peak RSS GB | loop / bandwidth floor | load |",
@@ -356,7 +358,7 @@ def write_md(meta, cli, rows, ep_rows, path):
     warm = max(r["warm_s"] for r in rows)
     L += [
         "",
-        "Whole run = `Sim(...).run()`: population synthesis, module set-up, 20 steps, results table "
+        f"Whole run = `Sim(...).run()`: population synthesis, module set-up, {n_steps} steps, results table "
         "(Python start-up, imports and loading the compiled kernels from Numba's cache not included: each "
         f"process first ran the scenario at 1:2000, which took at most {warm:.1f} s). Runs of fewer than "
         "1,000,000 agents step on one thread (core/sim.py, PARALLEL_MIN_AGENTS); larger ones on all. Bandwidth floor = time to read every population "
