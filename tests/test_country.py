@@ -227,3 +227,21 @@ def test_onset_check_counts_a_crowd_not_a_lone_agent(tmp_path):
     onset = next(r for r in observed_rows(run) if r[0] == "onset")
     assert "KZ-47 first protest 2022-01-01; first region(s): KZ-35 on 2021-12-18" in onset[3]
     assert "differs" in str(onset[5])
+
+
+def test_the_quiet_record_fails_when_the_country_cascades_on_its_own():
+    """The record `quiet` (fitted; no unit with 300 persons active by 31 Dec 2021) is met by a
+    run that waits for the price rise and missed by one that lights its wave in December: at
+    the defaults, scale 100, seed 0 stays quiet and seed 8 peaks on 23 Dec (README table).
+    Exact for these seeds (deterministic runs)."""
+    import tolqyn
+    from tolqyn.observe import evaluate, targets_of
+
+    quiet = [t for t in targets_of(load_scenario("kazakhstan-2022").meta) if t.name == "quiet"]
+    assert len(quiet) == 1 and quiet[0].role == "fitted" and quiet[0].date == "2021-12-31"
+    calm, cascade = (tolqyn.run_one("kazakhstan-2022", s) for s in (0, 8))
+    assert evaluate(calm, quiet)[0].match is True
+    v = evaluate(cascade, quiet)[0]
+    assert v.match is False and v.simulated.startswith("20 of 20 regions")
+    dates = cascade.dates()
+    assert dates[int(np.argmax(cascade.series("active")))] < "2022-01-01"
