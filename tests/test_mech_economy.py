@@ -45,3 +45,15 @@ def test_exchange_rate_and_inflation_shocks():
     assert math.isclose(s[2], 0.1 + 0.5 * math.log(2.0), rel_tol=1e-9)  # tenge halves
     off = run_hand(params={"economy_on": False}, steps=3)
     assert np.nanmax(off.series("economic_shock")) == 0.0
+
+
+def test_nationwide_scope_sets_the_event_price_in_every_region():
+    """fuel_price_scope = nationwide: the price path of an event naming Mangystau applies in
+    every region (the hand-built country has no LPG indicators, so f = 1 everywhere and the
+    shock is the same); the default keeps it to the regions the event names."""
+    w = 0.3
+    r = run_hand(params={"fuel_weight": w, "fuel_price_scope": "nationwide"}, steps=3)
+    for code in r.regions:
+        assert math.isclose(r.series("economic_shock", code)[1], w * math.log(2.0), rel_tol=1e-9)
+    default = run_hand(params={"fuel_weight": w}, steps=3)
+    assert default.series("economic_shock", "KZ-75")[1:].max() == 0.0

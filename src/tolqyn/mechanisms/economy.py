@@ -65,6 +65,18 @@ class Economy(Module):
                 role="country",
             ),
             Param(
+                "fuel_price_scope",
+                "events",
+                "where a fuel_price event sets the price: events (the regions it names) or "
+                "nationwide (every region, each feeling it by its fuel dependence f): the "
+                "pack gives LPG prices for Mangystau only, and the cap was lifted everywhere",
+                kind="choice",
+                choices=("events", "nationwide"),
+                sweepable=False,
+                citation="unrest_2022.csv (exchange trading of LPG nationwide from 1 Jan 2022); "
+                "docs/odd/country.md section 10",
+            ),
+            Param(
                 "fuel_weight",
                 0.3,
                 "hardship per unit log-increase of the fuel price over its reference, where "
@@ -167,6 +179,8 @@ class Economy(Module):
                 source=sim.scenario.source,
                 field="events.params.price",
             )
+        if sim.params["fuel_price_scope"] == "nationwide":
+            regions = "ALL"  # the price path of the event everywhere; f weighs what it costs
         cs.fuel_price[cs.region_mask(regions, sim.scenario.source)] = float(price)
         cs.log.append((sim.t, f"fuel price {price} in {regions}"))
 
