@@ -359,10 +359,19 @@ def test_country_charts_hover_zoom_and_export(driver):
     wrap = d.find_element(By.CSS_SELECTOR, '.uchart[data-for="country-chart-status"]')
     over = wrap.find_element(By.CSS_SELECTOR, ".u-over")
     w = over.size["width"]
-    # hover: the legend shows the day and every series' value there
-    ActionChains(d).move_to_element_with_offset(over, int(w * 0.9) - w // 2, 0).perform()
+    # hover: the legend shows the day and every series' value there. The pointer moves again
+    # on every poll: a chart redrawn with the run's last data after the first move (a loaded
+    # machine) forgets the cursor, and one lost mousemove must not fail the test
     values = lambda: [v.text for v in wrap.find_elements(By.CSS_SELECTOR, ".u-legend .u-value")]  # noqa: E731
-    wait_for(lambda: values() and values()[0].startswith("2022-01-0"), what="hover values")
+    nudge = iter(range(10**6))
+
+    def hovered():
+        ActionChains(d).move_to_element_with_offset(
+            over, int(w * 0.9) - w // 2 + next(nudge) % 3, 0
+        ).perform()
+        return values() and values()[0].startswith("2022-01-0")
+
+    wait_for(hovered, timeout=60, poll=0.3, what="hover values")
     assert all(v not in ("", "--") for v in values()[1:]), values()
     # zoom: drag across the middle third, then double-click back to the whole run
     ActionChains(d).move_to_element_with_offset(over, -w // 6, 0).click_and_hold().move_by_offset(
