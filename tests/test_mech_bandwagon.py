@@ -27,6 +27,9 @@ def _voice(G, risk, seen, a_g=0.3, a_r=0.25, tau0=0.35, exit_signal=0.0):
         0.1,
         out,
         willing,
+        np.full(n, -1, np.int16),  # no one in a labour dispute
+        np.array([risk]),
+        np.zeros(0),
     )
     # willing: those who would dissent and whose grievance exceeds T = 0.1
     assert willing[0] == int(np.sum(out.astype(bool) & (np.asarray(G) > 0.1)))

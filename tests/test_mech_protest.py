@@ -32,12 +32,32 @@ def test_decision_rule_exact():
     risk = np.array([0.9])
     ok = np.ones(4, np.uint8)
     ever = np.zeros(4, np.uint8)
-    decide_kernel(status, G, R, site, risk, 0.5, True, ok, ever)
+    none = np.full(4, -1, np.int16)  # no one in a labour dispute
+    p_arrest, no_disputes = np.array([0.8]), np.zeros(0)
+    decide_kernel(status, G, R, site, risk, 0.5, True, ok, ever, none, p_arrest, no_disputes)
     # 0.7 - 0.09 > 0.5 active; 0.7 - 0.45 < 0.5 quiet; 0.3 < 0.5 quiet; jailed stays jailed
     assert status.tolist() == [1, 0, 0, 2] and ever.tolist() == [1, 0, 0, 0]
     ok[:] = 0  # no public dissent without enough visible protest (bandwagon gate)
-    decide_kernel(status, G, R, site, risk, 0.5, True, ok, ever)
+    decide_kernel(status, G, R, site, risk, 0.5, True, ok, ever, none, p_arrest, no_disputes)
     assert status.tolist() == [0, 0, 0, 2]
+
+
+def test_a_striker_weighs_the_legal_risk_of_striking_instead_of_arrest():
+    """Mechanism 16 in the rule of mechanism 2: a member of a dispute replaces the street's
+    arrest risk P by the dispute's legal risk ρ_d (the rest of the site's risk stays)."""
+    G = np.array([0.7, 0.7, 0.7], np.float32)
+    R = np.array([0.5, 0.5, 0.5], np.float32)
+    site = np.zeros(3, np.int32)
+    risk, p_arrest = np.array([0.9]), np.array([0.8])  # 0.1 of the risk is not arrest
+    ok, ever = np.ones(3, np.uint8), np.zeros(3, np.uint8)
+    member = np.array([-1, 0, 1], np.int16)
+    status = np.zeros(3, np.int8)
+    decide_kernel(
+        status, G, R, site, risk, 0.5, True, ok, ever, member, p_arrest, np.array([0.0, 0.3])
+    )
+    # non-member: 0.7 - 0.5*0.9 < 0.5; legal strike: 0.7 - 0.5*0.1 > 0.5;
+    # after a court ruling (ρ = 0.3): 0.7 - 0.5*0.4 = 0.5, not above T
+    assert status.tolist() == [0, 1, 0]
 
 
 def test_more_police_fewer_protesters():

@@ -43,7 +43,8 @@ out["count"] = cnt.tolist()
 assert np.array_equal(cnt, np.bincount(site[status == 1], minlength=300))
 voice = np.zeros(n, np.uint8); will = np.zeros(300)
 voice_willing_kernel(status, griev, griev, site, g.random(300), region, np.zeros(17),
-                     g.random(n).astype(np.float32), 0.3, 0.25, True, 0.4, voice, will)
+                     g.random(n).astype(np.float32), 0.3, 0.25, True, 0.4, voice, will,
+                     np.full(n, -1, np.int16), np.zeros(300), np.zeros(0))
 out["voice"] = [hashlib.sha1(voice.tobytes()).hexdigest(), will.tolist()]
 st = status.copy(); rel = g.integers(0, 9, n).astype(np.int32); arr = np.zeros(n, np.uint8)
 ar = np.zeros(17); asite = np.zeros(300)

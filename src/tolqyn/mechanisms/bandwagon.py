@@ -57,15 +57,21 @@ def voice_willing_kernel(
     threshold,
     out,
     willing,
+    member,
+    p_arrest,
+    dispute_risk,
 ):
     """Who would dissent publicly (out[i] = 1 if seen_i >= tau_i, with
     tau_i = tau0_i - a_g·G_i + a_r·risk_site - exit_signal_region; everyone when the switch is
     off, nobody who is jailed, gone or dead) and, in the same pass, how many of them at liberty
-    have grievance above T, by site (summed per chunk, added in a fixed order)."""
+    have grievance above T, by site (summed per chunk, added in a fixed order). A member of a
+    workforce in dispute (member ≥ 0) weighs the legal risk of striking ρ_d instead of the
+    street's arrest risk, as in mechanism 2."""
     n = status.shape[0]
     n_site = willing.shape[0]
     nc = n_chunks(n)
     part = np.zeros((nc, n_site), dtype=np.int64)
+    members = dispute_risk.shape[0] > 0
     for c in prange(nc):
         lo, hi = chunk_bounds(n, nc, c)
         for i in range(lo, hi):
@@ -75,7 +81,10 @@ def voice_willing_kernel(
             elif st > 1:
                 v = 0
             else:
-                tau = tau0[i] - a_g * grievance[i] + a_r * risk[site[i]] - exit_signal[region[i]]
+                r = risk[site[i]]
+                if members and member[i] >= 0:
+                    r = r - p_arrest[site[i]] + dispute_risk[member[i]]
+                tau = tau0[i] - a_g * grievance[i] + a_r * r - exit_signal[region[i]]
                 v = 1 if seen[i] >= tau else 0
             out[i] = v
             if st <= 1 and v != 0 and grievance[i] > threshold:
@@ -157,7 +166,8 @@ class Bandwagon(Module):
 
     def init(self, sim):
         self._willing = np.zeros(sim.country.n_loc)
-        self._risk_lag = None  # made at the first step, from the risk of the initial state
+        # made at the first step, from the risk of the initial state
+        self._risk_lag = self._arrest_lag = None
         tau_init_kernel(
             sim.streams("threshold").key,
             float(sim.params["tau_mean"]),
@@ -172,7 +182,9 @@ class Bandwagon(Module):
         k = sim.clock.lag_steps(float(p["perception_lag_days"]), "perception_lag_days")
         if self._risk_lag is None or self._risk_lag.k != k:
             self._risk_lag = DelayLine(cs.risk, k)
+            self._arrest_lag = DelayLine(cs.p_arrest, k)
         seen_risk = self._risk_lag.shift(cs.risk)
+        seen_arrest = self._arrest_lag.shift(cs.p_arrest)
         voice_willing_kernel(
             pop.status,
             pop.tau0,
@@ -188,5 +200,8 @@ class Bandwagon(Module):
             float(p["activation_threshold"]),
             pop.voice_ok,
             self._willing,
+            pop.workforce,
+            seen_arrest,
+            cs.dispute_risk,
         )
         cs.site_willing[:] = self._willing * cs.scale

@@ -8,7 +8,9 @@ mechanism 1 and add their own:
     h_i  = w_W · g_d + w_D · [i dismissed]            extra hardship of member i
     g_d  = max(0, 1 − paid_d / demand_d)              the pay withheld, as a share of the pay
                                                       the workers hold they are owed
-    G_i ← min(1, G_i + h_i·(1 − L_i)) + w_S·a_d − R_i·ρ_d    (G = H(1 − L) of mechanism 1, h added)
+    G_i ← min(1, G_i + h_i) + w_S·a_d                   (G = H(1 − L) of mechanism 1, h added)
+    risk_i = ρ_d + (risk − P)_site                     the legal risk of striking in place of
+                                                      the street's arrest risk P (mechanisms 2, 3)
     s_i ← min(1, s_i + w_U · a_d)                     a_d: share of the workforce now on strike
 
 The walkout is an input: when a strike starts its members stop work (become active); from
@@ -20,9 +22,14 @@ or unravels as a threshold cascade (Granovetter 1978).
 The pay gap is relative deprivation against the pay the workers expect (Gurr 1970: value
 expectations against capabilities), weighed as the relative deprivation of mechanism 1 is
 (w_W = hardship_rd by default); a dismissal takes the job and with it the income (w_D: the
-full weight of relative deprivation). A court ruling that the strike is illegal adds a
-risk ρ_d to striking (an arrest is now lawful: Epstein's R·P term, for the members only) and is
-felt by the workforce as an injustice (a legitimacy shock in its unit). The union is a
+full weight of relative deprivation). That hardship is a claim on the employer, so it is not
+scaled by the regime's legitimacy as mechanism 1's is (G = H(1 − L) is grievance against the
+state; Hirschman 1970's voice is addressed to the organisation that fails). Withholding one's
+labour is lawful until a court says otherwise: a member weighs the dispute's legal risk ρ_d
+in place of the street's arrest probability P (the lethal risk and the fear of demobilisation
+of the site stay), in the rule of mechanism 2 and in the threshold of mechanism 3. A court
+ruling that the strike is illegal adds to ρ_d (an arrest is now lawful: Epstein's R·P term, for
+the members only) and is felt by the workforce as an injustice (a legitimacy shock in its unit). The union is a
 network of its own: a member sees how much of the workforce is out (w_U), the organisational
 tie that makes a strike last where a crowd disperses (McAdam 1986; Olson 1965 on selective
 incentives; Tilly 1978 on organisation and mobilisation). A strike fades through the
@@ -52,22 +59,19 @@ CITE = "Gurr 1970 (relative deprivation); McAdam 1986; Olson 1965; Tilly 1978"
 
 
 @njit(parallel=True, cache=True)
-def worker_grievance_kernel(
-    status, member, dismissed, legit, risk_aversion, h_gap, w_d, rho, solidarity, g
-):
-    """Adds a member's own hardship to G = H(1 − L), the solidarity payoff of a strike that is
-    on (w_S·a_d) and the court's risk (kept in G, since the decision rule compares G − R·risk
-    with T: the same comparison, for members only)."""
+def worker_grievance_kernel(status, member, dismissed, legit, h_gap, w_d, solidarity, g):
+    """Adds a member's own hardship to G = H(1 − L) and the solidarity payoff of a strike that
+    is on (w_S·a_d). The court's risk ρ_d enters the decision rule (mechanism 2), where it
+    replaces the street's arrest risk for members."""
     for i in prange(status.shape[0]):
         d = member[i]
         if d < 0 or status[i] >= 3:
             continue
         h = h_gap[d] + (w_d if dismissed[i] != 0 else 0.0)
-        v = g[i] + h * (1.0 - legit[i])
+        v = g[i] + h
         if v > 1.0:
             v = 1.0
-        v += solidarity[d] - risk_aversion[i] * rho[d]
-        g[i] = v
+        g[i] = v + solidarity[d]
 
 
 @njit(parallel=True, cache=True)
@@ -225,7 +229,7 @@ class LabourDispute(Module):
         self.stream = sim.streams("labour")
         self.disputes: dict[str, int] = {}
         self.gap = np.zeros(0)
-        self.rho = np.zeros(0)
+        sim.country.dispute_risk = np.zeros(0)
         self._share = np.zeros(0)
         for action, attr in self.action_handlers.items():
             sim.timeline.on(action, getattr(self, attr))
@@ -268,8 +272,9 @@ class LabourDispute(Module):
             )
         d = len(self.disputes)
         self.disputes[dispute] = d
-        for name in ("gap", "rho", "_share"):
+        for name in ("gap", "_share"):
             setattr(self, name, np.append(getattr(self, name), 0.0))
+        cs.dispute_risk = np.append(cs.dispute_risk, 0.0)
         self.demand = np.append(getattr(self, "demand", np.zeros(0)), 1.0)
         self.paid = np.append(getattr(self, "paid", np.zeros(0)), 1.0)
         self._set_gap(d, demand, paid)
@@ -296,7 +301,7 @@ class LabourDispute(Module):
         """A court declares the strike illegal: a risk to striking and an injustice."""
         d = self._index(sim, dispute, "court_ruling")
         p, cs, pop = sim.params, sim.country, sim.pop
-        self.rho[d] += float(p["illegal_strike_risk"] if risk is None else risk)
+        cs.dispute_risk[d] += float(p["illegal_strike_risk"] if risk is None else risk)
         shock = -float(p["court_ruling_legitimacy"]) if legitimacy is None else float(legitimacy)
         regs = np.unique(pop.region[pop.workforce == d])
         cs.legit_shock[regs] += shock
@@ -371,10 +376,8 @@ class LabourDispute(Module):
             pop.workforce,
             pop.dismissed,
             pop.legitimacy,
-            pop.risk_aversion,
             float(p["wage_gap_weight"]) * self.gap,
             float(p["dismissal_hardship"]),
-            self.rho,
             float(p["solidarity_weight"]) * self._share,
             pop.grievance,
         )

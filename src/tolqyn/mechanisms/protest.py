@@ -49,17 +49,27 @@ def decide_kernel(
     use_bandwagon,
     voice_ok,
     ever,
+    member,
+    p_arrest,
+    dispute_risk,
     key=0,
     t=0,
     p_revise=1.0,
 ):
+    """Mechanism 2 for every quiet or active citizen. A member of a workforce in dispute
+    (member ≥ 0) weighs the legal risk of striking ρ_d instead of the street's arrest risk:
+    withholding one's labour is not an unlawful assembly until a court says so (mechanism 16)."""
+    members = dispute_risk.shape[0] > 0
     for i in prange(status.shape[0]):
         st = status[i]
         if st > 1:
             continue
         if p_revise < 1.0 and draw_u01(key, t, i, 0) >= p_revise:
             continue  # not reconsidering this step: keeps yesterday's choice
-        act = grievance[i] - risk_aversion[i] * risk[site[i]] > threshold
+        r = risk[site[i]]
+        if members and member[i] >= 0:
+            r = r - p_arrest[site[i]] + dispute_risk[member[i]]
+        act = grievance[i] - risk_aversion[i] * r > threshold
         if act and use_bandwagon:
             act = voice_ok[i] != 0
         if act:
@@ -268,6 +278,9 @@ class Protest(Module):
             use_bw,
             pop.voice_ok,
             pop.ever_active,
+            pop.workforce,
+            cs.p_arrest,
+            cs.dispute_risk,
             self.key,
             sim.t,
             p_rev,

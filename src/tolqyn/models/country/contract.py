@@ -109,6 +109,16 @@ FIELDS: tuple[Field, ...] = (
     # exit-voice coupling (mechanism 9) and emigration (mechanism 8)
     _f("exit_signal", "exit_voice", "region", "emigration seen per mille (voice signal)"),
     _f("emig_reg", "emigration", "region", "emigrants this step (agents)"),
+    # labour disputes (mechanism 16, docs/odd/episodes.md §1)
+    _f(
+        "dispute_risk",
+        "labour",
+        "scalar",
+        "risk of striking per dispute (ρ_d: the legal risk that replaces a member's street "
+        "arrest risk; array, one value per dispute)",
+        np.ndarray,
+        None,
+    ),
     # announced rallies and pre-emptive repression (mechanism 17, docs/odd/episodes.md §4)
     _f(
         "online_region",
@@ -171,10 +181,13 @@ USES: dict[str, Uses] = {
     "exit_voice": Uses(("emig_reg", "legit_shock")),
     "grievance": Uses(("econ_shock",)),
     "bandwagon": Uses(
-        ("exit_signal", "risk"), params=("activation_threshold", "perception_lag_days")
+        ("dispute_risk", "exit_signal", "p_arrest", "risk"),
+        params=("activation_threshold", "perception_lag_days"),
+        columns=("workforce",),
     ),
     "protest": Uses(
         (
+            "dispute_risk",
             "emergency",
             "online",
             "online_region",
@@ -186,6 +199,7 @@ USES: dict[str, Uses] = {
             "troops",
         ),
         params=("bandwagon_on", "information_on", "blackout_structure", "troops_structure"),
+        columns=("workforce",),
     ),
     "demobilisation": Uses(
         ("curfew", "deaths_civ_reg", "deaths_sec_reg", "risk"),
