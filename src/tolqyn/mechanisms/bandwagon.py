@@ -30,6 +30,7 @@ from tolqyn.core.module import Module
 from tolqyn.core.params import Param
 from tolqyn.core.population import State
 from tolqyn.core.random import draw_u01
+from tolqyn.mechanisms.protest import perceived_risk
 
 
 @njit(parallel=True, cache=True)
@@ -82,8 +83,8 @@ def voice_willing_kernel(
                 v = 0
             else:
                 r = risk[site[i]]
-                if members and member[i] >= 0:
-                    r = r - p_arrest[site[i]] + dispute_risk[member[i]]
+                if members:
+                    r = perceived_risk(r, p_arrest[site[i]], member[i], dispute_risk)
                 tau = tau0[i] - a_g * grievance[i] + a_r * r - exit_signal[region[i]]
                 v = 1 if seen[i] >= tau else 0
             out[i] = v

@@ -38,6 +38,16 @@ from tolqyn.core.random import draw_u01
 from tolqyn.mechanisms.structures import blackout_online, troops_act
 
 
+@njit(cache=True)
+def perceived_risk(site_risk, site_arrest, member, dispute_risk):
+    """The risk a citizen weighs at a site: a member of a workforce in dispute (member ≥ 0)
+    weighs the legal risk of striking ρ_d in place of the street's arrest probability
+    (mechanism 16); everyone else the site's risk."""
+    if member >= 0:
+        return site_risk - site_arrest + dispute_risk[member]
+    return site_risk
+
+
 @njit(parallel=True, cache=True)
 def decide_kernel(
     status,
@@ -67,8 +77,8 @@ def decide_kernel(
         if p_revise < 1.0 and draw_u01(key, t, i, 0) >= p_revise:
             continue  # not reconsidering this step: keeps yesterday's choice
         r = risk[site[i]]
-        if members and member[i] >= 0:
-            r = r - p_arrest[site[i]] + dispute_risk[member[i]]
+        if members:
+            r = perceived_risk(r, p_arrest[site[i]], member[i], dispute_risk)
         act = grievance[i] - risk_aversion[i] * r > threshold
         if act and use_bandwagon:
             act = voice_ok[i] != 0
