@@ -60,6 +60,11 @@ def main(argv=None) -> int:
     ap.add_argument("episode")
     ap.add_argument("--command", required=True, help="the exact command that made the files")
     ap.add_argument("--note", default="", help="what the run's circumstances were (load, time)")
+    ap.add_argument(
+        "--made",
+        default=None,
+        help="when the predictions were made, 'YYYY-MM-DD HH:MM' UTC (default: now)",
+    )
     a = ap.parse_args(argv)
     d = ROOT / "docs/results/out-of-sample" / a.episode
     pred = _read(d / "predictions.csv")
@@ -67,15 +72,17 @@ def main(argv=None) -> int:
     cf = _read(d / "counterfactuals.csv") if (d / "counterfactuals.csv").exists() else []
     commit = (d / "COMMIT").read_text().strip()
     structures = _read(d / "structures.csv")
+    # "EPISODE/SUB" names a sub-folder (another posterior): its files name the episode itself
+    episode = a.episode.split("/")[0]
     last = {}
     for r in pred:
-        if r["episode"] == a.episode and r["region"] == "ALL" and r["metric"] in HEAD:
+        if r["episode"] == episode and r["region"] == "ALL" and r["metric"] in HEAD:
             last[r["metric"]] = r  # the rows are in date order: the last is the end of the run
     n = next(iter(last.values()))["n_draws"] if last else "?"
     lines = [
         f"# {a.episode}: out-of-sample predictions",
         "",
-        f"Made {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC at commit `{commit}`, "
+        f"Made {a.made or f'{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M}'} UTC at commit `{commit}`, "
         "before anyone compared them with the episode's outcomes (which are not in the inputs "
         "and were not looked up). Nothing was tuned to the episode: the scenario keeps every "
         "behavioural value of `kazakhstan-2022` (a test) and each draw sets the January 2022 "
@@ -112,7 +119,7 @@ def main(argv=None) -> int:
                 f"| {m} ({r['date']}) | {_fmt(r['median'])} | {_fmt(r['q05'])} | {_fmt(r['q95'])} |"
             )
     for r in summ:
-        if r["episode"] == a.episode and r["quantity"] in (
+        if r["episode"] == episode and r["quantity"] in (
             "units_with_protest",
             "peak_day",
             "end_day",
