@@ -47,7 +47,9 @@ def outcome(res, units) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--posterior", default=str(ROOT / "docs/results/calibration-kazakhstan-2022-scope"))
+    ap.add_argument(
+        "--posterior", default=str(ROOT / "docs/results/calibration-kazakhstan-2022-scope")
+    )
     ap.add_argument("--draws", type=int, default=20)
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--seed", type=int, default=7)
