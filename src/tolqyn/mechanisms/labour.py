@@ -29,8 +29,8 @@ labour is lawful until a court says otherwise: a member weighs the dispute's leg
 in place of the street's arrest probability P (the lethal risk and the fear of demobilisation
 of the site stay), in the rule of mechanism 2 and in the threshold of mechanism 3. A court
 ruling that the strike is illegal adds to ρ_d (an arrest is now lawful: Epstein's R·P term, for
-the members only) and is felt by the workforce as an injustice (a legitimacy shock in its unit). The union is a
-network of its own: a member sees how much of the workforce is out (w_U), the organisational
+the members only) and is felt by the workforce as an injustice (a legitimacy shock in its
+unit). The union is a network of its own: a member sees how much of the workforce is out (w_U), the organisational
 tie that makes a strike last where a crowd disperses (McAdam 1986; Olson 1965 on selective
 incentives; Tilly 1978 on organisation and mobilisation). A strike fades through the
 fatigue of mechanism 14 (it counts days on strike as days protested), arrests, dismissals
@@ -59,7 +59,7 @@ CITE = "Gurr 1970 (relative deprivation); McAdam 1986; Olson 1965; Tilly 1978"
 
 
 @njit(parallel=True, cache=True)
-def worker_grievance_kernel(status, member, dismissed, legit, h_gap, w_d, solidarity, g):
+def worker_grievance_kernel(status, member, dismissed, h_gap, w_d, solidarity, g):
     """Adds a member's own hardship to G = H(1 − L) and the solidarity payoff of a strike that
     is on (w_S·a_d). The court's risk ρ_d enters the decision rule (mechanism 2), where it
     replaces the street's arrest risk for members."""
@@ -375,7 +375,6 @@ class LabourDispute(Module):
             pop.status,
             pop.workforce,
             pop.dismissed,
-            pop.legitimacy,
             float(p["wage_gap_weight"]) * self.gap,
             float(p["dismissal_hardship"]),
             float(p["solidarity_weight"]) * self._share,
