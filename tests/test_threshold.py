@@ -7,7 +7,7 @@ import pytest
 from tolqyn import run_one
 from tolqyn.core.errors import ScenarioError, UnknownParamError
 from tolqyn.models.thresholds.granovetter import granovetter_equilibrium, granovetter_path
-from tolqyn.scenarios.loader import from_dict
+from tolqyn.scenarios.loader import from_dict, load_scenario
 
 RIOT = list(range(100))
 ONE_CHANGE = [0, 2] + list(range(2, 100))
@@ -165,7 +165,7 @@ def test_negative_threshold_is_refused_with_a_clear_message():
         from_dict({"model": "granovetter", "params": {"thresholds": [0, "x"]}})
 
 
-def test_unknown_param_and_conflicts():
+def test_unknown_param_and_conflicts(tmp_path):
     with pytest.raises(UnknownParamError, match="did you mean 'threshold_sd'"):
         from_dict({"model": "granovetter", "params": {"threshold_sdd": 3}})
     with pytest.raises(ScenarioError, match="threshold_dist = 'normal'"):
@@ -183,6 +183,15 @@ def test_unknown_param_and_conflicts():
         run_one(
             from_dict({"model": "granovetter", "params": {"n_agents": 5, "thresholds": [0, 1]}})
         )
+    # found by tests/test_robust_properties.py: a list against an n_agents written by the file
+    # a scenario extends loaded fine and failed at set-up; it is now refused when it loads
+    parent = tmp_path / "parent.toml"
+    parent.write_text('model = "granovetter"\n[params]\nn_agents = 1000\n')
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "parent.toml"\n[params]\nthresholds = [0, 1, 2]\n')
+    with pytest.raises(ScenarioError, match="n_agents = 1000 but the threshold list has 3") as e:
+        load_scenario(child)
+    assert e.value.field == "n_agents"
     with pytest.raises(ScenarioError, match="'threshold_sd' sets up the initial population"):
         run_one(
             from_dict(

@@ -577,7 +577,7 @@ def _finish(sc: Scenario, source: str) -> Scenario:
                 f"{every!r}: allowed: an integer >= 1", source=source, field=f"{where}.every"
             )
     resolved = ps.as_dict()
-    _model_check(model_cls, resolved, source)
+    _model_check(model_cls, resolved, source, explicit=set(sc.params))
     payload = {
         "model": sc.model,
         "steps": sc.steps,
@@ -591,12 +591,13 @@ def _finish(sc: Scenario, source: str) -> Scenario:
     return replace(sc, hash=h, resolved_params=resolved)
 
 
-def _model_check(model_cls, params: dict, source: str) -> None:
+def _model_check(model_cls, params: dict, source: str, explicit=()) -> None:
     """Constraints between parameters that a model declares (e.g. densities summing to at
-    most 1), checked at load so that `validate` and sweep planning see them."""
+    most 1), checked at load so that `validate` and sweep planning see them; `explicit`
+    names the parameters the scenario wrote, not left at their defaults."""
     check = getattr(model_cls, "check_params", None)
     if check is not None:
-        check(params, source=source)
+        check(params, source=source, explicit=explicit)
 
 
 def _step_of(clock, at, source, field) -> int:

@@ -142,7 +142,7 @@ class EpsteinModel(Model):
         return int(sites * min(1.0, float(p["citizen_density"]) + float(p["cop_density"])))
 
     @classmethod
-    def check_params(cls, p, source=None):
+    def check_params(cls, p, source=None, explicit=()):
         """Constraints between parameters, checked when a scenario loads (and again at set-up):
         the two densities share the sites, and a neighbourhood must not wrap onto itself."""
         cd, kd = float(p["citizen_density"]), float(p["cop_density"])

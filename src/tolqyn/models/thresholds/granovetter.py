@@ -205,34 +205,41 @@ class GranovetterThreshold(Module):
             raise InvariantError(f"step {sim.t}: active statuses do not match r_t = {self.r}")
 
 
+def check_threshold_list(p, explicit, source=None) -> None:
+    """The threshold list and the parameters it must agree with; `explicit` names the
+    parameters the scenario wrote (a default does not conflict). Checked when a scenario
+    loads (GranovetterModel.check_params) and again at set-up."""
+    dist, given = p["threshold_dist"], p["thresholds"]
+    if given and "threshold_dist" in explicit and dist != "list":
+        raise ScenarioError(
+            f"a threshold list was given but threshold_dist = '{dist}'; "
+            "set threshold_dist = 'list' or remove 'thresholds'",
+            source=source,
+            field="threshold_dist",
+        )
+    if dist == "list" and not given:
+        raise ScenarioError(
+            "threshold_dist = 'list' needs a non-empty 'thresholds' list",
+            source=source,
+            field="thresholds",
+        )
+    if given and "n_agents" in explicit and p["n_agents"] != len(given):
+        raise ScenarioError(
+            f"n_agents = {p['n_agents']} but the threshold list has "
+            f"{len(given)} entries; drop n_agents or make them agree",
+            source=source,
+            field="n_agents",
+        )
+
+
 def draw_granovetter_thresholds(sim) -> np.ndarray:
     p = sim.params
     src = sim.scenario.source
     dist = p["threshold_dist"]
     given = p["thresholds"]
-    if given and given_explicitly(sim, "threshold_dist") and dist != "list":
-        raise ScenarioError(
-            f"a threshold list was given but threshold_dist = '{dist}'; "
-            "set threshold_dist = 'list' or remove 'thresholds'",
-            source=src,
-            field="threshold_dist",
-        )
+    check_threshold_list(p, sim.scenario.params, src)
     if given or dist == "list":
-        if not given:
-            raise ScenarioError(
-                "threshold_dist = 'list' needs a non-empty 'thresholds' list",
-                source=src,
-                field="thresholds",
-            )
-        tau = np.array(given, dtype=np.float64)
-        if given_explicitly(sim, "n_agents") and p["n_agents"] != tau.size:
-            raise ScenarioError(
-                f"n_agents = {p['n_agents']} but the threshold list has "
-                f"{tau.size} entries; drop n_agents or make them agree",
-                source=src,
-                field="n_agents",
-            )
-        return tau
+        return np.array(given, dtype=np.float64)
     n = p["n_agents"]
     gen = sim.streams("thresholds").generator(0)
     if dist == "uniform":
@@ -262,6 +269,10 @@ class GranovetterModel(Model):
     name = "granovetter"
     doc = "Granovetter (1978) threshold model of collective behaviour"
     modules = (GranovetterThreshold,)
+
+    @classmethod
+    def check_params(cls, p, source=None, explicit=()):
+        check_threshold_list(p, explicit, source)
 
     @classmethod
     def define_params(cls):
