@@ -195,12 +195,23 @@ def _check_error(e: BaseException):
     assert e.source or e.field, msg
 
 
-@pytest.fixture(scope="module")
-def hostile_dir(tmp_path_factory):
+def _hostile(tmp_path_factory):
     d = tmp_path_factory.mktemp("hostile")
     os.mkfifo(d / "pipe.toml")
     (d / "sub").mkdir()
     return d
+
+
+@pytest.fixture(scope="module")
+def hostile_dir(tmp_path_factory):
+    return _hostile(tmp_path_factory)
+
+
+@pytest.fixture
+def own_hostile_dir(tmp_path_factory):
+    """A folder of its own: a derandomized test must not read what a randomized one left
+    behind (a generated file may extend `self.toml`, the other test's last example)."""
+    return _hostile(tmp_path_factory)
 
 
 def test_generated_scenario_files_give_a_scenario_or_a_named_error(hostile_dir):
@@ -267,7 +278,7 @@ def test_generated_set_values_give_a_scenario_or_a_named_error():
 CHEAP = [n for n in BUILTINS if n.split("/")[0] in ("epstein-2002", "granovetter-1978", "kuran")]
 
 
-def test_what_loads_sets_up(hostile_dir):
+def test_what_loads_sets_up(own_hostile_dir):
     """On the same generator (the cheap models, fewer examples): a generated scenario that
     loads also sets up and steps without error — "validate ok" means set-up will not fail."""
     from tolqyn.core.sim import Sim
@@ -283,9 +294,9 @@ def test_what_loads_sets_up(hostile_dir):
         derandomize=True,
         suppress_health_check=list(HealthCheck),
     )
-    @given(text=scenario_texts(hostile_dir, tuple(CHEAP)))
+    @given(text=scenario_texts(own_hostile_dir, tuple(CHEAP)))
     def prop(text):
-        path = hostile_dir / "setup.toml"
+        path = own_hostile_dir / "setup.toml"
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         try:
             sc = load_scenario(path)
