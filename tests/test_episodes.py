@@ -340,6 +340,10 @@ def test_loader_errors_name_file_row_and_field(tmp_path):
 
     with pytest.raises(ScenarioError, match=r"t\.csv.*missing column 'params'"):
         load_scenario(str(f))
+    # found by tests/test_robust_properties.py: a NUL in the file name was a ValueError
+    f.write_text('extends = "kazakhstan-2016-land"\ntimeline = { file = "\\u0000" }\n')
+    with pytest.raises(ScenarioError, match=r"timeline\.file.*NUL character"):
+        load_scenario(str(f))
 
 
 def test_row_overrides(tmp_path):

@@ -195,8 +195,8 @@ def _check_error(e: BaseException):
     assert e.source or e.field, msg
 
 
-def _hostile(tmp_path_factory):
-    d = tmp_path_factory.mktemp("hostile")
+def _hostile(tmp_path_factory, name="hostile", numbered=True):
+    d = tmp_path_factory.mktemp(name, numbered=numbered)
     os.mkfifo(d / "pipe.toml")
     (d / "sub").mkdir()
     return d
@@ -210,8 +210,9 @@ def hostile_dir(tmp_path_factory):
 @pytest.fixture
 def own_hostile_dir(tmp_path_factory):
     """A folder of its own: a derandomized test must not read what a randomized one left
-    behind (a generated file may extend `self.toml`, the other test's last example)."""
-    return _hostile(tmp_path_factory)
+    behind (a generated file may extend `self.toml`, the other test's last example), and a
+    fixed name: the generated texts name the folder, so a numbered one changed them."""
+    return _hostile(tmp_path_factory, "hostile-setup", numbered=False)
 
 
 def test_generated_scenario_files_give_a_scenario_or_a_named_error(hostile_dir):

@@ -214,6 +214,10 @@ def expand_timeline(
             raise UnknownParamError(str(k), TIMELINE_KEYS, source=src, what="key of [timeline]")
     if not isinstance(tl.get("file"), str):
         raise ScenarioError('needs file = "<path>.csv"', source=src, field="timeline.file")
+    if "\x00" in tl["file"]:
+        raise ScenarioError(
+            "a file name cannot contain a NUL character", source=src, field="timeline.file"
+        )
     csv_path = Path(tl["file"])
     if not csv_path.is_absolute():
         csv_path = path.parent / csv_path
