@@ -57,3 +57,23 @@ def test_nationwide_scope_sets_the_event_price_in_every_region():
         assert math.isclose(r.series("economic_shock", code)[1], w * math.log(2.0), rel_tol=1e-9)
     default = run_hand(params={"fuel_weight": w}, steps=3)
     assert default.series("economic_shock", "KZ-75")[1:].max() == 0.0
+
+
+def test_concession_reaches_as_far_as_the_rise():
+    """A concession's price cut follows the scope of the rise it reverses: under the
+    nationwide reading every region gets c·price + (1 − c)·price before; otherwise only the
+    regions the concession names. Its legitimacy shock stays where it was announced."""
+    c = 0.5
+    cut = {
+        "id": "cut",
+        "at": 3,
+        "action": "concession",
+        "params": {"price": 50.0, "regions": ["KZ-47"], "legitimacy": 0.02},
+    }
+    params = {"fuel_price_scope": "nationwide", "concession_credibility": c}
+    r = run_hand(events=[PRICE_HIKE, cut], params=params, steps=5)
+    for code in r.regions:
+        assert math.isclose(r.series("fuel_price", code)[3], c * 50.0 + (1 - c) * 120.0), code
+    local = run_hand(events=[PRICE_HIKE, cut], params={"concession_credibility": c}, steps=5)
+    assert math.isclose(local.series("fuel_price", "KZ-47")[3], c * 50.0 + (1 - c) * 120.0)
+    assert local.series("fuel_price", "KZ-75")[3] == 60.0

@@ -340,7 +340,9 @@ class Regime(Module):
     # ------------------------------------------------------------------ actions
     @staticmethod
     def _concession(sim, price=None, regions="ALL", legitimacy=0.0):
-        """Cut the fuel price (if `price` is given) in `regions` and move legitimacy there."""
+        """Cut the fuel price (if `price` is given) in `regions` and move legitimacy there.
+        The cut reaches as far as the rise it reverses: every region when the price rise is
+        read as nationwide (`fuel_price_scope`, mechanism 11), the named ones otherwise."""
         cs = sim.country
         mask = cs.region_mask(regions, sim.scenario.source)
         if price is not None:
@@ -348,9 +350,13 @@ class Regime(Module):
                 raise ScenarioError(
                     f"concession: price must be > 0, got {price!r}", source=sim.scenario.source
                 )
+            priced = mask
+            p = sim.params
+            if "fuel_price_scope" in p and p["fuel_price_scope"] == "nationwide":
+                priced = np.ones_like(mask)
             # a promise made under pressure is believed only in part (credibility c)
             c = float(sim.params["concession_credibility"])
-            cs.fuel_price[mask] = c * float(price) + (1.0 - c) * cs.fuel_price[mask]
+            cs.fuel_price[priced] = c * float(price) + (1.0 - c) * cs.fuel_price[priced]
         cs.legit_shock[mask] += float(legitimacy)
         cs.concessions += 1
         cs.log.append((sim.t, f"concession price={price} regions={regions}"))
