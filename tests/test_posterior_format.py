@@ -59,7 +59,7 @@ def test_missing_file_and_bad_weights_are_clear_errors(tmp_path):
 
 
 def test_the_current_posterior_keeps_the_country_quiet_without_its_trigger():
-    """Regression on a published claim (docs/results/calibration-kazakhstan-2022-scope,
+    """Regression on a published claim (docs/results/calibration-kazakhstan-2022-signal,
     stability.md: 0 of 20 draws light a wave without the price rise in 30 days). Eight of the
     same draws (draw seed 7, run seeds from the scenario's), deterministic on any number of
     threads: none reaches 10,000 persons active at once, and none has a 300-person protest in 3
@@ -73,7 +73,7 @@ def test_the_current_posterior_keeps_the_country_quiet_without_its_trigger():
     from tolqyn.scenarios.loader import load_scenario
 
     root = Path(__file__).resolve().parent.parent
-    post = load_posterior(root / "docs/results/calibration-kazakhstan-2022-scope")
+    post = load_posterior(root / "docs/results/calibration-kazakhstan-2022-signal")
     sc = load_scenario("kazakhstan-2022/no-price-shock")
     for i, d in enumerate(post.draws(8, seed=7)):
         assert d.params["fuel_price_scope"] == "nationwide"  # the reading the records chose
