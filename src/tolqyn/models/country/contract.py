@@ -171,7 +171,7 @@ USES: dict[str, Uses] = {
             "legit_shock",
             "troops_legit_shock",
         ),
-        params=("fuel_price_base", "perception_lag_days"),
+        params=("fuel_price_base", "fuel_price_scope", "perception_lag_days"),
     ),
     "information": Uses(
         ("econ_shock_known", "online", "online_region"),
