@@ -345,21 +345,23 @@ class Regime(Module):
         read as nationwide (`fuel_price_scope`, mechanism 11), the named ones otherwise."""
         cs = sim.country
         mask = cs.region_mask(regions, sim.scenario.source)
+        regions_priced = regions
         if price is not None:
             if not (isinstance(price, (int, float)) and price > 0):
                 raise ScenarioError(
                     f"concession: price must be > 0, got {price!r}", source=sim.scenario.source
                 )
-            priced = mask
             p = sim.params
-            if "fuel_price_scope" in p and p["fuel_price_scope"] == "nationwide":
-                priced = np.ones_like(mask)
+            nationwide = "fuel_price_scope" in p and p["fuel_price_scope"] == "nationwide"
+            priced = np.ones_like(mask) if nationwide else mask
+            if nationwide:
+                regions_priced = "ALL (the rise was nationwide)"
             # a promise made under pressure is believed only in part (credibility c)
-            c = float(sim.params["concession_credibility"])
+            c = float(p["concession_credibility"])
             cs.fuel_price[priced] = c * float(price) + (1.0 - c) * cs.fuel_price[priced]
         cs.legit_shock[mask] += float(legitimacy)
         cs.concessions += 1
-        cs.log.append((sim.t, f"concession price={price} regions={regions}"))
+        cs.log.append((sim.t, f"concession price={price} regions={regions_priced}"))
 
     @staticmethod
     def _resignation(sim, legitimacy=0.0):
