@@ -64,9 +64,10 @@ def test_country_channel_parameters_are_free_only_where_their_channel_acts():
 
     sc = load_scenario("kazakhstan-2022")
     ss = {s.name: {f[0] for f in s.free} for s in read_structures(sc)}
-    assert len(ss) == 54  # 3 blackout x 3 troops x 3 ending x 2 trigger scopes
-    coord = ss["blackout=coordination;troops=street;ending=exhaustion;fuel_price_scope=events"]
-    disp = ss["blackout=dispersion;troops=signal;ending=repression;fuel_price_scope=nationwide"]
+    assert len(ss) == 54  # 3 blackout x 3 troops x 3 ending x 1 trigger scope x 2 shock signals
+    tail = ";fuel_price_scope=nationwide;shock_signal="
+    coord = ss["blackout=coordination;troops=street;ending=exhaustion" + tail + "threshold"]
+    disp = ss["blackout=dispersion;troops=signal;ending=repression" + tail + "amplifier"]
     assert "inperson_boost" not in coord and "inperson_boost" in disp
     assert "violence_blackout" in disp and "troops_street_factor" in coord
     assert "obey_foreign" in disp and "obey_foreign" not in coord

@@ -77,6 +77,30 @@ def emigrate_count_kernel(
         out_reg[k] = a
 
 
+@njit(parallel=True, cache=True)
+def expected_emigrants_kernel(
+    status, grievance, identity, ties, h0, b_g, b_i, b_t, voice_term, dt, region, out_reg
+):
+    """Σ_i p_i by region over quiet citizens at liberty: the expected emigrants of a step, with
+    no draw (per-chunk sums added in a fixed order: the same on any number of threads)."""
+    n = status.shape[0]
+    nc = n_chunks(n)
+    n_reg = out_reg.shape[0]
+    part = np.zeros((nc, n_reg))
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for i in range(lo, hi):
+            if status[i] != 0:
+                continue
+            h = h0 * math.exp(b_g * grievance[i] + b_i * identity[i] + b_t * ties[i] - voice_term)
+            part[c, region[i]] += 1.0 - math.exp(-h * dt)
+    for k in range(n_reg):
+        a = 0.0
+        for c in range(nc):
+            a += part[c, k]
+        out_reg[k] = a
+
+
 class Emigration(Module):
     name = "emigration"
     phases = ("consequences", "record")
@@ -148,6 +172,7 @@ class Emigration(Module):
     def init(self, sim):
         self.key = sim.streams("emigrate").key
         self.ties_max = int(sim.pop.ties_abroad.max()) if sim.pop.n else 0
+        self._usual_known = False
 
     def step(self, sim, phase):
         p, pop, cs = sim.params, sim.pop, sim.country
@@ -155,9 +180,28 @@ class Emigration(Module):
             sim.results.record("emigrants", sim.t, float(cs.emig_reg.sum()), cs.emig_reg.copy())
             return
         cs.emig_reg[:] = 0.0
+        efficacy = min(1.0, float(cs.concessions) / 2.0)
+        if not self._usual_known:
+            # the usual flow: what the state of the first step makes people do with the borders
+            # open; the legitimacy the run starts from already reflects it (mechanism 10)
+            self._usual_known = True
+            if p["emigration_on"]:
+                expected_emigrants_kernel(
+                    pop.status,
+                    pop.grievance,
+                    pop.identity,
+                    pop.ties_abroad,
+                    float(p["emigration_base"]),
+                    float(p["emigration_grievance"]),
+                    float(p["emigration_identity"]),
+                    float(p["emigration_ties"]),
+                    float(p["emigration_voice"]) * efficacy,
+                    sim.clock.dt,
+                    pop.region,
+                    cs.emig_usual,
+                )
         if not p["emigration_on"] or not cs.borders_open:
             return
-        efficacy = min(1.0, float(cs.concessions) / 2.0)
         emigrate_count_kernel(
             self.key,
             sim.t,

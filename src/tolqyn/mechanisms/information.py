@@ -14,7 +14,13 @@ citizen's protest history; the statuses at the start of the step at dt = δ):
 
 A shared economic shock (mechanism 11) is itself public: everyone in the region knows that
 everyone else is hit, which lowers the fear of standing alone (w_s). It becomes common
-knowledge with a lag of one day (shock_r of the previous step).
+knowledge with a lag of one day (shock_r of the previous step). How it acts is a structure
+(`shock_signal`) for the calibration to weigh: *threshold* (above: it adds to the seen share,
+so a large shock alone moves everyone whose threshold is below w_s·shock, on the first day)
+or *amplifier* (s_i = (1 + w_s·shock_r)·(the seen terms): it makes protest that is seen more
+telling but alone moves no one, so a crowd still grows from first movers through contacts,
+the street and the news; Granovetter 1978's thresholds with the shock as a focal point,
+McCulloch et al. 2022).
 
 ω ∈ [0, 1] is the state of the internet (1 up, 0 national blackout), a_d the online access of
 diet d (1 for online users). Online news carries protest visibility beyond the locality, but
@@ -133,6 +139,7 @@ def seen_kernel(
     access,
     ftv_term,
     shock_term,
+    shock_gain,
     out,
 ):
     n = status.shape[0]
@@ -156,12 +163,24 @@ def seen_kernel(
             s = w_c * (1.0 - math.exp(-boost * xc / k_c))
         if xl > 0.0:
             s += w_l * (1.0 - math.exp(-boost * xl / k_l))
-        s += shock_term[region[i]]
         m = media[i]
         s += online_term[region[i]] * access[m]
         if m == 1:
             s += ftv_term
+        s = s * shock_gain[region[i]] + shock_term[region[i]]
         out[i] = s if s < 1.0 else 1.0
+
+
+SHOCK_SIGNAL = ("threshold", "amplifier")
+
+
+def shock_signal(structure, w_s, shock):
+    """(additive term, gain) by region of the shared shock's public signal under the
+    `shock_signal` structure: threshold adds w_s·shock to the seen share, amplifier multiplies
+    the seen share by 1 + w_s·shock."""
+    if structure == "amplifier":
+        return np.zeros_like(shock), 1.0 + w_s * shock
+    return w_s * shock, np.ones_like(shock)
 
 
 HISTORY_STEPS = 32  # steps of protest history a citizen's column holds (bits of a uint32)
@@ -310,6 +329,19 @@ class Information(Module):
                 5.0,
                 unit="1 per unit of hardship",
                 citation="McCulloch et al. 2022 (price shocks as focal points); seed 003",
+            ),
+            Param(
+                "shock_signal",
+                "threshold",
+                "how the shared shock acts as a public signal: threshold (it adds w_s·shock to "
+                "the seen share: everyone knows everyone is hit, whether or not anyone is seen "
+                "protesting) or amplifier (it multiplies what one sees of protest by "
+                "1 + w_s·shock: the shock makes protest that is seen more telling, but alone "
+                "moves no one)",
+                kind="choice",
+                choices=SHOCK_SIGNAL,
+                sweepable=False,
+                citation="McCulloch et al. 2022; Granovetter 1978; docs/odd/country.md section 10",
             ),
             Param(
                 "online_half",
@@ -594,7 +626,7 @@ class Information(Module):
             online_term,
             access,
             ftv_term,
-            float(p["w_shock"]) * cs.econ_shock_known,
+            *shock_signal(p["shock_signal"], float(p["w_shock"]), cs.econ_shock_known),
             pop.seen,
         )
 

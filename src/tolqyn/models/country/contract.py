@@ -109,6 +109,12 @@ FIELDS: tuple[Field, ...] = (
     # exit-voice coupling (mechanism 9) and emigration (mechanism 8)
     _f("exit_signal", "exit_voice", "region", "emigration seen per mille (voice signal)"),
     _f("emig_reg", "emigration", "region", "emigrants this step (agents)"),
+    _f(
+        "emig_usual",
+        "emigration",
+        "region",
+        "expected emigrants a step in the first step's state (agents): the usual flow",
+    ),
     # labour disputes (mechanism 16, docs/odd/episodes.md §1)
     _f(
         "dispute_risk",
@@ -178,7 +184,7 @@ USES: dict[str, Uses] = {
         params=("activation_threshold", "perception_lag_days"),
     ),
     "legitimacy": Uses(("online", "repression_seen"), params=("troops_structure",)),
-    "exit_voice": Uses(("emig_reg", "legit_shock")),
+    "exit_voice": Uses(("borders_open", "emig_reg", "emig_usual", "legit_shock")),
     "grievance": Uses(("econ_shock",)),
     "bandwagon": Uses(
         ("dispute_risk", "exit_signal", "p_arrest", "risk"),
