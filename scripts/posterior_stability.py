@@ -48,7 +48,7 @@ def outcome(res, units) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument(
-        "--posterior", default=str(ROOT / "docs/results/calibration-kazakhstan-2022-signal")
+        "--posterior", default=str(ROOT / "docs/results/calibration-kazakhstan-2022-shock")
     )
     ap.add_argument("--draws", type=int, default=20)
     ap.add_argument("--days", type=int, default=30)

@@ -4,7 +4,7 @@
     python scripts/predict_out_of_sample.py iran-2019 --draws 30
 
 Draws `--draws` (structure, parameters) sets from the January 2022 calibration directory
-(default: the current posterior, docs/results/calibration-kazakhstan-2022-signal/; tolqyn.experiments.posterior: weighted, with
+(default: the current posterior, docs/results/calibration-kazakhstan-2022-shock/; tolqyn.experiments.posterior: weighted, with
 replacement, so structures appear in proportion to their posterior probability), runs the episode and its
 counterfactuals (the scenarios under library/<episode>/) once per draw (seed = scenario seed +
 draw), and writes docs/results/out-of-sample/<episode>/predictions.csv with columns episode,
@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     ap.add_argument("--draws", type=int, default=30)
     ap.add_argument(
         "--posterior",
-        default=str(ROOT / "docs/results/calibration-kazakhstan-2022-signal"),
+        default=str(ROOT / "docs/results/calibration-kazakhstan-2022-shock"),
         help="a calibration directory (posterior.csv, structures.csv, calibration.json)",
     )
     ap.add_argument("--out", default=None, help="default docs/results/out-of-sample/EPISODE")

@@ -52,7 +52,7 @@ def score(scenario, draws, fitted, extra=None) -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument(
-        "--posterior", default=str(ROOT / "docs/results/calibration-kazakhstan-2022-signal")
+        "--posterior", default=str(ROOT / "docs/results/calibration-kazakhstan-2022-shock")
     )
     ap.add_argument("--draws", type=int, default=20)
     ap.add_argument("--seed", type=int, default=11)

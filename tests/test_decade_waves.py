@@ -77,27 +77,25 @@ def _month(d):
 def test_a_weekly_step_gives_the_same_decade(monthly, weekly):
     """dt-robustness at the scale of an agent per 2,000 citizens, seeds 0-5 (fixed seeds, so
     the test is exact for this code; the tolerances are stated against what was measured).
-    The median onset month of the post-float protest over the seeds within one month
-    (measured: December 2015 at both steps; seed by seed the onset is the first agent over the
-    threshold and moves up to four months), the emigrants of 2004-2019 within 10 % seed by
-    seed (measured: within 6.4 %), and, pooled over the seeds, the deaths of the decade at a
-    weekly step within a factor two of the monthly toll (measured: 138 against 99, 1.39;
-    over seeds 0-9 196 against 190). Before the street-days of a step became dt·D/30.4375
-    (they were min(dt, D), so a week counted D days like a month, and fatigue counted every
-    day of a month as a day protested), the weekly toll was 4.1 times the monthly one over
-    seeds 0-5 and this test failed. Protest person-months are not in this check: weekly they
-    are about half the monthly ones (docs/odd/exit.md §7.6, an open gap)."""
+    Emigrants of 2004-2019 within 10 % seed by seed (measured: within 7.8 %); at both steps
+    the first protester of every seed that has one comes after the August 2015 float; protest
+    person-months pooled over the seeds within a factor two (measured: 16,600 weekly against
+    26,000 monthly, 0.64); and no phantom uprising at either step: fewer than 25 deaths in the
+    decade pooled over the six seeds (measured: 4 monthly, 15 weekly). Since exit counts as
+    voice only above the usual flow (docs/odd/country.md §7.10) legitimacy no longer drifts
+    down in quiet years, protest after the float is a few agents, and one or two seeds have
+    none at all (before: 99 and 138 deaths, person-months weekly about half the monthly)."""
     deaths = {"M": 0.0, "W": 0.0}
-    onsets = {"M": [], "W": []}
+    months = {"M": 0.0, "W": 0.0}
     for m, w in zip(monthly, weekly):
-        for k, r in (("M", m), ("W", w)):
+        for k, r, dt in (("M", m, 30.4375), ("W", w, 7.0)):
             active, dates = _series(r, "active")
-            assert active.max() > 0
-            onsets[k].append(_month(dates[active > 0][0]))
+            if active.max() > 0:
+                assert _month(dates[active > 0][0]) >= _month("2015-08")
+            months[k] += active.sum() * dt / 30.4375
             deaths[k] += _series(r, "deaths_civilian")[0].sum()
             deaths[k] += _series(r, "deaths_security")[0].sum()
         em, ew = _series(m, "emigrants")[0].sum(), _series(w, "emigrants")[0].sum()
         assert abs(ew / em - 1.0) < 0.10
-    assert abs(np.median(onsets["M"]) - np.median(onsets["W"])) <= 1
-    assert deaths["M"] > 0
-    assert 0.5 < deaths["W"] / deaths["M"] < 2.0
+    assert months["M"] > 0 and 0.5 < months["W"] / months["M"] < 2.0
+    assert deaths["M"] < 25 and deaths["W"] < 25

@@ -59,11 +59,11 @@ def test_missing_file_and_bad_weights_are_clear_errors(tmp_path):
 
 
 def test_the_current_posterior_keeps_the_country_quiet_without_its_trigger():
-    """Regression on a published claim (docs/results/calibration-kazakhstan-2022-signal,
+    """Regression on a published claim (docs/results/calibration-kazakhstan-2022-shock,
     stability.md: 0 of 20 draws light a wave without the price rise in 30 days). Eight of the
     same draws (draw seed 7, run seeds from the scenario's), deterministic on any number of
     threads: none reaches 10,000 persons active at once, and none has a 300-person protest in 3
-    or more units (stability.md's second count). Draw 1 has one in two units, in December."""
+    or more units (stability.md's second count)."""
     from pathlib import Path
 
     import numpy as np
@@ -73,10 +73,11 @@ def test_the_current_posterior_keeps_the_country_quiet_without_its_trigger():
     from tolqyn.scenarios.loader import load_scenario
 
     root = Path(__file__).resolve().parent.parent
-    post = load_posterior(root / "docs/results/calibration-kazakhstan-2022-signal")
+    post = load_posterior(root / "docs/results/calibration-kazakhstan-2022-shock")
     sc = load_scenario("kazakhstan-2022/no-price-shock")
     for i, d in enumerate(post.draws(8, seed=7)):
         assert d.params["fuel_price_scope"] == "nationwide"  # the reading the records chose
+        assert d.params["shock_signal"] == "threshold"  # 1.00: the amplifier is ruled out
         r = run_one(sc, int(sc.seed) + i, steps=30, overrides=d.params)
         active = np.asarray(r.series("active", "ALL"))
         assert active.max() < 10_000, (i, d.structure, active.max())

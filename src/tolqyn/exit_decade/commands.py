@@ -197,6 +197,12 @@ def register(app: typer.Typer) -> None:
             help="courts that treat the powerful and the powerless alike: none of the packaged "
             "cases of impunity, unequal sentences or political trials",
         ),
+        silent_diaspora: bool = typer.Option(
+            False,
+            "--silent-diaspora",
+            help="emigrants silent towards home: against the replay with their online voice "
+            "to the contacts they left (drawn over its assumed range)",
+        ),
         draws: int = typer.Option(16, help="posterior draws"),
         scale: float = typer.Option(500.0, help="citizens per agent"),
         workers: int = typer.Option(2, help="worker processes"),
@@ -207,11 +213,12 @@ def register(app: typer.Typer) -> None:
         from tolqyn.exit_decade import calibration, ensemble, institutions
         from tolqyn.models.exit.destinations import cell_metric
 
-        institutional = elections is not None or free_press or courts
+        institutional = elections is not None or free_press or courts or silent_diaspora
         if tenge_fall is None and foreign_tv_year is None and not institutional:
             _fail(
                 TolqynError(
-                    "give --tenge-fall, --foreign-tv-year, --elections, --free-press and/or --courts"
+                    "give --tenge-fall, --foreign-tv-year, --elections, --free-press, --courts "
+                    "and/or --silent-diaspora"
                 )
             )
         try:
@@ -219,7 +226,13 @@ def register(app: typer.Typer) -> None:
             posterior = calibration.posterior_draws(draws)
             if institutional:
                 variants, posterior = institutions.add_to_variants(
-                    variants, posterior, elections, competitiveness, free_press, courts
+                    variants,
+                    posterior,
+                    elections,
+                    competitiveness,
+                    free_press,
+                    courts,
+                    silent_diaspora,
                 )
             ens = ensemble.run_variants(variants, posterior, scale=scale, workers=workers)
         except TolqynError as e:
@@ -233,7 +246,7 @@ def register(app: typer.Typer) -> None:
             firsts.append(foreign_tv_year + 1)
         if elections is not None:
             firsts.append(2006)
-        if free_press or courts:
+        if free_press or courts or silent_diaspora:
             firsts.append(2004)
         first = min(firsts)
         years = [y for y in base.years() if y >= min(first, 2020)]

@@ -1,8 +1,9 @@
-"""What if governments could be voted out, the press were free, or the courts fair? The institutional
+"""What if governments could be voted out, the press were free, the courts fair, or the emigrants
+silent towards home? The institutional
 counterfactuals of the decade study. The calibrated posterior says nothing about how elections
 or a free press would act (Kazakhstan had neither), so each posterior draw is paired with a draw
 of the mechanism's unidentified parameters over their declared ranges (`PRIOR_RANGES` of
-`models/exit/accountability.py`, `press.py` and `courts.py`): the interval then spans both what
+`models/exit/accountability.py`, `press.py`, `courts.py` and `diaspora.py`): the interval then spans both what
 the emigration record allows and what it cannot tell."""
 
 from __future__ import annotations
@@ -58,6 +59,18 @@ def fair_courts_draws(draws: list[dict], seed: int = 14) -> list[dict]:
 FAIR_COURTS = {"courts_fair": True}
 
 
+def diaspora_draws(draws: list[dict], seed: int = 15) -> list[dict]:
+    """Posterior draws with the emigrants' voice towards home drawn over its range: the
+    baseline of the diaspora question is the replay with emigrants speaking to their contacts
+    at home, its variant the same with them silent (`SILENT_DIASPORA`)."""
+    from tolqyn.models.exit.diaspora import PRIOR_RANGES as DIASPORA_RANGES
+
+    return with_prior_draws(draws, seed, DIASPORA_RANGES, "diaspora")
+
+
+SILENT_DIASPORA = {"diaspora_voice": 0.0}
+
+
 def variant(every: float, competitiveness: float, first: str = "2005-12-04"):
     """(extra_params, extra_events) for `ensemble.run_variants`."""
     from tolqyn.core.errors import ScenarioError
@@ -97,7 +110,13 @@ def drivers(draws: list[dict], base, cf, years, metric: str = "emigrants") -> li
 
 
 def add_to_variants(
-    variants: dict, posterior: list[dict], elections, competitiveness, free_press, courts=False
+    variants: dict,
+    posterior: list[dict],
+    elections,
+    competitiveness,
+    free_press,
+    courts=False,
+    silent_diaspora=False,
 ):
     """Fold the institutional changes into the counterfactual of `ensemble.whatif_variants`
     (or make it the counterfactual when there is no other): returns (variants, draws)."""
@@ -115,6 +134,10 @@ def add_to_variants(
         posterior = fair_courts_draws(posterior)
         params.update(FAIR_COURTS)
         labels.append("courts that treat the powerful and the powerless alike")
+    if silent_diaspora:
+        posterior = diaspora_draws(posterior)
+        params.update(SILENT_DIASPORA)
+        labels.append("emigrants silent towards home")
     other = {k: v for k, v in variants.items() if k != "baseline"}
     if other:
         ((k0, (p0, e0)),) = other.items()
@@ -129,6 +152,7 @@ LEVERS = {
     "elections": (2006, ("government_changes",)),
     "free_press": (2004, ("journalists_exiled", "journalists_jailed", "critical_content")),
     "courts": (2004, ()),
+    "diaspora": (2004, ("contacts_abroad_share",)),
 }
 
 
@@ -141,6 +165,8 @@ def lever_variants(lever: str, posterior: list[dict], every: float = 5.0, c: flo
         return add_to_variants(base, posterior, None, c, True)
     if lever == "courts":
         return add_to_variants(base, posterior, None, c, False, courts=True)
+    if lever == "diaspora":
+        return add_to_variants(base, posterior, None, c, False, silent_diaspora=True)
     from tolqyn.core.errors import UnknownParamError
 
     raise UnknownParamError(lever, list(LEVERS), what="institutional lever")
@@ -155,6 +181,7 @@ ANSWERS = {
     "journalists_exiled": ("last", "critical journalists in exile at the end"),
     "journalists_jailed": ("last", "critical journalists in jail at the end"),
     "critical_content": ("last", "critical content online at the end (share)"),
+    "contacts_abroad_share": ("last", "share of a citizen's contacts abroad at the end"),
 }
 
 

@@ -193,15 +193,18 @@ def institutions_section(levers: dict) -> tuple[list[str], list[dict]]:
     if not rows:
         return [], []
     L = [
-        "## Institutions: elections, a free press, fair courts",
+        "## Institutions: elections, a free press, fair courts, the voice of emigrants",
         "",
-        "What if governments could be voted out, the press were free or the courts fair? Each "
+        "What if governments could be voted out, the press were free, the courts fair, or the "
+        "emigrants silent towards home? Each "
         "question runs the same posterior draws and seeds with and without the change; its "
         "baseline is the replay with the mechanism as it was (no competitive election; the "
-        "press under Reporters Without Borders' index; the packaged court cases). Kazakhstan's "
+        "press under Reporters Without Borders' index; the packaged court cases; emigrants "
+        "writing home to the contacts they left). Kazakhstan's "
         "record cannot tell how strong these mechanisms are, so each draw also draws their "
-        "assumed sizes over the ranges of docs/odd/exit.md §7.7-7.9: the interval spans both. "
-        "`tolqyn exit-whatif --elections 5 | --free-press | --courts` answers one question "
+        "assumed sizes over the ranges of docs/odd/exit.md §7.7-7.10: the interval spans both. "
+        "`tolqyn exit-whatif --elections 5 | --free-press | --courts | --silent-diaspora` "
+        "answers one question "
         "with yearly detail and what drives it.",
         "",
         "| question | measure | years | baseline (median) | with the change (median) | "

@@ -608,7 +608,13 @@ def _checked_scores(post, switches, base, executor, refs, n, seed) -> list[dict]
     for t in recs:
         vs = got[t.name]
         matches = [m for m, _ in vs if m is not None]
-        heads = [h for _, h in vs if isinstance(h, (int, float)) and not isinstance(h, bool)]
+        # a headline that is undefined in a run (a rank correlation with fewer than two units
+        # reached) is left out of the quantiles rather than making them all nan
+        heads = [
+            h
+            for _, h in vs
+            if isinstance(h, (int, float)) and not isinstance(h, bool) and math.isfinite(h)
+        ]
         row = {
             "target": t.name,
             "role": t.role,
@@ -620,7 +626,7 @@ def _checked_scores(post, switches, base, executor, refs, n, seed) -> list[dict]
             q = np.quantile(heads, [0.05, 0.5, 0.95])
             row.update({"q05": float(q[0]), "median": float(q[1]), "q95": float(q[2])})
         else:
-            dates = sorted(str(h) for _, h in vs if h)
+            dates = sorted(str(h) for _, h in vs if h and not isinstance(h, float))
             if dates:
                 row.update({"median": dates[len(dates) // 2]})
         out.append(row)

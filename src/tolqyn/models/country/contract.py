@@ -235,6 +235,9 @@ USES: dict[str, Uses] = {
     ),
     "emigration": Uses(("borders_open", "concessions")),
     "destinations": Uses(("emig_reg",)),
+    "diaspora": Uses(
+        (), params=("online_access_state_tv", "online_access_foreign_tv"), columns=("legitimacy",)
+    ),
 }
 
 

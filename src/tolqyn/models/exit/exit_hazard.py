@@ -29,6 +29,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from tolqyn.core.chunks import chunk_bounds, n_chunks
 from tolqyn.core.params import Param
 from tolqyn.core.random import draw_u01
 from tolqyn.mechanisms.emigration import Emigration
@@ -64,6 +65,48 @@ def exit_kernel(
         if draw_u01(key, t, i, 0) < 1.0 - math.exp(-h * dt):
             status[i] = 3
             left[i] = 1
+
+
+@njit(parallel=True, cache=True)
+def expected_exit_kernel(
+    status,
+    grievance,
+    identity,
+    ties,
+    ethnicity,
+    kin_term,
+    h0,
+    b_g,
+    b_i,
+    b_t,
+    offset,
+    dt,
+    region,
+    out_reg,
+):
+    """Σ_i p_i by region (no draw) of exit_kernel's hazard: the expected emigrants of a step
+    (per-chunk sums in a fixed order, the same on any number of threads)."""
+    n = status.shape[0]
+    nc = n_chunks(n)
+    part = np.zeros((nc, out_reg.shape[0]))
+    for c in prange(nc):
+        lo, hi = chunk_bounds(n, nc, c)
+        for i in range(lo, hi):
+            if status[i] != 0:
+                continue
+            h = h0 * math.exp(
+                b_g * grievance[i]
+                + b_i * identity[i]
+                + b_t * ties[i]
+                + kin_term[ethnicity[i]]
+                + offset
+            )
+            part[c, region[i]] += 1.0 - math.exp(-h * dt)
+    for k in range(out_reg.shape[0]):
+        a = 0.0
+        for c in range(nc):
+            a += part[c, k]
+        out_reg[k] = a
 
 
 def unmixing_term(year: float, weight: float, ref_year: float, decay_years: float) -> float:
@@ -130,7 +173,9 @@ class ExitEmigration(Emigration):
         if phase == "record":
             return super().step(sim, phase)
         cs.emig_reg[:] = 0.0
-        if not p["emigration_on"] or not cs.borders_open:
+        usual_now = not self._usual_known and p["emigration_on"]
+        self._usual_known = True
+        if not usual_now and (not p["emigration_on"] or not cs.borders_open):
             pop.left_now[:] = 0
             return
         year = _decimal_year(sim)
@@ -148,6 +193,30 @@ class ExitEmigration(Emigration):
                 kin_term = kin_term + inclusive_value(p)
         efficacy = min(1.0, float(cs.concessions) / 2.0)
         offset = -float(p["emigration_voice"]) * efficacy - float(p["exit_cost"])
+        args = (
+            float(p["emigration_base"]),
+            float(p["emigration_grievance"]),
+            float(p["emigration_identity"]),
+            float(p["emigration_ties"]),
+            offset,
+            sim.clock.dt,
+        )
+        if usual_now:
+            # the usual flow (mechanism 10): the first step's expected emigrants
+            expected_exit_kernel(
+                pop.status,
+                pop.grievance,
+                pop.identity,
+                pop.ties_abroad,
+                pop.ethnicity,
+                kin_term,
+                *args,
+                pop.region,
+                cs.emig_usual,
+            )
+            if not cs.borders_open:
+                pop.left_now[:] = 0
+                return
         exit_kernel(
             self.key,
             sim.t,
@@ -157,12 +226,7 @@ class ExitEmigration(Emigration):
             pop.ties_abroad,
             pop.ethnicity,
             kin_term,
-            float(p["emigration_base"]),
-            float(p["emigration_grievance"]),
-            float(p["emigration_identity"]),
-            float(p["emigration_ties"]),
-            offset,
-            sim.clock.dt,
+            *args,
             pop.left_now,
         )
         left = np.flatnonzero(pop.left_now)

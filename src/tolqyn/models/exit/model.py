@@ -20,6 +20,7 @@ def exit_module_classes():
     from tolqyn.models.exit.corruption import CorruptionDrift
     from tolqyn.models.exit.courts import Courts
     from tolqyn.models.exit.destinations import Destinations
+    from tolqyn.models.exit.diaspora import Diaspora
     from tolqyn.models.exit.exit_hazard import ExitEmigration
     from tolqyn.models.exit.fx_history import FxHistory
     from tolqyn.models.exit.media_history import MediaHistory
@@ -36,6 +37,7 @@ def exit_module_classes():
             continue  # Accountability is the election mechanism here (a subclass of it)
         out.append(ExitEmigration if cls is Emigration else cls)
     out.append(Destinations)
+    out.append(Diaspora)  # after legitimacy: the voice from abroad acts on this step's L
     return tuple(out)
 
 
