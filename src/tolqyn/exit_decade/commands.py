@@ -105,13 +105,14 @@ def register(app: typer.Typer) -> None:
         no_institutions: bool = typer.Option(
             False,
             "--no-institutions",
-            help="skip the institutional questions (elections, a free press, fair courts)",
+            help="skip the institutional questions (elections, a free press, fair courts, the voice of emigrants)",
         ),
         workers: int = typer.Option(2, help="worker processes"),
     ):
         """Fit vs observed 2004-2019, projection to 2024 with intervals, identity by media diet,
         counterfactuals (tenge -1/3 in 2020; foreign TV as in 2014), the institutional questions
-        (elections every 5 years, a free press, fair courts) and the exit-voice experiment."""
+        (elections every 5 years, a free press, fair courts, emigrants silent towards home) and the
+        exit-voice experiment."""
         from tolqyn.core.errors import TolqynError
         from tolqyn.exit_decade import calibration, ensemble, exit_voice, institutions, report
 
