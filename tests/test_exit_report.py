@@ -50,11 +50,18 @@ def test_report_section_lists_every_lever_with_an_interval():
             ("elections", "elections every 5 years"),
             ("free_press", "a free press since 2004"),
             ("courts", "fair courts"),
+            ("diaspora", "emigrants silent towards home"),
         )
     }
     lines, rows = institutions_section(levers)
     text = "\n".join(lines)
-    for label in ("elections every 5 years", "a free press since 2004", "fair courts"):
+    labels = (
+        "elections every 5 years",
+        "a free press since 2004",
+        "fair courts",
+        "emigrants silent towards home",
+    )
+    for label in labels:
         assert f"| {label} | emigrants | " in text
     assert {r["lever"] for r in rows} == set(I.LEVERS)
     assert "[-" in text and "paired difference (median [90 %])" in text

@@ -181,30 +181,8 @@ class Emigration(Module):
             return
         cs.emig_reg[:] = 0.0
         efficacy = min(1.0, float(cs.concessions) / 2.0)
-        if not self._usual_known:
-            # the usual flow: what the state of the first step makes people do with the borders
-            # open; the legitimacy the run starts from already reflects it (mechanism 10)
-            self._usual_known = True
-            if p["emigration_on"]:
-                expected_emigrants_kernel(
-                    pop.status,
-                    pop.grievance,
-                    pop.identity,
-                    pop.ties_abroad,
-                    float(p["emigration_base"]),
-                    float(p["emigration_grievance"]),
-                    float(p["emigration_identity"]),
-                    float(p["emigration_ties"]),
-                    float(p["emigration_voice"]) * efficacy,
-                    sim.clock.dt,
-                    pop.region,
-                    cs.emig_usual,
-                )
-        if not p["emigration_on"] or not cs.borders_open:
-            return
-        emigrate_count_kernel(
-            self.key,
-            sim.t,
+        # the state and the hazard's coefficients, shared by the expected and the drawn flow
+        args = (
             pop.status,
             pop.grievance,
             pop.identity,
@@ -215,8 +193,15 @@ class Emigration(Module):
             float(p["emigration_ties"]),
             float(p["emigration_voice"]) * efficacy,
             sim.clock.dt,
-            pop.left_now,
-            self.ties_max,
-            pop.region,
-            cs.emig_reg,
+        )
+        if not self._usual_known:
+            # the usual flow: what the state of the first step makes people do with the borders
+            # open; the legitimacy the run starts from already reflects it (mechanism 10)
+            self._usual_known = True
+            if p["emigration_on"]:
+                expected_emigrants_kernel(*args, pop.region, cs.emig_usual)
+        if not p["emigration_on"] or not cs.borders_open:
+            return
+        emigrate_count_kernel(
+            self.key, sim.t, *args, pop.left_now, self.ties_max, pop.region, cs.emig_reg
         )

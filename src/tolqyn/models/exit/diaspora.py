@@ -1,5 +1,6 @@
-"""Emigrants' online voice towards home (MODEL.md mechanism 9): an emigrant keeps his or her
-ties, and what he or she writes of home reaches the contacts left behind who are online.
+"""Emigrants' online voice towards home (mechanism 9, docs/odd/country.md §7.9): an emigrant
+keeps his or her ties, and what he or she writes of home reaches the contacts left behind who
+are online.
 
     x_i  = contacts of i who have emigrated / contacts of i
     L_i −= v · a_{d(i)} · x_i · L_i · dt                     (citizens at home, at liberty)
