@@ -20,7 +20,10 @@ so a large shock alone moves everyone whose threshold is below w_s·shock, on th
 or *amplifier* (s_i = (1 + w_s·shock_r)·(the seen terms): it makes protest that is seen more
 telling but alone moves no one, so a crowd still grows from first movers through contacts,
 the street and the news; Granovetter 1978's thresholds with the shock as a focal point,
-McCulloch et al. 2022).
+McCulloch et al. 2022) or *builds* (as threshold, but what everyone knows that everyone knows
+grows towards the shock at a rate κ per day, K_r ← K_r + (1 − e^{−κ·dt})·(shock_r − K_r), and
+w_s·K_r is added: common knowledge takes days of talk and news to form, Chwe 2001, so the
+shock's first day moves fewer people).
 
 ω ∈ [0, 1] is the state of the internet (1 up, 0 national blackout), a_d the online access of
 diet d (1 for online users). Online news carries protest visibility beyond the locality, but
@@ -171,16 +174,22 @@ def seen_kernel(
         out[i] = s if s < 1.0 else 1.0
 
 
-SHOCK_SIGNAL = ("threshold", "amplifier")
+SHOCK_SIGNAL = ("threshold", "amplifier", "builds")
 
 
 def shock_signal(structure, w_s, shock):
     """(additive term, gain) by region of the shared shock's public signal under the
-    `shock_signal` structure: threshold adds w_s·shock to the seen share, amplifier multiplies
-    the seen share by 1 + w_s·shock."""
+    `shock_signal` structure: threshold (and builds, whose `shock` is the common knowledge
+    K_r) adds w_s·shock to the seen share, amplifier multiplies the seen share by
+    1 + w_s·shock."""
     if structure == "amplifier":
         return np.zeros_like(shock), 1.0 + w_s * shock
     return w_s * shock, np.ones_like(shock)
+
+
+def common_knowledge(known, shock, rate, dt):
+    """K_r one step on: towards the shock as reported at κ per day (exact for any dt)."""
+    return known + (1.0 - math.exp(-rate * dt)) * (shock - known)
 
 
 HISTORY_STEPS = 32  # steps of protest history a citizen's column holds (bits of a uint32)
@@ -337,11 +346,22 @@ class Information(Module):
                 "the seen share: everyone knows everyone is hit, whether or not anyone is seen "
                 "protesting) or amplifier (it multiplies what one sees of protest by "
                 "1 + w_s·shock: the shock makes protest that is seen more telling, but alone "
-                "moves no one)",
+                "moves no one) or builds (as threshold, with what everyone knows that "
+                "everyone knows growing towards the shock at shock_knowledge_rate per day)",
                 kind="choice",
                 choices=SHOCK_SIGNAL,
                 sweepable=False,
                 citation="McCulloch et al. 2022; Granovetter 1978; docs/odd/country.md section 10",
+            ),
+            Param(
+                "shock_knowledge_rate",
+                1.0,
+                "rate at which the shared shock becomes common knowledge under shock_signal = "
+                "builds (K_r approaches the shock by 1 − e^(−κ·dt) of the gap each step)",
+                0.05,
+                10.0,
+                unit="1/day",
+                citation="Chwe 2001 (common knowledge forms through public events); assumption",
             ),
             Param(
                 "online_half",
@@ -515,6 +535,7 @@ class Information(Module):
         self._site_args = None
         self._link_args = None
         self._reg_active = np.zeros(cs.n_reg)
+        self._shock_common = np.zeros(cs.n_reg)  # K_r of the builds reading
 
     def _links(self, sim):
         """W (n_reg, n_reg) from the current parameters (rebuilt only when they change)."""
@@ -606,6 +627,12 @@ class Information(Module):
         loc_share = np.divide(
             cs.loc_active, cs.loc_persons, out=np.zeros(cs.n_loc), where=cs.loc_persons > 0
         )
+        shock = cs.econ_shock_known
+        if p["shock_signal"] == "builds":
+            self._shock_common[:] = common_knowledge(
+                self._shock_common, shock, float(p["shock_knowledge_rate"]), sim.clock.dt
+            )
+            shock = self._shock_common
         net = sim.space.network
         seen_kernel(
             pop.status,
@@ -626,7 +653,7 @@ class Information(Module):
             online_term,
             access,
             ftv_term,
-            *shock_signal(p["shock_signal"], float(p["w_shock"]), cs.econ_shock_known),
+            *shock_signal(p["shock_signal"], float(p["w_shock"]), shock),
             pop.seen,
         )
 
