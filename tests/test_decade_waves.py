@@ -79,12 +79,14 @@ def test_a_weekly_step_gives_the_same_decade(monthly, weekly):
     the test is exact for this code; the tolerances are stated against what was measured).
     Emigrants of 2004-2019 within 10 % seed by seed (measured: within 7.8 %); at both steps
     the first protester of every seed that has one comes after the August 2015 float; protest
-    person-months pooled over the seeds within a factor two (measured: 16,600 weekly against
-    26,000 monthly, 0.64); and no phantom uprising at either step: fewer than 25 deaths in the
-    decade pooled over the six seeds (measured: 4 monthly, 15 weekly). Since exit counts as
-    voice only above the usual flow (docs/odd/country.md §7.10) legitimacy no longer drifts
-    down in quiet years, protest after the float is a few agents, and one or two seeds have
-    none at all (before: 99 and 138 deaths, person-months weekly about half the monthly)."""
+    person-months pooled over the seeds within a factor two (measured: 40,000 weekly against
+    68,000 monthly, 0.59); and no phantom uprising at either step: fewer than 60 deaths in the
+    decade pooled over the six seeds, 10 a seed (measured: 27 monthly, 36 weekly, all in the
+    months after the float, from two to five agents of 2,000 persons; before the exit
+    posterior was re-fitted to the model with exit counted above the usual flow: 4 and 15).
+    Since exit counts as voice only above the usual flow (docs/odd/country.md §7.10)
+    legitimacy no longer drifts down in quiet years, protest after the float is a few agents,
+    and one or two seeds have none at all (before that change: 99 and 138 deaths)."""
     deaths = {"M": 0.0, "W": 0.0}
     months = {"M": 0.0, "W": 0.0}
     for m, w in zip(monthly, weekly):
@@ -98,4 +100,4 @@ def test_a_weekly_step_gives_the_same_decade(monthly, weekly):
         em, ew = _series(m, "emigrants")[0].sum(), _series(w, "emigrants")[0].sum()
         assert abs(ew / em - 1.0) < 0.10
     assert months["M"] > 0 and 0.5 < months["W"] / months["M"] < 2.0
-    assert deaths["M"] < 25 and deaths["W"] < 25
+    assert deaths["M"] < 60 and deaths["W"] < 60
