@@ -36,6 +36,16 @@ from tolqyn.mechanisms.emigration import Emigration
 from tolqyn.mechanisms.identity import KIN_GROUPS
 
 
+@njit(inline="always")
+def _hazard(hz, i):
+    """h_i of §7.4 from hz = (grievance, identity, ties, ethnicity, kin_term, h0, b_g, b_i,
+    b_t, offset): one formula for the draw and for the expected flow."""
+    grievance, identity, ties, ethnicity, kin_term, h0, b_g, b_i, b_t, offset = hz
+    return h0 * math.exp(
+        b_g * grievance[i] + b_i * identity[i] + b_t * ties[i] + kin_term[ethnicity[i]] + offset
+    )
+
+
 @njit(parallel=True, cache=True)
 def exit_kernel(
     key,
@@ -55,53 +65,29 @@ def exit_kernel(
     left,
 ):
     """`kin_term[g]`: the wave term of ethnic group g; `offset` = −b_V·e − c (shared)."""
+    hz = (grievance, identity, ties, ethnicity, kin_term, h0, b_g, b_i, b_t, offset)
     for i in prange(status.shape[0]):
         left[i] = 0
         if status[i] != 0:  # only quiet citizens at liberty leave
             continue
-        h = h0 * math.exp(
-            b_g * grievance[i] + b_i * identity[i] + b_t * ties[i] + kin_term[ethnicity[i]] + offset
-        )
-        if draw_u01(key, t, i, 0) < 1.0 - math.exp(-h * dt):
+        if draw_u01(key, t, i, 0) < 1.0 - math.exp(-_hazard(hz, i) * dt):
             status[i] = 3
             left[i] = 1
 
 
 @njit(parallel=True, cache=True)
-def expected_exit_kernel(
-    status,
-    grievance,
-    identity,
-    ties,
-    ethnicity,
-    kin_term,
-    h0,
-    b_g,
-    b_i,
-    b_t,
-    offset,
-    dt,
-    region,
-    out_reg,
-):
-    """Σ_i p_i by region (no draw) of exit_kernel's hazard: the expected emigrants of a step
-    (per-chunk sums in a fixed order, the same on any number of threads)."""
+def expected_exit_kernel(status, hz, dt, region, out_reg):
+    """Σ_i p_i by region (no draw) of exit_kernel's hazard (`hz` as `_hazard`'s): the
+    expected emigrants of a step (per-chunk sums in a fixed order, the same on any number of
+    threads)."""
     n = status.shape[0]
     nc = n_chunks(n)
     part = np.zeros((nc, out_reg.shape[0]))
     for c in prange(nc):
         lo, hi = chunk_bounds(n, nc, c)
         for i in range(lo, hi):
-            if status[i] != 0:
-                continue
-            h = h0 * math.exp(
-                b_g * grievance[i]
-                + b_i * identity[i]
-                + b_t * ties[i]
-                + kin_term[ethnicity[i]]
-                + offset
-            )
-            part[c, region[i]] += 1.0 - math.exp(-h * dt)
+            if status[i] == 0:
+                part[c, region[i]] += 1.0 - math.exp(-_hazard(hz, i) * dt)
     for k in range(out_reg.shape[0]):
         a = 0.0
         for c in range(nc):
@@ -203,17 +189,9 @@ class ExitEmigration(Emigration):
         )
         if usual_now:
             # the usual flow (mechanism 10): the first step's expected emigrants
-            expected_exit_kernel(
-                pop.status,
-                pop.grievance,
-                pop.identity,
-                pop.ties_abroad,
-                pop.ethnicity,
-                kin_term,
-                *args,
-                pop.region,
-                cs.emig_usual,
-            )
+            people = (pop.grievance, pop.identity, pop.ties_abroad, pop.ethnicity, kin_term)
+            hz = people + args[:-1]
+            expected_exit_kernel(pop.status, hz, sim.clock.dt, pop.region, cs.emig_usual)
             if not cs.borders_open:
                 pop.left_now[:] = 0
                 return
