@@ -64,3 +64,27 @@ def test_a_shock_that_becomes_common_knowledge_slowly_moves_fewer_at_first():
     assert a(thr) > 0
     assert a(slow) < 0.8 * a(thr)  # measured 46 against 73 persons-days (seed 3)
     assert abs(a(fast) - a(thr)) <= 0.1 * a(thr)
+
+
+def test_a_saturating_shock_signal_is_linear_when_small_and_never_above_its_cap():
+    from tolqyn.mechanisms.information import shock_signal
+
+    shock = np.array([0.0, 1e-4, 0.05, 0.5, 5.0])
+    term, gain = shock_signal("saturating", 3.0, shock, 0.3)
+    assert np.all(gain == 1.0) and term[0] == 0.0
+    np.testing.assert_allclose(term[1], 3.0 * 1e-4, rtol=1e-3)
+    np.testing.assert_allclose(term, 0.3 * (1.0 - np.exp(-10.0 * shock)), rtol=1e-12)
+    assert np.all(term <= 0.3) and np.all(term[:-1] < 0.3) and np.all(np.diff(term) > 0)
+    thr, _ = shock_signal("threshold", 3.0, shock, 0.3)
+    assert np.all(term <= thr)
+
+
+def test_a_capped_shock_signal_moves_fewer_on_the_first_day():
+    """Directional: with the shock's signal capped below what it gives under threshold, fewer
+    turn out in the first days in the unit the price rise hits."""
+    p = {"tau_mean": 0.45, "w_shock": 5.0, "w_contacts": 0.1, "w_local": 0.1}
+    first = slice(1, 4)
+    thr = run_hand(params={**p, "shock_signal": "threshold"})
+    cap = run_hand(params={**p, "shock_signal": "saturating", "shock_signal_cap": 0.2})
+    a = lambda r: float(np.sum(r.series("active", "KZ-47")[first]))
+    assert a(cap) < 0.8 * a(thr), (a(cap), a(thr))

@@ -23,7 +23,10 @@ the street and the news; Granovetter 1978's thresholds with the shock as a focal
 McCulloch et al. 2022) or *builds* (as threshold, but what everyone knows that everyone knows
 grows towards the shock at a rate κ per day, K_r ← K_r + (1 − e^{−κ·dt})·(shock_r − K_r), and
 w_s·K_r is added: common knowledge takes days of talk and news to form, Chwe 2001, so the
-shock's first day moves fewer people).
+shock's first day moves fewer people) or *saturating* (the term is c·(1 − e^{−w_s·shock_r/c}):
+w_s·shock for a small shock, never above c, so a unit hit five times harder than another does
+not get a signal five times as strong, and the shock alone cannot move everyone above the
+grievance gate at once; c = `shock_signal_cap`).
 
 ω ∈ [0, 1] is the state of the internet (1 up, 0 national blackout), a_d the online access of
 diet d (1 for online users). Online news carries protest visibility beyond the locality, but
@@ -174,16 +177,18 @@ def seen_kernel(
         out[i] = s if s < 1.0 else 1.0
 
 
-SHOCK_SIGNAL = ("threshold", "amplifier", "builds")
+SHOCK_SIGNAL = ("threshold", "amplifier", "builds", "saturating")
 
 
-def shock_signal(structure, w_s, shock):
+def shock_signal(structure, w_s, shock, cap=1.0):
     """(additive term, gain) by region of the shared shock's public signal under the
     `shock_signal` structure: threshold (and builds, whose `shock` is the common knowledge
-    K_r) adds w_s·shock to the seen share, amplifier multiplies the seen share by
-    1 + w_s·shock."""
+    K_r) adds w_s·shock to the seen share, saturating adds cap·(1 − e^{−w_s·shock/cap}),
+    amplifier multiplies the seen share by 1 + w_s·shock."""
     if structure == "amplifier":
         return np.zeros_like(shock), 1.0 + w_s * shock
+    if structure == "saturating":
+        return cap * (1.0 - np.exp(-w_s * shock / cap)), np.ones_like(shock)
     return w_s * shock, np.ones_like(shock)
 
 
@@ -347,7 +352,8 @@ class Information(Module):
                 "protesting) or amplifier (it multiplies what one sees of protest by "
                 "1 + w_s·shock: the shock makes protest that is seen more telling, but alone "
                 "moves no one) or builds (as threshold, with what everyone knows that "
-                "everyone knows growing towards the shock at shock_knowledge_rate per day)",
+                "everyone knows growing towards the shock at shock_knowledge_rate per day) "
+                "or saturating (the added term saturates at shock_signal_cap)",
                 kind="choice",
                 choices=SHOCK_SIGNAL,
                 sweepable=False,
@@ -362,6 +368,16 @@ class Information(Module):
                 10.0,
                 unit="1/day",
                 citation="Chwe 2001 (common knowledge forms through public events); assumption",
+            ),
+            Param(
+                "shock_signal_cap",
+                0.3,
+                "largest share of protest the shared shock alone can stand for under "
+                "shock_signal = saturating (its term is cap·(1 − e^(−w_s·shock/cap)))",
+                0.05,
+                1.0,
+                unit="1",
+                citation="assumption (docs/odd/country.md section 10: Mangystau's first day)",
             ),
             Param(
                 "online_half",
@@ -653,7 +669,9 @@ class Information(Module):
             online_term,
             access,
             ftv_term,
-            *shock_signal(p["shock_signal"], float(p["w_shock"]), shock),
+            *shock_signal(
+                p["shock_signal"], float(p["w_shock"]), shock, float(p["shock_signal_cap"])
+            ),
             pop.seen,
         )
 
