@@ -67,14 +67,14 @@ def test_country_channel_parameters_are_free_only_where_their_channel_acts():
     assert len(ss) == 54  # 3 blackout x 3 troops x 3 ending x 1 trigger scope x 2 shock signals
     tail = ";fuel_price_scope=nationwide;shock_signal="
     coord = ss["blackout=coordination;troops=street;ending=exhaustion" + tail + "threshold"]
-    disp = ss["blackout=dispersion;troops=signal;ending=repression" + tail + "builds"]
+    disp = ss["blackout=dispersion;troops=signal;ending=repression" + tail + "saturating"]
     assert "inperson_boost" not in coord and "inperson_boost" in disp
     assert "violence_blackout" in disp and "troops_street_factor" in coord
     assert "obey_foreign" in disp and "obey_foreign" not in coord
     assert "fatigue_weight" in coord and "fatigue_weight" not in disp
     assert "lethal_fear_weight" in disp and "lethal_fear_weight" not in coord
-    # the rate at which the shock becomes common knowledge acts only in the builds reading
-    assert "shock_knowledge_rate" in disp and "shock_knowledge_rate" not in coord
+    # the cap of the shock's signal acts only in the saturating reading
+    assert "shock_signal_cap" in disp and "shock_signal_cap" not in coord
     shared = {"legitimacy", "tau_mean", "w_online", "online_half", "lethal_weight"}
     assert all(shared <= v for v in ss.values())
     assert min(len(v) for v in ss.values()) >= 10
