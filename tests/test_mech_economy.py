@@ -77,3 +77,25 @@ def test_concession_reaches_as_far_as_the_rise():
     local = run_hand(events=[PRICE_HIKE, cut], params={"concession_credibility": c}, steps=5)
     assert math.isclose(local.series("fuel_price", "KZ-47")[3], c * 50.0 + (1 - c) * 120.0)
     assert local.series("fuel_price", "KZ-75")[3] == 60.0
+
+
+def test_fuel_dependence_power_bends_the_dependence_exactly():
+    """γ = fuel_dependence_power: the rise's hardship in unit r is w·f_r^γ·ln(p/p*) with f_r
+    from the packaged LPG counts, so at γ = ½ each unit's share of Mangystau's shock is the
+    square root of its share at γ = 1, and at γ = 0 every unit feels Mangystau's shock."""
+    import tolqyn
+
+    w = 0.3
+    base = {"scale": 5000, "fuel_weight": w, "fuel_price_scope": "nationwide"}
+    rise = {}
+    for g in (1.0, 0.5, 0.0):
+        r = tolqyn.run_one(
+            "kazakhstan-2022", 1, steps=16, overrides={**base, "fuel_dependence_power": g}
+        )
+        day = int(np.argmax(r.series("economic_shock", "KZ-47") > 0))
+        rise[g] = {c: r.series("economic_shock", c)[day] / (w * math.log(2.0)) for c in r.regions}
+    assert math.isclose(rise[1.0]["KZ-47"], 1.0, rel_tol=1e-9)
+    assert min(rise[1.0].values()) < 0.3  # the units the national LPG count stands for
+    for c in rise[1.0]:
+        assert math.isclose(rise[0.5][c], math.sqrt(rise[1.0][c]), rel_tol=1e-9), c
+        assert math.isclose(rise[0.0][c], 1.0, rel_tol=1e-9), c

@@ -1,12 +1,14 @@
 """Mechanism 11 — economy shocks: fuel prices by region, the exchange rate and inflation become
 hardship, and people adapt to a new price level with a half-life.
 
-    shock_r(t) = w_fuel · f_r · max(0, ln(p_r / p*_r)) + w_fx · max(0, ln(fx / fx*)) + w_inf · max(0, π − π*)
+    shock_r(t) = w_fuel · f_r^γ · max(0, ln(p_r / p*_r)) + w_fx · max(0, ln(fx / fx*)) + w_inf · max(0, π − π*)
     p*_r(t+dt) = p*_r(t) + (p_r(t) − p*_r(t)) · (1 − 2^(−dt / h))      (same for fx*)
 
 f_r is the fuel dependence of unit r, LPG vehicles per resident relative to the most
 dependent unit (misc_indicators.csv: more than half of Mangystau's cars run on gas, f = 1;
-Atyrau 0.23, West Kazakhstan 0.18, every other unit the national figure, 0.20).
+Atyrau 0.23, West Kazakhstan 0.18, every other unit the national figure, 0.20). γ =
+`fuel_dependence_power` (default 1) says how closely the hardship follows it: below 1 the
+rise also reaches those who buy no LPG (freight, heating, the prices that follow fuel).
 p is the price people face, p* the price they have got used to (the reference point), h the
 adaptation half-life. A price rise is felt in full on the day it happens and fades as p* moves
 towards p; a price cut below the reference point removes the shock at once.
@@ -87,6 +89,17 @@ class Economy(Module):
                 citation=CITE,
             ),
             Param(
+                "fuel_dependence_power",
+                1.0,
+                "γ: the hardship of a fuel price rise follows f_r^γ (1: in proportion to LPG "
+                "vehicles per resident; 0: the same in every unit, as if the price passed into "
+                "heating, freight and other prices everywhere)",
+                0.0,
+                1.0,
+                unit="1",
+                citation="docs/odd/country.md section 7.11 (an assumption the pack cannot settle)",
+            ),
+            Param(
                 "exchange_rate",
                 431.8,
                 "local currency per USD (the pack's rate at the start of the episode)",
@@ -162,7 +175,7 @@ class Economy(Module):
         # where cars run on gas); 1 everywhere when the space carries no indicators
         ind = (getattr(sim.space, "meta", None) or {}).get("region_indicators", {})
         f = np.asarray(ind.get("lpg_rel", np.ones(cs.n_reg)), dtype=np.float64)
-        cs.fuel_dependence = f / f.max()
+        cs.fuel_dependence = (f / f.max()) ** float(sim.params["fuel_dependence_power"])
         self._history: list = []
         sim.timeline.on("fuel_price", self._on_fuel_price)
         self._update(sim)
