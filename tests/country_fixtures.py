@@ -162,9 +162,10 @@ def total(r, metric, region="ALL"):
     return float(np.nansum(r.series(metric, region)))
 
 
-def jan(run, metric, first, stop):
-    """The national series from `first` January up to, not including, `stop` January: the
-    replay starts with two quiet weeks of December, so rows are found by their date."""
+def jan(run, metric, first, stop, region="ALL"):
+    """The national (or one region's) series from `first` January up to, not including,
+    `stop` January: the replay starts with two quiet weeks of December, so rows are found by
+    their date."""
     rows = run.dates()
     first, stop = rows.index(f"2022-01-{first:02d}"), rows.index(f"2022-01-{stop:02d}")
-    return run.series(metric)[first:stop]
+    return run.series(metric, region)[first:stop]

@@ -141,6 +141,43 @@ def test_foreign_backing_holds_the_forces_together(base_runs):
         assert jan(alone, "obedience", 6, 10).mean() < jan(b, "obedience", 6, 10).mean(), s
 
 
+def test_organised_groups_act_only_in_their_structure_exactly():
+    """An `armed_groups` event places persons × armed_group_scale members over its regions
+    under violence_structure = organised, and no one under emergent (the default)."""
+    ev = [
+        PRICE_HIKE,
+        {
+            "id": "g",
+            "at": 2,
+            "action": "armed_groups",
+            "params": {"persons": 1000, "regions": ["KZ-75", "KZ-47"]},
+        },
+    ]
+    org = run_hand(
+        events=ev, params={"violence_structure": "organised", "armed_group_scale": 0.3}, steps=4
+    )
+    g = org.series("armed_groups")
+    assert g[1] == 0.0 and g[2] == pytest.approx(300.0, rel=1e-12)
+    parts = org.series("armed_groups", "KZ-75")[2] + org.series("armed_groups", "KZ-47")[2]
+    assert parts == pytest.approx(300.0, rel=1e-12) and org.series("armed_groups", "KZ-71")[2] == 0
+    emergent = run_hand(events=ev, params={"armed_group_scale": 0.3}, steps=4)
+    assert np.nanmax(emergent.series("armed_groups")) == 0.0
+
+
+def test_organised_groups_in_almaty_raise_its_deaths(base_runs):
+    """The hijacked-protest reading of the replay (the claim's 20,000 at a tenth): more
+    civilians killed in Almaty city on 5-10 January than under the emergent reading, with the
+    same seed (common random numbers, three seeds, each must agree)."""
+    for s in SEEDS:
+        org = _flagship({"violence_structure": "organised", "armed_group_scale": 0.1}, seed=s)
+        b = base_runs[s]
+        assert np.nanmax(b.series("armed_groups")) == 0.0
+        assert (
+            jan(org, "deaths_civilian", 5, 10, "KZ-75").sum()
+            > jan(b, "deaths_civilian", 5, 10, "KZ-75").sum()
+        ), s
+
+
 @pytest.mark.parametrize("switch", ["fatigue_on", "organisers_on", "lethal_fear_on", "curfew_on"])
 def test_each_ending_mechanism_shortens_the_wave(base_runs, switch):
     """Switching one ending mechanism off leaves more protest after the peak (6-9 Jan). The

@@ -22,9 +22,10 @@ looting, fighting the forces — when his or her violent propensity clears the s
     W_l  armed persons at the site (weapons seized from armouries, organised groups)
     λ_l  lethal risk of the site (shoot order, mechanism 2): it deters the violent most
 
-Organised violent groups (switch `armed_groups_on`, action `armed_groups`): a given number of
-persons, a share of them armed, who are not citizens of the model's population, appear at the
-focal sites of the named regions and act violently from the start. The official narrative of
+Organised violent groups (structure `violence_structure = organised`, action `armed_groups`):
+a given number of persons (times `armed_group_scale`), a share of them armed, who are not
+citizens of the model's population, appear at the focal sites of the named regions and act
+violently from the start. The official narrative of
 January 2022 ("20,000 attackers" in Almaty, security_forces.csv: an unverified political
 claim) is this structure; the emergent reading has no groups. Which one the data support is a
 question for the structural comparison, not an assumption here.
@@ -46,6 +47,8 @@ from tolqyn.core.population import State
 from tolqyn.core.results import Result
 from tolqyn.core.timeline import Arg
 from tolqyn.mechanisms.structures import blackout_online
+
+VIOLENCE_STRUCTURE = ("emergent", "organised")
 
 CITE_R = "Lichbach 1987; Davenport 2007; Rydzak 2019; Chenoweth & Stephan 2011"
 
@@ -184,13 +187,27 @@ class Repertoire(Module):
                 citation="Davenport 2007 (lethal repression deters in the short run); assumption",
             ),
             Param(
-                "armed_groups_on",
-                False,
-                "switch: organised violent groups ('hijacked protest') act where "
-                "`armed_groups` events place them",
-                kind="bool",
+                "violence_structure",
+                "emergent",
+                "where the violence comes from: emergent (only from the protesters' own "
+                "repertoire choice; `armed_groups` events place no one) or organised (the "
+                "'hijacked protest' reading: `armed_groups` events place organised groups, "
+                "violent from the start, at the focal sites of the regions they name)",
+                kind="choice",
+                choices=VIOLENCE_STRUCTURE,
                 sweepable=False,
-                citation="security_forces.csv (official claim of 20,000 attackers, unverified)",
+                citation="security_forces.csv (official claim of 20,000 attackers, unverified); "
+                "docs/odd/country.md section 7.13",
+            ),
+            Param(
+                "armed_group_scale",
+                1.0,
+                "share of an `armed_groups` event's persons who were there (1 takes the "
+                "event's figure, e.g. an official claim, at its word)",
+                0.0,
+                1.0,
+                unit="1",
+                citation="assumption (the claim is unverified)",
             ),
             Param(
                 "armed_group_armed_share",
@@ -226,7 +243,7 @@ class Repertoire(Module):
 
     def _on_groups(self, sim, persons, regions):
         """Organised violent groups: `persons` members spread over `regions` by population."""
-        if not sim.params["armed_groups_on"]:
+        if sim.params["violence_structure"] != "organised":
             return
         cs = sim.country
         if not (isinstance(persons, (int, float)) and persons >= 0):
@@ -237,7 +254,7 @@ class Repertoire(Module):
             )
         mask = cs.region_mask(regions, sim.scenario.source)
         w = np.where(mask, cs.reg_persons, 0.0)
-        add = float(persons) * w / max(w.sum(), 1.0)
+        add = float(persons) * float(sim.params["armed_group_scale"]) * w / max(w.sum(), 1.0)
         cs.groups_reg += add
         cs.armed_reg += float(sim.params["armed_group_armed_share"]) * add
         cs.log.append((sim.t, f"armed groups +{persons} in {regions}"))
