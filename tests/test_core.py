@@ -36,6 +36,8 @@ def test_param_coercion_and_bounds():
     c = Param("ratio", "floor", "doc", kind="choice", choices=("floor", "real"))
     with pytest.raises(ScenarioError, match="one of 'floor', 'real'"):
         c.coerce("round")
+    with pytest.raises(ScenarioError, match="did you mean 'real'.*one of 'floor', 'real'"):
+        c.coerce("rea")
     b = Param("movement", True, "doc", kind="bool")
     assert b.coerce("off") is False
     with pytest.raises(ScenarioError):

@@ -16,6 +16,8 @@ A parameter that does not declare a role is a setting if it is a switch or a cho
 
 from __future__ import annotations
 
+import difflib
+
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -95,7 +97,9 @@ class Param:
         if k == "choice":
             if isinstance(value, str) and value in self.choices:
                 return value
-            raise bad(f"{value!r} is not a valid choice")
+            close = difflib.get_close_matches(str(value), list(self.choices), n=1, cutoff=0.5)
+            hint = f" — did you mean '{close[0]}'?" if close else ""
+            raise bad(f"{value!r} is not a valid choice{hint}")
         if k == "str":
             if not isinstance(value, str):
                 raise bad(f"{value!r} is not a string")
