@@ -17,7 +17,6 @@ A parameter that does not declare a role is a setting if it is a switch or a cho
 from __future__ import annotations
 
 import difflib
-
 import math
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
