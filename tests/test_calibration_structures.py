@@ -64,19 +64,24 @@ def test_country_channel_parameters_are_free_only_where_their_channel_acts():
 
     sc = load_scenario("kazakhstan-2022")
     ss = {s.name: {f[0] for f in s.free} for s in read_structures(sc)}
-    assert len(ss) == 54  # 3 blackout x 3 troops x 3 ending x 1 trigger scope x 2 shock signals
+    # 3 blackout x 1 troops x 2 ending x 1 trigger scope x 2 shock signals x 2 violence
+    assert len(ss) == 24
+    mid = ";troops=legitimacy;ending="
     tail = ";fuel_price_scope=nationwide;shock_signal="
-    coord = ss["blackout=coordination;troops=street;ending=exhaustion" + tail + "threshold"]
-    disp = ss["blackout=dispersion;troops=signal;ending=repression" + tail + "saturating"]
+    coord = ss["blackout=coordination" + mid + "repression" + tail + "threshold;violence=emergent"]
+    disp = ss["blackout=dispersion" + mid + "all" + tail + "saturating;violence=organised"]
     assert "inperson_boost" not in coord and "inperson_boost" in disp
-    assert "violence_blackout" in disp and "troops_street_factor" in coord
-    assert "obey_foreign" in disp and "obey_foreign" not in coord
-    assert "fatigue_weight" in coord and "fatigue_weight" not in disp
-    assert "lethal_fear_weight" in disp and "lethal_fear_weight" not in coord
-    # the cap of the shock's signal acts only in the saturating reading
+    assert "violence_blackout" in disp and "coordination_online" in coord
+    assert "fatigue_weight" in disp and "fatigue_weight" not in coord
+    assert "lethal_fear_weight" in disp and "lethal_fear_weight" in coord
+    # the troops act through legitimacy only: their street and signal weights are never free
+    assert all("troops_street_factor" not in v and "obey_foreign" not in v for v in ss.values())
+    # the cap of the shock's signal acts only in the saturating reading, the groups' share of
+    # the claim only where the groups act
     assert "shock_signal_cap" in disp and "shock_signal_cap" not in coord
+    assert "armed_group_scale" in disp and "armed_group_scale" not in coord
     shared = {"legitimacy", "tau_mean", "w_online", "online_half", "lethal_weight"}
-    assert all(shared <= v for v in ss.values())
+    assert all(shared | {"fuel_dependence_power"} <= v for v in ss.values())
     assert min(len(v) for v in ss.values()) >= 10
 
 
