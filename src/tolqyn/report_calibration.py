@@ -74,15 +74,15 @@ def calibration_markdown(folder) -> str:
         "",
         "## Which structures the records support",
         "",
-        "Marginal posterior probabilities (each value's prior is 1/"
-        f"{len(next(iter(res['marginal_probabilities'].values())))}):",
+        "Marginal posterior probabilities (every structure has the same prior, so each value "
+        "of a switch with k values has prior 1/k):",
         "",
-        "| switch | value: probability |",
-        "|---|---|",
+        "| switch | prior of each value | value: probability |",
+        "|---|---|---|",
     ]
     for sw, vals in res["marginal_probabilities"].items():
         txt = ", ".join(f"{k} {v:.2f}" for k, v in sorted(vals.items(), key=lambda x: -x[1]))
-        lines.append(f"| `{sw}` | {txt} |")
+        lines.append(f"| `{sw}` | 1/{len(vals)} | {txt} |")
     kept = [s for s in structures if float(s["probability"]) > 0]
     lines += [
         "",
