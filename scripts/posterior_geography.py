@@ -6,7 +6,7 @@ smaller one (scripts/violence_table.py, `measures`).
 
     python scripts/posterior_geography.py --posterior DIR [--draws 30] [--seed 5] [--scale 100]
 
-Writes DIR/geography.md and DIR/geography.csv."""
+Writes geography.md and geography.csv into the posterior's folder."""
 
 from __future__ import annotations
 
