@@ -11,7 +11,6 @@ Writes geography.md and geography.csv into the posterior's folder."""
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from posterior_stability import write_tables  # noqa: E402
 from violence_table import measures, pack_units  # noqa: E402
 
 from tolqyn.api import run_one  # noqa: E402
@@ -59,11 +59,6 @@ def main(argv=None) -> int:
             }
         )
     wall = time.time() - t0
-    out = Path(a.posterior)
-    with open(out / "geography.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
     lines = [
         "# The geography of violence over this posterior (checked, never fitted)",
         "",
@@ -89,8 +84,7 @@ def main(argv=None) -> int:
             f"{', '.join(map(str, ranks))} | {over} of {len(g)} | {dead:.2f} / {pdays:.2f} | "
             f"{under} of {len(g)} |"
         )
-    (out / "geography.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print("\n".join(lines))
+    write_tables(a.posterior, "geography", rows, lines)
     return 0
 
 

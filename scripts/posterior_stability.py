@@ -45,6 +45,17 @@ def outcome(res, units) -> dict:
     }
 
 
+def write_tables(folder, stem: str, rows: list[dict], lines: list[str]) -> None:
+    """stem.csv (one row per dict, the first dict's keys as the header) and stem.md (the
+    lines) in a posterior's folder, and the markdown on screen."""
+    with open(Path(folder) / f"{stem}.csv", "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    (Path(folder) / f"{stem}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument(
@@ -71,11 +82,6 @@ def main(argv=None) -> int:
             {"set": "posterior", "draw": i, "structure": d.structure, **outcome(res, units)}
         )
     wall = time.time() - t0
-    out = Path(a.posterior)
-    with open(out / "stability.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
     lines = [
         "# Stability without the trigger",
         "",
@@ -99,8 +105,7 @@ def main(argv=None) -> int:
             f"| {s} | {waves} of {len(r)} | {spread} of {len(r)} | {np.median(pk):,.0f} "
             f"({max(pk):,.0f}) | {np.median(de):,.0f} ({max(de):,.0f}) |"
         )
-    (out / "stability.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_tables(a.posterior, "stability", rows, lines)
     return 0
 
 
