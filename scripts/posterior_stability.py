@@ -46,8 +46,8 @@ def outcome(res, units) -> dict:
 
 
 def write_tables(folder, stem: str, rows: list[dict], lines: list[str]) -> None:
-    """stem.csv (one row per dict, the first dict's keys as the header) and stem.md (the
-    lines) in a posterior's folder, and the markdown on screen."""
+    """A CSV table (one row per dict, the first dict's keys as the header) and a markdown
+    page (the lines), both named `stem`, in a posterior's folder; the markdown on screen."""
     with open(Path(folder) / f"{stem}.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))
         w.writeheader()
