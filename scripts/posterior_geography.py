@@ -40,16 +40,15 @@ def main(argv=None) -> int:
     t0 = time.time()
     rows = []
     for i, d in enumerate(post.draws(a.draws, seed=a.seed)):
-        params = {k: v for k, v in d.params.items() if not (isinstance(v, float) and v != v)}
         m = measures(
-            run_one("kazakhstan-2022", 3000 + i, overrides={**params, "scale": a.scale}),
+            run_one("kazakhstan-2022", 3000 + i, overrides={**d.params, "scale": a.scale}),
             attacks,
             clashes,
         )
         rows.append(
             {
                 "draw": i,
-                "violence_structure": params.get("violence_structure", "emergent"),
+                "violence_structure": d.params.get("violence_structure", "emergent"),
                 "structure": d.structure,
                 "almaty_rank": int(m["almaty_rank"]),
                 "dead_share_attack_units": m["dead_in_attack_units"],
